@@ -1,0 +1,205 @@
+"""Decision batches: prepare (board head), propose to the President (PM), sign (decider).
+
+Each is one transaction; the decision row and every dossier in it are locked (in id order, so
+two batches never deadlock), and every dossier moves on together or not at all."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from approvals import errors
+from approvals.models import Decision, DecisionEntry, DecisionState
+from dossiers import permissions
+from dossiers import services as dossier_services
+from dossiers.errors import Conflict, DossierError
+from dossiers.models import Decider, Dossier, DossierEvent, DossierState, Nominee, Role
+
+DECIDERS = (Decider.PM, Decider.PRESIDENT, Decider.PROVINCE_CHAIR)
+
+
+def _lock_dossiers(ids: list[int]) -> list[Dossier]:
+    return list(
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("award_form__reviewing_body", "organization")
+        .filter(pk__in=sorted(set(ids)))
+        .order_by("pk")
+    )
+
+
+def _lock_decision(decision: Decision | int) -> Decision:
+    pk = decision if isinstance(decision, int) else decision.pk
+    return Decision.objects.select_for_update().get(pk=pk)
+
+
+def _event(dossier: Dossier, actor, action: str, decision: Decision, reason: str = "") -> None:
+    from django.utils import timezone
+
+    DossierEvent.objects.create(
+        dossier=dossier,
+        at=timezone.now(),
+        actor=actor,
+        action=action,
+        from_state=dossier.state,
+        to_state=dossier.state,
+        version=dossier.version,
+        reason=reason,
+        data={"decision": decision.pk},
+    )
+
+
+@transaction.atomic
+def decision_create(*, actor, decider: str, dossier_ids: list[int]) -> Decision:
+    """The board head gathers dossiers awaiting decision into a draft submission."""
+    if decider not in DECIDERS:
+        raise DossierError(errors.BAD_DECIDER, code="bad_decider", codes=", ".join(DECIDERS))
+    if not dossier_ids:
+        raise DossierError(errors.NO_DOSSIERS, code="no_dossiers")
+    dossiers = _lock_dossiers(dossier_ids)
+    found = {d.pk for d in dossiers}
+    missing = [i for i in dossier_ids if i not in found]
+    if missing:
+        raise DossierError(errors.UNKNOWN_DOSSIER, code="unknown_dossier", value=missing[0])
+    for dossier in dossiers:
+        if not permissions.can_view(actor, dossier):
+            raise DossierError(errors.UNKNOWN_DOSSIER, code="unknown_dossier", value=dossier.pk)
+        body = dossier.award_form.reviewing_body.code
+        if not permissions.has_role(actor, Role.BOARD_HEAD, body):
+            raise PermissionDenied
+        if dossier.award_form.decider != decider:
+            raise DossierError(
+                errors.WRONG_DECIDER,
+                code="wrong_decider",
+                ref=dossier.reference,
+                expected=dossier.award_form.decider,
+                decider=decider,
+            )
+        if dossier.state != DossierState.AWAITING_DECISION:
+            raise Conflict(
+                errors.DOSSIER_NOT_READY,
+                code="invalid_state",
+                ref=dossier.reference,
+                state=dossier.get_state_display(),
+            )
+        open_entry = (
+            DecisionEntry.objects.filter(dossier=dossier)
+            .exclude(decision__state=DecisionState.SIGNED)
+            .first()
+        )
+        if open_entry:
+            raise Conflict(
+                errors.ALREADY_BATCHED,
+                code="already_batched",
+                ref=dossier.reference,
+                decision=open_entry.decision_id,
+            )
+    decision = Decision(decider=decider, created_by=actor)
+    decision._history_user, decision._change_reason = actor, "decision.prepared"
+    decision.save()
+    for dossier in dossiers:
+        entry = DecisionEntry(decision=decision, dossier=dossier)
+        entry._history_user, entry._change_reason = actor, "decision.dossier_added"
+        entry.save()
+        _event(dossier, actor, "add_to_decision", decision)
+    return decision
+
+
+def decision_dossiers(decision: Decision) -> list[Dossier]:
+    ids = list(decision.entries.values_list("dossier_id", flat=True))
+    return _lock_dossiers(ids)
+
+
+@transaction.atomic
+def decision_drop_dossier(*, actor, dossier: Dossier) -> None:
+    """A withdrawn dossier leaves any unsigned submission it was in."""
+    for entry in DecisionEntry.objects.filter(dossier=dossier).exclude(
+        decision__state=DecisionState.SIGNED
+    ):
+        entry._history_user, entry._change_reason = actor, "decision.dossier_removed"
+        entry.delete()
+
+
+@transaction.atomic
+def decision_propose(*, actor, decision: Decision, number: str = "") -> Decision:
+    """The PM signs the proposal to the President for a President-form submission."""
+    decision = _lock_decision(decision)
+    if decision.decider != Decider.PRESIDENT:
+        raise Conflict(errors.NOT_FOR_PRESIDENT, code="not_for_president")
+    if not permissions.has_role(actor, Role.DECIDER, Decider.PM):
+        raise PermissionDenied
+    if decision.state != DecisionState.DRAFT:
+        raise Conflict(errors.ALREADY_SIGNED, code="invalid_state", number=decision.number or "")
+    for dossier in decision_dossiers(decision):
+        dossier_services.dossier_propose_to_president(
+            actor=actor, dossier=dossier, decision_ref=number or f"#{decision.pk}"
+        )
+    decision.state, decision.proposal_number = DecisionState.PROPOSED, number.strip()
+    decision._history_user, decision._change_reason = actor, "decision.proposed"
+    decision.save(update_fields=["state", "proposal_number"])
+    return decision
+
+
+@transaction.atomic
+def decision_sign(
+    *,
+    actor,
+    decision: Decision,
+    number: str,
+    signed_on: datetime.date,
+    declined: list[dict] | None = None,
+) -> Decision:
+    """The decider signs: every dossier in the batch is decided, declined nominees with reasons."""
+    decision = _lock_decision(decision)
+    if not permissions.has_role(actor, Role.DECIDER, decision.decider):
+        raise PermissionDenied
+    if decision.state == DecisionState.SIGNED:
+        raise Conflict(errors.ALREADY_SIGNED, code="already_signed", number=decision.number)
+    if decision.decider == Decider.PRESIDENT and decision.state != DecisionState.PROPOSED:
+        raise Conflict(errors.NOT_PROPOSED, code="not_proposed")
+    number = (number or "").strip()
+    if not number:
+        raise DossierError(errors.NUMBER_REQUIRED, code="number_required")
+    year = signed_on.year
+    if Decision.objects.filter(decider=decision.decider, year=year, number=number).exists():
+        raise Conflict(
+            errors.NUMBER_TAKEN,
+            code="number_taken",
+            number=number,
+            decider=decision.decider,
+            year=year,
+        )
+    dossiers = decision_dossiers(decision)
+    nominee_ids = set(Nominee.objects.filter(dossier__in=dossiers).values_list("pk", flat=True))
+    declined_map: dict[int, str] = {}
+    for item in declined or []:
+        nominee_id = item.get("nominee")
+        if nominee_id not in nominee_ids:
+            raise DossierError(
+                errors.DECLINE_UNKNOWN_NOMINEE, code="unknown_nominee", value=nominee_id
+            )
+        declined_map[nominee_id] = dossier_services._require_reason(item.get("reason", ""))
+    for dossier in dossiers:
+        dossier_services.dossier_decide(
+            actor=actor,
+            dossier=dossier,
+            number=number,
+            year=year,
+            declined={k: v for k, v in declined_map.items()},
+        )
+    decision.state, decision.number, decision.year = DecisionState.SIGNED, number, year
+    decision.signed_on, decision.signed_by = signed_on, actor
+    decision._history_user, decision._change_reason = actor, f"decision.signed {number}"
+    try:
+        with transaction.atomic():
+            decision.save(update_fields=["state", "number", "year", "signed_on", "signed_by"])
+    except IntegrityError as exc:
+        raise Conflict(
+            errors.NUMBER_TAKEN,
+            code="number_taken",
+            number=number,
+            decider=decision.decider,
+            year=year,
+        ) from exc
+    return decision

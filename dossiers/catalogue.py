@@ -1,0 +1,55 @@
+"""Load the award-form catalogue (dossiers/data/catalogue.json): data with citations, not code."""
+
+import datetime
+import json
+from pathlib import Path
+
+from django.db import transaction
+
+from dossiers.models import AwardForm, DocumentKind, Organization
+
+CATALOGUE = Path(__file__).parent / "data" / "catalogue.json"
+
+
+def upsert(model, lookup: dict, values: dict):
+    """Create, or update only the fields that differ, so a re-run writes no history rows."""
+    values = {k: v for k, v in values.items() if k not in lookup}
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup, **values)
+        obj._change_reason = "catalogue.loaded"
+        obj.save()
+        return obj
+    changed = [k for k, v in values.items() if getattr(obj, k) != v]
+    if changed:
+        for key in changed:
+            setattr(obj, key, values[key])
+        obj._change_reason = "catalogue.updated"
+        obj.save(update_fields=changed)
+    return obj
+
+
+@transaction.atomic
+def catalogue_load(path: Path = CATALOGUE) -> dict[str, int]:
+    """Create or update document kinds, deciding bodies and award forms. Idempotent."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for item in data["document_kinds"]:
+        upsert(DocumentKind, {"code": item["code"]}, item)
+    for item in data["bodies"]:
+        upsert(Organization, {"code": item["code"]}, item)
+    for item in data["award_forms"]:
+        item = dict(item)
+        documents = item.pop("required_documents")
+        item["reviewing_body"] = Organization.objects.get(code=item["reviewing_body"])
+        item["valid_from"] = datetime.date.fromisoformat(item["valid_from"])
+        if item["valid_until"]:
+            item["valid_until"] = datetime.date.fromisoformat(item["valid_until"])
+        form = upsert(AwardForm, {"code": item["code"]}, item)
+        wanted = set(DocumentKind.objects.filter(code__in=documents).values_list("pk", flat=True))
+        if set(form.required_documents.values_list("pk", flat=True)) != wanted:
+            form.required_documents.set(wanted)
+    return {
+        "document_kinds": len(data["document_kinds"]),
+        "bodies": len(data["bodies"]),
+        "award_forms": len(data["award_forms"]),
+    }

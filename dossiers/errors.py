@@ -1,0 +1,46 @@
+"""Domain errors: a message a person understands and a stable code, shown as 400 or 409."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DossierError(Exception):
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message, code: str | None = None, **params):
+        self.message = message
+        self.params = params
+        if code:
+            self.code = code
+        super().__init__(str(message))
+
+    def __str__(self) -> str:
+        return str(self.message) % self.params if self.params else str(self.message)
+
+
+class Conflict(DossierError):
+    status = 409
+    code = "conflict"
+
+
+FORM_NOT_IN_FORCE = _("The award form %(form)s is not in force on %(day)s (in force %(span)s).")
+KIND_NOT_ALLOWED = _("The award form %(form)s cannot be given to a %(kind)s nominee (%(name)s).")
+NO_NOMINEES = _("A dossier needs at least one nominee.")
+UNKNOWN_FORM = _("Unknown award form: %(value)s.")
+UNKNOWN_ORG = _("Unknown organisation: %(value)s.")
+UNKNOWN_KIND = _("Unknown document kind: %(value)s.")
+FILE_TOO_LARGE = _("The file is %(size)s bytes; the limit is %(limit)s bytes.")
+FILE_TYPE_REFUSED = _(
+    "The file's content is not an allowed type (PDF, DOCX, XLSX, JPEG, PNG): %(name)s."
+)
+FILE_EMPTY = _("The file is empty.")
+REASON_REQUIRED = _("A reason is required for this action.")
+REASON_CODE_INVALID = _("Reason code must be one of: %(codes)s.")
+MISSING_DOCUMENTS = _("Documents required by the award form are missing: %(kinds)s.")
+NOT_A_BLOC_MEMBER = _(
+    "The award form %(form)s passes a bloc vote, but %(org)s belongs to no bloc in %(year)s."
+)
+STATE_CONFLICT = _("The action “%(action)s” is not possible while the dossier is “%(state)s”.")
+NOTICE_RUNNING = _("The public notice runs until %(until)s; it cannot be closed before then.")
+NOT_EDITABLE = _("The dossier can only be changed while it is a draft or returned to the unit.")
+YEAR_INVALID = _("The year %(year)s is not a valid achievement year.")

@@ -1,0 +1,82 @@
+"""The dossier's allowed moves, in one readable place.
+
+A dossier follows the route of stages its award form defines; `next_state` reads it.
+"""
+
+from dossiers.models import AwardForm, DossierState, Stage
+
+S = DossierState
+
+# Which waiting state each stage of a route puts the dossier in.
+STAGE_STATE = {
+    Stage.BLOC_VOTE: S.BLOC_VOTING,
+    Stage.INTAKE: S.INTAKE,
+    Stage.PUBLIC_NOTICE: S.PUBLIC_NOTICE,
+    Stage.COUNCIL_VOTE: S.COUNCIL_REVIEW,
+    Stage.APPRAISAL: S.APPRAISAL,
+    Stage.DECISION: S.AWAITING_DECISION,
+}
+STATE_STAGE = {state: stage for stage, state in STAGE_STATE.items()}
+
+# action -> the states it may start from. Targets are computed from the route.
+ACTION_SOURCES: dict[str, set[str]] = {
+    "submit": {S.DRAFT, S.RETURNED},
+    "record_bloc_vote": {S.BLOC_VOTING},
+    "accept": {S.INTAKE},
+    "return": {S.INTAKE},
+    "close_notice": {S.PUBLIC_NOTICE},
+    "record_council_vote": {S.COUNCIL_REVIEW},
+    "forward": {S.APPRAISAL},
+    "reject": {S.APPRAISAL},
+    "hold": {S.APPRAISAL},
+    "release": {S.ON_HOLD},
+    "withdraw": {
+        S.DRAFT,
+        S.BLOC_VOTING,
+        S.INTAKE,
+        S.RETURNED,
+        S.PUBLIC_NOTICE,
+        S.COUNCIL_REVIEW,
+        S.APPRAISAL,
+        S.ON_HOLD,
+        S.AWAITING_DECISION,
+    },
+    "decide": {S.AWAITING_DECISION, S.AWAITING_PRESIDENT},
+    "propose_to_president": {S.AWAITING_DECISION},
+    "revoke": {S.DECIDED},
+}
+
+# Actions a dossier page or API may call directly; decisions come through batches.
+DOSSIER_ACTIONS = [
+    "submit",
+    "record_bloc_vote",
+    "accept",
+    "return",
+    "close_notice",
+    "record_council_vote",
+    "forward",
+    "reject",
+    "hold",
+    "release",
+    "withdraw",
+    "revoke",
+]
+
+TERMINAL = {S.DECIDED, S.NOT_APPROVED, S.WITHDRAWN, S.REVOKED}
+PRE_DECISION = ACTION_SOURCES["withdraw"]
+
+
+class InvalidTransition(Exception):
+    pass
+
+
+def ensure_allowed(action: str, state: str) -> None:
+    if state not in ACTION_SOURCES.get(action, set()):
+        raise InvalidTransition(action, state)
+
+
+def next_state(form: AwardForm, after: str, *, with_bloc: bool) -> str:
+    """The waiting state after stage `after` ("start" for a submission) on the route."""
+    route = [s for s in form.stages if s != Stage.BLOC_VOTE or with_bloc]
+    position = -1 if after == "start" else route.index(after)
+    return STAGE_STATE[route[position + 1]]

@@ -1,0 +1,480 @@
+"""The award-dossier domain: organisations, blocs, award forms, dossiers, nominees, documents.
+
+Knows nothing of approvals or flows. Every model that holds dossier data keeps history.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Level(models.TextChoices):
+    CENTRAL = "central", _("Central")
+    PROVINCE = "province", _("Province")
+
+
+class OrganizationKind(models.TextChoices):
+    UNIT = "unit", _("Proposing unit")
+    BOARD = "board", _("Emulation-Commendation Board")
+    COUNCIL = "council", _("Emulation-Commendation Council")
+    DECIDER = "decider", _("Deciding authority")
+
+
+class Organization(models.Model):
+    code = models.SlugField(_("code"), max_length=32, unique=True, allow_unicode=False)
+    name = models.CharField(_("name"), max_length=255)
+    short_name = models.CharField(_("short name"), max_length=100, blank=True)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=OrganizationKind.choices, default=OrganizationKind.UNIT
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.short_name or self.name}"
+
+
+class BlocKind(models.TextChoices):
+    KHOI = "khoi", _("Bloc (khối)")
+    CUM = "cum", _("Cluster (cụm)")
+
+
+class Bloc(models.Model):
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=8, choices=BlocKind.choices)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    organizer = models.ForeignKey(
+        Organization, verbose_name=_("organised by"), on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("emulation bloc")
+        verbose_name_plural = _("emulation blocs")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class BlocMembership(models.Model):
+    bloc = models.ForeignKey(Bloc, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="bloc_memberships"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bloc membership")
+        verbose_name_plural = _("bloc memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bloc", "organization", "year"], name="uniq_bloc_member"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "year"])]
+
+    def __str__(self) -> str:
+        return f"{self.bloc.code} {self.year}: {self.organization.code}"
+
+
+class BlocLeadership(models.Model):
+    bloc = models.ForeignKey(Bloc, on_delete=models.CASCADE, related_name="leaderships")
+    year = models.PositiveSmallIntegerField(_("year"))
+    leader = models.ForeignKey(
+        Organization, verbose_name=_("leader"), on_delete=models.PROTECT, related_name="+"
+    )
+    deputy = models.ForeignKey(
+        Organization,
+        verbose_name=_("deputy"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bloc leadership")
+        verbose_name_plural = _("bloc leaderships")
+        constraints = [models.UniqueConstraint(fields=["bloc", "year"], name="uniq_bloc_year_lead")]
+
+    def __str__(self) -> str:
+        return f"{self.bloc.code} {self.year}: {self.leader.code}"
+
+
+class DocumentKind(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name (Vietnamese)"), max_length=255)
+    name_en = models.CharField(_("name (English)"), max_length=255)
+
+    class Meta:
+        verbose_name = _("document kind")
+        verbose_name_plural = _("document kinds")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NomineeKind(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual")
+    COLLECTIVE = "collective", _("Collective")
+    HOUSEHOLD = "household", _("Household")
+
+
+class Decider(models.TextChoices):
+    PM = "TTG", _("Prime Minister")
+    PRESIDENT = "CTN", _("State President (through the Prime Minister)")
+    PROVINCE_CHAIR = "T-UBND", _("Provincial People's Committee chair")
+    MINISTER = "MINISTER", _("Minister / head of central body")
+
+
+class Stage(models.TextChoices):
+    BLOC_VOTE = "bloc_vote", _("Bloc vote")
+    INTAKE = "intake", _("Intake by the board")
+    PUBLIC_NOTICE = "public_notice", _("Public notice")
+    COUNCIL_VOTE = "council_vote", _("Council vote")
+    APPRAISAL = "appraisal", _("Appraisal")
+    DECISION = "decision", _("Decision")
+
+
+class BlocVoteRule(models.TextChoices):
+    REQUIRED = "required", _("Always through a bloc vote")
+    IF_MEMBER = "if_member", _("Through the bloc when the proposer belongs to one that year")
+    NONE = "none", _("No bloc vote")
+
+
+class VoteDenominator(models.TextChoices):
+    TOTAL_MEMBERS = "total_members", _("Total eligible members")
+    VOTERS = "voters", _("Members who voted")
+
+
+class AwardForm(models.Model):
+    """An award form or emulation title, with its route and rules, loaded as data."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name (Vietnamese)"), max_length=255)
+    name_en = models.CharField(_("name (English)"), max_length=255)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    for_individual = models.BooleanField(_("individuals"), default=False)
+    for_collective = models.BooleanField(_("collectives"), default=False)
+    for_household = models.BooleanField(_("households"), default=False)
+    decider = models.CharField(_("decided by"), max_length=16, choices=Decider.choices)
+    reviewing_body = models.ForeignKey(
+        Organization,
+        verbose_name=_("reviewing board"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    stages = models.JSONField(_("route of stages"), default=list)
+    bloc_vote_rule = models.CharField(
+        _("bloc vote"), max_length=16, choices=BlocVoteRule.choices, default=BlocVoteRule.NONE
+    )
+    vote_threshold_percent = models.PositiveSmallIntegerField(_("vote threshold (%)"), default=50)
+    vote_denominator = models.CharField(
+        _("threshold denominator"),
+        max_length=16,
+        choices=VoteDenominator.choices,
+        default=VoteDenominator.TOTAL_MEMBERS,
+    )
+    quorum_percent = models.PositiveSmallIntegerField(_("quorum (%)"), default=50)
+    public_notice_days = models.PositiveSmallIntegerField(
+        _("public notice (working days)"), default=0
+    )
+    stage_days = models.JSONField(_("working days per stage"), default=dict, blank=True)
+    required_documents = models.ManyToManyField(
+        DocumentKind, verbose_name=_("required documents"), blank=True
+    )
+    valid_from = models.DateField(_("effective from"))
+    valid_until = models.DateField(_("effective until"), null=True, blank=True)
+    legal_basis = models.TextField(_("legal citation"))
+    history = HistoricalRecords(m2m_fields=[required_documents])
+
+    class Meta:
+        verbose_name = _("award form")
+        verbose_name_plural = _("award forms")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows(self, kind: str) -> bool:
+        return {
+            NomineeKind.INDIVIDUAL: self.for_individual,
+            NomineeKind.COLLECTIVE: self.for_collective,
+            NomineeKind.HOUSEHOLD: self.for_household,
+        }.get(kind, False)
+
+    def in_force_on(self, day: datetime.date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+    def has_stage(self, stage: str) -> bool:
+        return stage in self.stages
+
+
+class DossierState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    BLOC_VOTING = "bloc_voting", _("Bloc vote")
+    INTAKE = "intake", _("Intake")
+    RETURNED = "returned", _("Returned for supplement")
+    PUBLIC_NOTICE = "public_notice", _("Public notice")
+    COUNCIL_REVIEW = "council_review", _("Council review")
+    APPRAISAL = "appraisal", _("Appraisal")
+    ON_HOLD = "on_hold", _("On hold")
+    AWAITING_DECISION = "awaiting_decision", _("Awaiting decision")
+    AWAITING_PRESIDENT = "awaiting_president", _("Proposed to the President")
+    DECIDED = "decided", _("Decided")
+    NOT_APPROVED = "not_approved", _("Not approved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Dossier(models.Model):
+    """A proposal (hồ sơ đề nghị): one proposing organisation, one award form, many nominees."""
+
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("proposing organisation"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    award_form = models.ForeignKey(
+        AwardForm, verbose_name=_("award form"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    year = models.PositiveSmallIntegerField(_("achievement year"))
+    title = models.CharField(_("title"), max_length=255)
+    state = models.CharField(
+        _("state"), max_length=24, choices=DossierState.choices, default=DossierState.DRAFT
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    bloc = models.ForeignKey(
+        Bloc,
+        verbose_name=_("voting bloc"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    held_from = models.CharField(_("held from state"), max_length=24, blank=True)
+    stage_started_on = models.DateField(_("stage clock started"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    reason_code = models.CharField(_("reason code"), max_length=40, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["state", "year"]),
+            models.Index(fields=["organization", "state"]),
+            models.Index(fields=["award_form", "year"]),
+            models.Index(fields=["due_date"]),
+        ]
+        permissions = [
+            ("review_dossier", _("Can review dossier")),
+            ("decide_dossier", _("Can decide dossier")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.title}"
+
+    @property
+    def is_overdue(self) -> bool:
+        from dossiers.calendar import today
+
+        return self.due_date is not None and self.due_date < today()
+
+
+class NomineeOutcome(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    AWARDED = "awarded", _("Awarded")
+    DECLINED = "declined", _("Declined")
+    NOT_APPROVED = "not_approved", _("Not approved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Nominee(models.Model):
+    """A person, collective or household proposed in a dossier, with its own outcome."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="nominees")
+    kind = models.CharField(_("kind"), max_length=16, choices=NomineeKind.choices)
+    name = models.CharField(_("name"), max_length=255)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    achievements = models.TextField(_("achievements"), blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=NomineeOutcome.choices, default=NomineeOutcome.PENDING
+    )
+    outcome_reason = models.TextField(_("outcome reason"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("nominee")
+        verbose_name_plural = _("nominees")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"dossiers/{instance.dossier_id}/v{instance.version}/{instance.sha256[:16]}-{filename}"
+
+
+class Attachment(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.ForeignKey(
+        DocumentKind, verbose_name=_("document kind"), on_delete=models.PROTECT
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    version = models.PositiveIntegerField(_("dossier version"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class PriorAward(models.Model):
+    """An award already held by a person or collective, for eligibility checks."""
+
+    holder_name = models.CharField(_("holder"), max_length=255)
+    holder_kind = models.CharField(_("kind"), max_length=16, choices=NomineeKind.choices)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="prior_awards"
+    )
+    award_form = models.ForeignKey(
+        AwardForm, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    award_name = models.CharField(_("award"), max_length=255)
+    year = models.PositiveSmallIntegerField(_("year"))
+    decision_number = models.CharField(_("decision number"), max_length=40, blank=True)
+    nominee = models.OneToOneField(
+        Nominee, null=True, blank=True, on_delete=models.PROTECT, related_name="prior_award"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("prior award")
+        verbose_name_plural = _("prior awards")
+        ordering = ["-year", "id"]
+        indexes = [models.Index(fields=["holder_name", "year"])]
+
+    def __str__(self) -> str:
+        return f"{self.holder_name}: {self.award_name} ({self.year})"
+
+
+class Role(models.TextChoices):
+    UNIT_OFFICER = "unit_officer", _("Unit emulation officer")
+    UNIT_HEAD = "unit_head", _("Unit head")
+    BLOC_VOTER = "bloc_voter", _("Bloc voter")
+    BOARD_OFFICER = "board_officer", _("Board officer")
+    BOARD_HEAD = "board_head", _("Board head")
+    COUNCIL_SECRETARY = "council_secretary", _("Council secretary")
+    DECIDER = "decider", _("Decider")
+    INSPECTOR = "inspector", _("Inspector")
+
+
+class RoleGrant(models.Model):
+    """A role held by a user, for an organisation (unit, board, council or decider)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants"
+    )
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="role_grants"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "organization"], name="uniq_role_grant")
+        ]
+
+    def __str__(self) -> str:
+        org = self.organization.code if self.organization else "*"
+        return f"{self.user} {self.role}@{org}"
+
+
+class DossierEvent(models.Model):
+    """One domain event in a dossier's life: who, when, what, from which state to which, why."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("at"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=40)
+    from_state = models.CharField(_("from state"), max_length=24, blank=True)
+    to_state = models.CharField(_("to state"), max_length=24, blank=True)
+    version = models.PositiveIntegerField(_("version"))
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("dossier event")
+        verbose_name_plural = _("dossier events")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["dossier", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.action} {self.from_state}→{self.to_state}"
+
+
+class ActionRequest(models.Model):
+    """A client's idempotency key: a retried request returns the first result, acts once."""
+
+    key = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=40)
+    dossier = models.ForeignKey(Dossier, null=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="uniq_action_request")]

@@ -1,0 +1,163 @@
+"""Who may see and do what with a dossier: the one policy the UI, views, API and services ask.
+
+Roles are data (`RoleGrant`); bloc leadership is data per bloc and year (`BlocLeadership`).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q
+
+from dossiers import lifecycle
+from dossiers.models import (
+    BlocLeadership,
+    BlocMembership,
+    Decider,
+    Dossier,
+    DossierState,
+    Role,
+    RoleGrant,
+)
+
+S = DossierState
+
+
+def user_roles(user) -> frozenset[tuple[str, str | None]]:
+    """(role, organisation code) pairs of the user, read once per user object."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_kt_roles", None)
+    if cached is None:
+        cached = frozenset(
+            RoleGrant.objects.filter(user=user).values_list("role", "organization__code")
+        )
+        user._kt_roles = cached
+    return cached
+
+
+def orgs_with_role(user, *roles: str) -> set[str]:
+    return {org for role, org in user_roles(user) if role in roles and org}
+
+
+def has_role(user, role: str, org_code: str | None = None) -> bool:
+    return any(r == role and (org_code is None or o == org_code) for r, o in user_roles(user))
+
+
+def is_inspector(user) -> bool:
+    return user.is_superuser or has_role(user, Role.INSPECTOR)
+
+
+def _decider_codes_for(form_decider: str) -> set[str]:
+    """Deciding offices that see a form's dossiers: the PM also proposes President forms."""
+    if form_decider == Decider.PRESIDENT:
+        return {Decider.PRESIDENT, Decider.PM}
+    return {form_decider}
+
+
+def is_bloc_leader(user, dossier: Dossier) -> bool:
+    if dossier.bloc_id is None:
+        return False
+    voter_orgs = orgs_with_role(user, Role.BLOC_VOTER)
+    if not voter_orgs:
+        return False
+    return BlocLeadership.objects.filter(
+        bloc_id=dossier.bloc_id, year=dossier.year, leader__code__in=voter_orgs
+    ).exists()
+
+
+def visible_dossiers_q(user) -> Q:
+    """A filter, applied in the query, for the dossiers the user may see."""
+    if is_inspector(user):
+        return Q()
+    roles = user_roles(user)
+    unit_orgs = {o for r, o in roles if r in (Role.UNIT_OFFICER, Role.UNIT_HEAD) and o}
+    board_orgs = orgs_with_role(user, Role.BOARD_OFFICER, Role.BOARD_HEAD)
+    decider_orgs = orgs_with_role(user, Role.DECIDER)
+    voter_orgs = orgs_with_role(user, Role.BLOC_VOTER)
+    q = Q(pk__in=[])
+    if unit_orgs:
+        q |= Q(organization__code__in=unit_orgs)
+    submitted = ~Q(state=S.DRAFT)
+    if board_orgs:
+        q |= submitted & Q(award_form__reviewing_body__code__in=board_orgs)
+    if has_role(user, Role.COUNCIL_SECRETARY):
+        q |= submitted & Q(award_form__level="central")
+    if decider_orgs:
+        forms = set(decider_orgs)
+        if Decider.PM in decider_orgs:
+            forms.add(Decider.PRESIDENT)
+        q |= submitted & Q(award_form__decider__in=forms)
+    if voter_orgs:
+        member = BlocMembership.objects.filter(
+            bloc=OuterRef("bloc"), year=OuterRef("year"), organization__code__in=voter_orgs
+        )
+        q |= submitted & Q(bloc__isnull=False) & Exists(member)
+    return q
+
+
+def can_view(user, dossier: Dossier) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Dossier.objects.filter(visible_dossiers_q(user), pk=dossier.pk).exists()
+
+
+def can_edit(user, dossier: Dossier) -> bool:
+    """Edit fields, nominees and documents: the unit, while the dossier is with the unit."""
+    org = dossier.organization.code
+    unit = has_role(user, Role.UNIT_OFFICER, org) or has_role(user, Role.UNIT_HEAD, org)
+    return unit and dossier.state in (S.DRAFT, S.RETURNED)
+
+
+def _board(user, dossier: Dossier, *roles: str) -> bool:
+    body = dossier.award_form.reviewing_body.code
+    return any(has_role(user, role, body) for role in roles)
+
+
+def _decider(user, dossier: Dossier) -> bool:
+    return has_role(user, Role.DECIDER, dossier.award_form.decider)
+
+
+def dossier_actions(user, dossier: Dossier) -> list[str]:
+    """The action names this user may perform on this dossier now (state and role both checked)."""
+    if not user.is_authenticated:
+        return []
+    org = dossier.organization.code
+    head = has_role(user, Role.UNIT_HEAD, org)
+    officer = _board(user, dossier, Role.BOARD_OFFICER, Role.BOARD_HEAD)
+    board_head = _board(user, dossier, Role.BOARD_HEAD)
+    allowed = {
+        "submit": head,
+        "record_bloc_vote": dossier.state == S.BLOC_VOTING and is_bloc_leader(user, dossier),
+        "accept": officer,
+        "return": officer,
+        "close_notice": officer,
+        "record_council_vote": has_role(user, Role.COUNCIL_SECRETARY),
+        "forward": board_head,
+        "reject": officer,
+        "hold": officer,
+        "release": officer,
+        "withdraw": head,
+        "revoke": _decider(user, dossier),
+    }
+    return [
+        action
+        for action in lifecycle.DOSSIER_ACTIONS
+        if allowed[action] and dossier.state in lifecycle.ACTION_SOURCES[action]
+    ]
+
+
+def can_act(user, dossier: Dossier, action: str) -> bool:
+    return action in dossier_actions(user, dossier)
+
+
+def can_create_for(user, organization_code: str) -> bool:
+    return has_role(user, Role.UNIT_OFFICER, organization_code) or has_role(
+        user, Role.UNIT_HEAD, organization_code
+    )
+
+
+def can_prepare_decision(user, decider: str, reviewing_body: str) -> bool:
+    return has_role(user, Role.BOARD_HEAD, reviewing_body)
+
+
+def decider_codes_for(form_decider: str) -> set[str]:
+    return _decider_codes_for(form_decider)

@@ -1,0 +1,635 @@
+"""Writes to dossiers: each service is one transaction, locks the row, checks who and from where,
+changes state, and leaves an event and a history row saying who, when, what and why."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from dossiers import calendar, errors, lifecycle, permissions
+from dossiers.errors import Conflict, DossierError
+from dossiers.models import (
+    Attachment,
+    AwardForm,
+    BlocMembership,
+    BlocVoteRule,
+    DocumentKind,
+    Dossier,
+    DossierEvent,
+    DossierState,
+    Nominee,
+    NomineeKind,
+    NomineeOutcome,
+    Organization,
+    PriorAward,
+    Stage,
+)
+from dossiers.uploads import sniff
+
+S = DossierState
+DEFAULT_STAGE_DAYS = 10
+REJECT_REASONS = ("wrong_subject", "criteria_not_met", "invalid_dossier", "legal_violation")
+HOLD_REASONS = ("discipline", "inspection", "complaint", "press_allegation")
+REVOKE_REASONS = (
+    "false_declaration",
+    "forged_dossier",
+    "unlawful_procedure",
+    "criteria_not_met_later",
+)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _lock(dossier: Dossier | int) -> Dossier:
+    pk = dossier if isinstance(dossier, int) else dossier.pk
+    return (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("award_form__reviewing_body", "organization")
+        .get(pk=pk)
+    )
+
+
+def _record(
+    dossier: Dossier,
+    *,
+    actor,
+    action: str,
+    from_state: str,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> DossierEvent:
+    return DossierEvent.objects.create(
+        dossier=dossier,
+        at=timezone.now(),
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=dossier.state,
+        version=dossier.version,
+        reason=reason,
+        data=data or {},
+    )
+
+
+def _save(dossier: Dossier, actor, reason: str, fields: Iterable[str]) -> None:
+    dossier._history_user = actor
+    dossier._change_reason = reason
+    dossier.save(update_fields=[*fields, "updated_at"])
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DossierError(errors.REASON_REQUIRED, code="reason_required")
+    return reason
+
+
+def _require_code(code: str, allowed: tuple[str, ...]) -> str:
+    if code not in allowed:
+        raise DossierError(
+            errors.REASON_CODE_INVALID, code="reason_code_invalid", codes=", ".join(allowed)
+        )
+    return code
+
+
+def _check(actor, dossier: Dossier, action: str) -> None:
+    """Who, then from where: 403 for a user who may never do this, 409 for the wrong state."""
+    if dossier.state not in lifecycle.ACTION_SOURCES[action]:
+        raise Conflict(
+            errors.STATE_CONFLICT,
+            code="invalid_state",
+            action=action,
+            state=dossier.get_state_display(),
+        )
+    if not permissions.can_act(actor, dossier, action):
+        raise PermissionDenied
+
+
+def _start_clock(dossier: Dossier, *, days: int | None = None) -> None:
+    stage = lifecycle.STATE_STAGE.get(dossier.state, dossier.state)
+    today = calendar.today()
+    if days is None:
+        days = int(dossier.award_form.stage_days.get(stage, DEFAULT_STAGE_DAYS))
+    dossier.stage_started_on = today
+    dossier.due_date = calendar.add_working_days(today, days)
+
+
+def _stop_clock(dossier: Dossier) -> None:
+    dossier.stage_started_on = None
+    dossier.due_date = None
+
+
+def _enter(dossier: Dossier, state: str) -> None:
+    dossier.state = state
+    if state == S.PUBLIC_NOTICE:
+        _start_clock(dossier, days=dossier.award_form.public_notice_days)
+    elif state in lifecycle.TERMINAL:
+        _stop_clock(dossier)
+    else:
+        _start_clock(dossier)
+
+
+def _set_nominee_outcomes(
+    dossier: Dossier, actor, outcome: str, reason: str, only: str = NomineeOutcome.PENDING
+) -> None:
+    for nominee in dossier.nominees.filter(outcome=only):
+        nominee.outcome, nominee.outcome_reason = outcome, reason
+        nominee._history_user, nominee._change_reason = actor, f"nominee.{outcome}"
+        nominee.save(update_fields=["outcome", "outcome_reason"])
+
+
+# --- creating and editing ----------------------------------------------------------------------
+
+
+def _validate_nominees(form: AwardForm, nominees: list[dict]) -> list[dict]:
+    if not nominees:
+        raise DossierError(errors.NO_NOMINEES, code="no_nominees")
+    cleaned = []
+    for item in nominees:
+        kind = item.get("kind")
+        if kind not in NomineeKind.values or not form.allows(kind):
+            raise DossierError(
+                errors.KIND_NOT_ALLOWED,
+                code="nominee_kind_not_allowed",
+                form=form.name,
+                kind=kind,
+                name=item.get("name", ""),
+            )
+        org = item.get("organization")
+        if isinstance(org, str):
+            code = org
+            org = Organization.objects.filter(code=code).first()
+            if org is None:
+                raise DossierError(errors.UNKNOWN_ORG, code="unknown_organization", value=code)
+        cleaned.append(
+            {
+                "kind": kind,
+                "name": str(item.get("name", "")).strip()[:255],
+                "organization": org,
+                "achievements": str(item.get("achievements", "")),
+            }
+        )
+    return cleaned
+
+
+def _check_in_force(form: AwardForm, day: datetime.date) -> None:
+    if not form.in_force_on(day):
+        span = f"{form.valid_from} – {form.valid_until or '…'}"
+        raise DossierError(
+            errors.FORM_NOT_IN_FORCE, code="form_not_in_force", form=form.name, day=day, span=span
+        )
+
+
+def _next_reference(organization: Organization, year: int) -> str:
+    count = Dossier.objects.filter(organization=organization, year=year).count()
+    while True:
+        count += 1
+        reference = f"{organization.code}-{year}-{count:04d}"
+        if not Dossier.objects.filter(reference=reference).exists():
+            return reference
+
+
+@transaction.atomic
+def dossier_create(
+    *,
+    actor,
+    organization: Organization,
+    award_form: AwardForm,
+    year: int,
+    title: str,
+    nominees: list[dict],
+) -> Dossier:
+    """Create a draft with its nominees. Raises PermissionDenied, DossierError (form rules)."""
+    if not permissions.can_create_for(actor, organization.code):
+        raise PermissionDenied
+    if not 1945 <= int(year) <= calendar.today().year + 1:
+        raise DossierError(errors.YEAR_INVALID, code="year_invalid", year=year)
+    _check_in_force(award_form, calendar.today())
+    cleaned = _validate_nominees(award_form, nominees)
+    # Serialise reference numbering per organisation.
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    dossier = Dossier(
+        reference=_next_reference(organization, year),
+        organization=organization,
+        award_form=award_form,
+        year=year,
+        title=title.strip()[:255] or award_form.name,
+        created_by=actor,
+    )
+    dossier.full_clean()
+    dossier._history_user, dossier._change_reason = actor, "dossier.created"
+    dossier.save()
+    for item in cleaned:
+        nominee = Nominee(dossier=dossier, **item)
+        nominee._history_user, nominee._change_reason = actor, "nominee.added"
+        nominee.save()
+    _record(dossier, actor=actor, action="create", from_state="")
+    return dossier
+
+
+@transaction.atomic
+def dossier_update(
+    *, actor, dossier: Dossier, title: str | None = None, nominees: list[dict] | None = None
+) -> Dossier:
+    """Change a draft or returned dossier's title or its whole nominee list."""
+    dossier = _lock(dossier)
+    if not permissions.can_view(actor, dossier):
+        raise PermissionDenied
+    if not permissions.can_edit(actor, dossier):
+        if dossier.state in (S.DRAFT, S.RETURNED):
+            raise PermissionDenied
+        raise Conflict(errors.NOT_EDITABLE, code="not_editable")
+    changed = []
+    if title is not None:
+        dossier.title = title.strip()[:255]
+        changed.append("title")
+    if nominees is not None:
+        cleaned = _validate_nominees(dossier.award_form, nominees)
+        for old in dossier.nominees.all():
+            old._history_user, old._change_reason = actor, "nominee.removed"
+            old.delete()
+        for item in cleaned:
+            nominee = Nominee(dossier=dossier, **item)
+            nominee._history_user, nominee._change_reason = actor, "nominee.added"
+            nominee.save()
+        changed.append("nominees")
+    dossier.full_clean()
+    _save(dossier, actor, "dossier.updated", ["title"])
+    _record(
+        dossier, actor=actor, action="update", from_state=dossier.state, data={"changed": changed}
+    )
+    return dossier
+
+
+@transaction.atomic
+def attachment_add(*, actor, dossier: Dossier, kind_code: str, upload) -> Attachment:
+    """Store a document after checking its size and its real type; nothing is kept on refusal."""
+    dossier = _lock(dossier)
+    if not permissions.can_view(actor, dossier):
+        raise PermissionDenied
+    if not permissions.can_edit(actor, dossier):
+        if dossier.state in (S.DRAFT, S.RETURNED):
+            raise PermissionDenied
+        raise Conflict(errors.NOT_EDITABLE, code="not_editable")
+    kind = DocumentKind.objects.filter(code=kind_code).first()
+    if kind is None:
+        raise DossierError(errors.UNKNOWN_KIND, code="unknown_kind", value=kind_code)
+    size = upload.size
+    limit = settings.UPLOAD_MAX_BYTES
+    if size > limit:
+        raise DossierError(errors.FILE_TOO_LARGE, code="file_too_large", size=size, limit=limit)
+    if size == 0:
+        raise DossierError(errors.FILE_EMPTY, code="file_empty")
+    upload.seek(0)
+    data = upload.read()
+    content_type = sniff(data[:16], data)
+    name = str(getattr(upload, "name", "file"))[-200:].replace("/", "_")
+    if content_type is None:
+        raise DossierError(errors.FILE_TYPE_REFUSED, code="file_type_refused", name=name)
+    attachment = Attachment(
+        dossier=dossier,
+        kind=kind,
+        original_name=name,
+        content_type=content_type,
+        size=size,
+        sha256=hashlib.sha256(data).hexdigest(),
+        version=dossier.version,
+        uploaded_by=actor,
+    )
+    attachment.file.save(name, ContentFile(data), save=False)
+    stored_name = attachment.file.name
+    try:
+        attachment._history_user, attachment._change_reason = actor, "attachment.added"
+        attachment.save()
+        _record(
+            dossier,
+            actor=actor,
+            action="attach",
+            from_state=dossier.state,
+            data={"kind": kind.code, "name": name, "sha256": attachment.sha256, "size": size},
+        )
+    except Exception:
+        attachment.file.storage.delete(stored_name)
+        raise
+    return attachment
+
+
+# --- transitions -------------------------------------------------------------------------------
+
+
+def _bloc_for(dossier: Dossier):
+    membership = (
+        BlocMembership.objects.filter(organization=dossier.organization, year=dossier.year)
+        .select_related("bloc")
+        .first()
+    )
+    return membership.bloc if membership else None
+
+
+@transaction.atomic
+def dossier_submit(*, actor, dossier: Dossier, reason: str = "") -> Dossier:
+    """The unit head signs the tờ trình: on to the bloc vote or the board's intake.
+
+    A resubmission after a return makes a new numbered version. Raises PermissionDenied,
+    Conflict (state), DossierError (missing documents, form out of force, no bloc)."""
+    dossier = _lock(dossier)
+    _check(actor, dossier, "submit")
+    form = dossier.award_form
+    from_state = dossier.state
+    _check_in_force(form, calendar.today())
+    present = set(dossier.attachments.values_list("kind_id", flat=True))
+    missing = [k.name for k in form.required_documents.all() if k.pk not in present]
+    if missing:
+        raise DossierError(
+            errors.MISSING_DOCUMENTS, code="missing_documents", kinds=", ".join(missing)
+        )
+    if from_state == S.DRAFT:
+        bloc = None
+        if form.has_stage(Stage.BLOC_VOTE) and form.bloc_vote_rule != BlocVoteRule.NONE:
+            bloc = _bloc_for(dossier)
+            if bloc is None and form.bloc_vote_rule == BlocVoteRule.REQUIRED:
+                raise DossierError(
+                    errors.NOT_A_BLOC_MEMBER,
+                    code="not_a_bloc_member",
+                    form=form.name,
+                    org=dossier.organization.code,
+                    year=dossier.year,
+                )
+        dossier.bloc = bloc
+        _enter(dossier, lifecycle.next_state(form, "start", with_bloc=bloc is not None))
+        dossier.submitted_at = timezone.now()
+    else:  # resubmission after a return: the bloc has voted already; back to intake.
+        dossier.version += 1
+        _enter(dossier, S.INTAKE)
+    reason = reason or ("dossier.submitted" if from_state == S.DRAFT else "dossier.resubmitted")
+    _save(
+        dossier,
+        actor,
+        reason,
+        ["state", "version", "bloc", "submitted_at", "stage_started_on", "due_date"],
+    )
+    _record(dossier, actor=actor, action="submit", from_state=from_state, reason=reason)
+    return dossier
+
+
+def _advance(
+    actor, dossier: Dossier, action: str, after: str, reason: str, data: dict | None = None
+) -> Dossier:
+    from_state = dossier.state
+    _enter(
+        dossier, lifecycle.next_state(dossier.award_form, after, with_bloc=bool(dossier.bloc_id))
+    )
+    _save(dossier, actor, reason or f"dossier.{action}", ["state", "stage_started_on", "due_date"])
+    _record(dossier, actor=actor, action=action, from_state=from_state, reason=reason, data=data)
+    return dossier
+
+
+def _end_not_approved(actor, dossier: Dossier, action: str, code: str, reason: str) -> Dossier:
+    from_state = dossier.state
+    _enter(dossier, S.NOT_APPROVED)
+    dossier.reason_code = code
+    _set_nominee_outcomes(dossier, actor, NomineeOutcome.NOT_APPROVED, reason)
+    _save(dossier, actor, reason, ["state", "reason_code", "stage_started_on", "due_date"])
+    _record(
+        dossier,
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        reason=reason,
+        data={"code": code},
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_record_bloc_vote(
+    *, actor, dossier: Dossier, passed: bool, reason: str = "", tally: dict | None = None
+) -> Dossier:
+    """The bloc leader records the bloc's vote: passed goes on to intake, failed ends it."""
+    dossier = _lock(dossier)
+    _check(actor, dossier, "record_bloc_vote")
+    if passed:
+        return _advance(actor, dossier, "record_bloc_vote", Stage.BLOC_VOTE, reason, tally)
+    return _end_not_approved(
+        actor, dossier, "record_bloc_vote", "bloc_vote_failed", reason or "bloc vote failed"
+    )
+
+
+@transaction.atomic
+def dossier_accept(*, actor, dossier: Dossier, reason: str = "") -> Dossier:
+    """The board finds the dossier complete; the clock of the next stage starts."""
+    dossier = _lock(dossier)
+    _check(actor, dossier, "accept")
+    return _advance(actor, dossier, "accept", Stage.INTAKE, reason)
+
+
+@transaction.atomic
+def dossier_return(*, actor, dossier: Dossier, reason: str) -> Dossier:
+    """Incomplete: back to the unit for supplement, with the reason. The board's clock stops."""
+    dossier = _lock(dossier)
+    _check(actor, dossier, "return")
+    reason = _require_reason(reason)
+    from_state = dossier.state
+    _enter(dossier, S.RETURNED)
+    _save(dossier, actor, reason, ["state", "stage_started_on", "due_date"])
+    _record(dossier, actor=actor, action="return", from_state=from_state, reason=reason)
+    return dossier
+
+
+@transaction.atomic
+def dossier_close_notice(*, actor, dossier: Dossier, reason: str = "") -> Dossier:
+    """End the public notice once its working days have run."""
+    dossier = _lock(dossier)
+    _check(actor, dossier, "close_notice")
+    if dossier.due_date and calendar.today() < dossier.due_date:
+        raise Conflict(errors.NOTICE_RUNNING, code="notice_running", until=dossier.due_date)
+    return _advance(actor, dossier, "close_notice", Stage.PUBLIC_NOTICE, reason)
+
+
+@transaction.atomic
+def dossier_record_council_vote(
+    *, actor, dossier: Dossier, passed: bool, reason: str = "", tally: dict | None = None
+) -> Dossier:
+    """The council secretary records the council's vote."""
+    dossier = _lock(dossier)
+    _check(actor, dossier, "record_council_vote")
+    if passed:
+        return _advance(actor, dossier, "record_council_vote", Stage.COUNCIL_VOTE, reason, tally)
+    return _end_not_approved(
+        actor,
+        dossier,
+        "record_council_vote",
+        "council_vote_failed",
+        reason or "council vote failed",
+    )
+
+
+@transaction.atomic
+def dossier_forward(*, actor, dossier: Dossier, reason: str = "") -> Dossier:
+    """Appraisal passed: the dossier waits for a decision batch."""
+    dossier = _lock(dossier)
+    _check(actor, dossier, "forward")
+    return _advance(actor, dossier, "forward", Stage.APPRAISAL, reason)
+
+
+@transaction.atomic
+def dossier_reject(*, actor, dossier: Dossier, reason_code: str, reason: str) -> Dossier:
+    """Appraisal failed: not approved, with a reason code and a notice to the proposer."""
+    dossier = _lock(dossier)
+    _check(actor, dossier, "reject")
+    code = _require_code(reason_code, REJECT_REASONS)
+    return _end_not_approved(actor, dossier, "reject", code, _require_reason(reason))
+
+
+@transaction.atomic
+def dossier_hold(*, actor, dossier: Dossier, reason_code: str, reason: str) -> Dossier:
+    """Pause while a complaint, inspection or discipline is pending (Decree 98 Art. 4)."""
+    dossier = _lock(dossier)
+    _check(actor, dossier, "hold")
+    code = _require_code(reason_code, HOLD_REASONS)
+    reason = _require_reason(reason)
+    from_state = dossier.state
+    dossier.held_from, dossier.reason_code = from_state, code
+    dossier.state = S.ON_HOLD
+    _stop_clock(dossier)
+    _save(
+        dossier,
+        actor,
+        reason,
+        ["state", "held_from", "reason_code", "stage_started_on", "due_date"],
+    )
+    _record(
+        dossier,
+        actor=actor,
+        action="hold",
+        from_state=from_state,
+        reason=reason,
+        data={"code": code},
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_release(*, actor, dossier: Dossier, reason: str) -> Dossier:
+    """The pending matter is concluded: back to the state the dossier was held in."""
+    dossier = _lock(dossier)
+    _check(actor, dossier, "release")
+    reason = _require_reason(reason)
+    from_state = dossier.state
+    _enter(dossier, dossier.held_from or S.APPRAISAL)
+    dossier.held_from, dossier.reason_code = "", ""
+    _save(
+        dossier,
+        actor,
+        reason,
+        ["state", "held_from", "reason_code", "stage_started_on", "due_date"],
+    )
+    _record(dossier, actor=actor, action="release", from_state=from_state, reason=reason)
+    return dossier
+
+
+@transaction.atomic
+def dossier_withdraw(*, actor, dossier: Dossier, reason: str) -> Dossier:
+    """The unit head withdraws the dossier before any decision."""
+    dossier = _lock(dossier)
+    _check(actor, dossier, "withdraw")
+    reason = _require_reason(reason)
+    from_state = dossier.state
+    _enter(dossier, S.WITHDRAWN)
+    _set_nominee_outcomes(dossier, actor, NomineeOutcome.WITHDRAWN, reason)
+    _save(dossier, actor, reason, ["state", "stage_started_on", "due_date"])
+    _record(dossier, actor=actor, action="withdraw", from_state=from_state, reason=reason)
+    return dossier
+
+
+@transaction.atomic
+def dossier_revoke(*, actor, dossier: Dossier, reason_code: str, reason: str) -> Dossier:
+    """Annul the award (Law Ch. VII): every awarded nominee is revoked."""
+    dossier = _lock(dossier)
+    _check(actor, dossier, "revoke")
+    code = _require_code(reason_code, REVOKE_REASONS)
+    reason = _require_reason(reason)
+    from_state = dossier.state
+    dossier.state, dossier.reason_code = S.REVOKED, code
+    _set_nominee_outcomes(
+        dossier, actor, NomineeOutcome.REVOKED, reason, only=NomineeOutcome.AWARDED
+    )
+    _save(dossier, actor, reason, ["state", "reason_code"])
+    _record(
+        dossier,
+        actor=actor,
+        action="revoke",
+        from_state=from_state,
+        reason=reason,
+        data={"code": code},
+    )
+    return dossier
+
+
+def dossier_propose_to_president(*, actor, dossier: Dossier, decision_ref: str) -> Dossier:
+    """The PM's proposal to the President: called inside the batch's transaction, row locked."""
+    lifecycle.ensure_allowed("propose_to_president", dossier.state)
+    from_state = dossier.state
+    _enter(dossier, S.AWAITING_PRESIDENT)
+    _save(
+        dossier, actor, "dossier.proposed_to_president", ["state", "stage_started_on", "due_date"]
+    )
+    _record(
+        dossier,
+        actor=actor,
+        action="propose_to_president",
+        from_state=from_state,
+        data={"decision": decision_ref},
+    )
+    return dossier
+
+
+def dossier_decide(
+    *, actor, dossier: Dossier, number: str, year: int, declined: dict[int, str]
+) -> Dossier:
+    """Record the signed decision on one dossier of a batch: each nominee awarded or declined.
+
+    Called inside the batch's transaction with the row locked."""
+    lifecycle.ensure_allowed("decide", dossier.state)
+    from_state = dossier.state
+    awarded, refused = [], []
+    for nominee in dossier.nominees.filter(outcome=NomineeOutcome.PENDING):
+        if nominee.pk in declined:
+            nominee.outcome, nominee.outcome_reason = NomineeOutcome.DECLINED, declined[nominee.pk]
+            refused.append(nominee.pk)
+        else:
+            nominee.outcome, nominee.outcome_reason = NomineeOutcome.AWARDED, number
+            awarded.append(nominee)
+        nominee._history_user, nominee._change_reason = actor, f"nominee.{nominee.outcome}"
+        nominee.save(update_fields=["outcome", "outcome_reason"])
+    for nominee in awarded:
+        PriorAward.objects.create(
+            holder_name=nominee.name,
+            holder_kind=nominee.kind,
+            organization=nominee.organization or dossier.organization,
+            award_form=dossier.award_form,
+            award_name=dossier.award_form.name,
+            year=dossier.year,
+            decision_number=number,
+            nominee=nominee,
+        )
+    _enter(dossier, S.DECIDED)
+    _save(dossier, actor, f"dossier.decided {number}", ["state", "stage_started_on", "due_date"])
+    _record(
+        dossier,
+        actor=actor,
+        action="decide",
+        from_state=from_state,
+        reason=number,
+        data={"decision": number, "awarded": [n.pk for n in awarded], "declined": refused},
+    )
+    return dossier

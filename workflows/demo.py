@@ -1,0 +1,592 @@
+"""The demo world of shared/demo-data.md, built through the same services a user's actions use."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from dossiers.catalogue import catalogue_load, upsert
+from dossiers.models import (
+    AwardForm,
+    Bloc,
+    BlocLeadership,
+    BlocMembership,
+    Dossier,
+    Organization,
+    Role,
+    RoleGrant,
+)
+from dossiers.services import attachment_add
+from workflows import services as wf
+
+PASSWORD = "demo"
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+CENTRAL_UNITS = [
+    ("MTTQ", "Ủy ban Trung ương Mặt trận Tổ quốc Việt Nam", "UBTƯ MTTQ VN"),
+    ("HCCB", "Trung ương Hội Cựu chiến binh Việt Nam", "TƯ Hội CCB"),
+    ("TLDLD", "Tổng Liên đoàn Lao động Việt Nam", "Tổng LĐLĐ VN"),
+    ("HND", "Trung ương Hội Nông dân Việt Nam", "TƯ Hội ND"),
+    ("DOAN", "Trung ương Đoàn Thanh niên Cộng sản Hồ Chí Minh", "TƯ Đoàn"),
+    ("HLHPN", "Trung ương Hội Liên hiệp Phụ nữ Việt Nam", "TƯ Hội LHPN"),
+    ("VHNT", "Liên hiệp các Hội Văn học nghệ thuật Việt Nam", "LH các Hội VHNT"),
+    ("VUSTA", "Liên hiệp các Hội Khoa học và Kỹ thuật Việt Nam", "LH các Hội KH&KT"),
+    ("VUFO", "Liên hiệp các tổ chức hữu nghị Việt Nam", "LH các TCHN"),
+]
+PROVINCE_UNITS = [
+    ("T-MTTQ", "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh", "UBMTTQ tỉnh"),
+    ("T-HND", "Hội Nông dân tỉnh", "Hội ND tỉnh"),
+    ("T-LDLD", "Liên đoàn Lao động tỉnh", "LĐLĐ tỉnh"),
+    ("T-HCCB", "Hội Cựu chiến binh tỉnh", "Hội CCB tỉnh"),
+    ("T-HLHPN", "Hội Liên hiệp Phụ nữ tỉnh", "Hội LHPN tỉnh"),
+    ("T-DOAN", "Tỉnh đoàn", "Tỉnh đoàn"),
+]
+UNIT_CODES = [c for c, _, _ in CENTRAL_UNITS + PROVINCE_UNITS]
+
+STAFF = [
+    ("board-officer", [(Role.BOARD_OFFICER, "BTDKT-TW")]),
+    ("board-head", [(Role.BOARD_HEAD, "BTDKT-TW"), (Role.BOARD_OFFICER, "BTDKT-TW")]),
+    ("council-secretary", [(Role.COUNCIL_SECRETARY, "HDTDKT-TW")]),
+    ("pm", [(Role.DECIDER, "TTG")]),
+    ("president", [(Role.DECIDER, "CTN")]),
+    ("t-board-officer", [(Role.BOARD_OFFICER, "T-BTDKT"), (Role.BOARD_HEAD, "T-BTDKT")]),
+    ("t-chair", [(Role.DECIDER, "T-UBND")]),
+    ("inspector", [(Role.INSPECTOR, None)]),
+]
+
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def demo_pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+def _at(year: int, month: int, day: int) -> datetime.datetime:
+    return datetime.datetime(year, month, day, 9, 0, tzinfo=TZ)
+
+
+class World:
+    """Looks up the demo's users, organisations and forms by their contract names."""
+
+    def __init__(self) -> None:
+        self.users = {u.username: u for u in get_user_model().objects.all()}
+
+    def user(self, username: str):
+        user = self.users[username]
+        user.__dict__.pop("_kt_roles", None)  # roles may have changed; read them again
+        return user
+
+    def org(self, code: str) -> Organization:
+        return Organization.objects.get(code=code)
+
+    def form(self, code: str) -> AwardForm:
+        return AwardForm.objects.get(code=code)
+
+
+def build_organisations() -> None:
+    catalogue_load()
+    for code, name, short in CENTRAL_UNITS:
+        upsert(
+            Organization, {"code": code}, {"name": name, "short_name": short, "level": "central"}
+        )
+    for code, name, short in PROVINCE_UNITS:
+        upsert(
+            Organization, {"code": code}, {"name": name, "short_name": short, "level": "province"}
+        )
+    central = upsert(
+        Bloc,
+        {"code": "KHOI-CTXH-TW"},
+        {
+            "name": "Khối thi đua các tổ chức chính trị - xã hội và các tổ chức Liên hiệp",
+            "kind": "khoi",
+            "level": "central",
+            "organizer": Organization.objects.get(code="HDTDKT-TW"),
+        },
+    )
+    province = upsert(
+        Bloc,
+        {"code": "CUM-CTXH-T"},
+        {
+            "name": "Cụm thi đua Khối các tổ chức chính trị - xã hội (tỉnh)",
+            "kind": "cum",
+            "level": "province",
+            "organizer": Organization.objects.get(code="T-HDTDKT"),
+        },
+    )
+    for year in (2023, 2024):
+        for code, _, _ in CENTRAL_UNITS:
+            upsert(
+                BlocMembership,
+                {
+                    "bloc": central,
+                    "organization": Organization.objects.get(code=code),
+                    "year": year,
+                },
+                {},
+            )
+        for code, _, _ in PROVINCE_UNITS:
+            upsert(
+                BlocMembership,
+                {
+                    "bloc": province,
+                    "organization": Organization.objects.get(code=code),
+                    "year": year,
+                },
+                {},
+            )
+    org = Organization.objects.get
+    upsert(
+        BlocLeadership,
+        {"bloc": central, "year": 2023},
+        {"leader": org(code="MTTQ"), "deputy": None},
+    )
+    upsert(
+        BlocLeadership,
+        {"bloc": province, "year": 2023},
+        {"leader": org(code="T-HND"), "deputy": org(code="T-MTTQ")},
+    )
+    upsert(
+        BlocLeadership,
+        {"bloc": province, "year": 2024},
+        {"leader": org(code="T-MTTQ"), "deputy": org(code="T-LDLD")},
+    )
+
+
+def build_users() -> None:
+    User = get_user_model()
+    if not User.objects.filter(username="admin").exists():
+        User.objects.create_superuser("admin", "admin@example.invalid", PASSWORD)
+    people: list[tuple[str, list[tuple[str, str | None]]]] = list(STAFF)
+    for code in UNIT_CODES:
+        people += [
+            (f"proposer-{code}", [(Role.UNIT_OFFICER, code)]),
+            (f"head-{code}", [(Role.UNIT_HEAD, code)]),
+            (f"voter-{code}", [(Role.BLOC_VOTER, code)]),
+        ]
+    for username, grants in people:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username)
+            user.set_password(PASSWORD)
+            user.save()
+        for role, code in grants:
+            organization = Organization.objects.get(code=code) if code else None
+            if not RoleGrant.objects.filter(
+                user=user, role=role, organization=organization
+            ).exists():
+                grant = RoleGrant(user=user, role=role, organization=organization)
+                grant._change_reason = "role.granted (seed_demo)"
+                grant.save()
+
+
+# --- dossiers ---------------------------------------------------------------------------------
+
+
+def start(
+    world: World, org: str, form: str, title: str, nominees: list[dict], year: int
+) -> Dossier:
+    proposer = world.user(f"proposer-{org}")
+    dossier = wf.dossier_start(
+        actor=proposer,
+        organization=world.org(org),
+        award_form=world.form(form),
+        year=year,
+        title=title,
+        nominees=nominees,
+    )
+    for kind in world.form(form).required_documents.all():
+        attachment_add(
+            actor=proposer,
+            dossier=dossier,
+            kind_code=kind.code,
+            upload=demo_pdf(f"{kind.code}.pdf"),
+        )
+    return dossier
+
+
+def act(world: World, username: str, dossier: Dossier, action: str, **payload) -> Dossier:
+    return wf.dossier_act(
+        actor=world.user(username), dossier=dossier, action=action, payload=payload
+    )
+
+
+def collective(code: str) -> dict:
+    org = Organization.objects.get(code=code)
+    return {"kind": "collective", "name": org.name, "organization": code, "achievements": ""}
+
+
+def person(name: str, org: str, achievements: str = "") -> dict:
+    return {"kind": "individual", "name": name, "organization": org, "achievements": achievements}
+
+
+TALLY_CENTRAL = {"eligible": 9, "voted": 9, "yes": 9, "no": 0, "abstain": 0}
+TALLY_PROVINCE = {"eligible": 6, "voted": 6, "yes": 6, "no": 0, "abstain": 0}
+
+
+def seeded(title: str) -> bool:
+    return Dossier.objects.filter(title=title).exists()
+
+
+def real_central_case(world: World) -> None:
+    """Seed 000: the central bloc's 2022 results, decided in 2023."""
+    title = "Đề nghị tặng Cờ thi đua của Chính phủ năm 2022 (Khối CT-XH TƯ)"
+    if seeded(title):
+        return
+    with time_machine.travel(_at(2023, 1, 9), tick=False) as clock:
+        flag = start(world, "HLHPN", "CO-TD-CP", title, [collective("HLHPN")], 2023)
+        certs = [
+            start(
+                world,
+                code,
+                "BK-TTG",
+                f"Đề nghị tặng Bằng khen của Thủ tướng Chính phủ năm 2022 ({code})",
+                [collective(code)],
+                2023,
+            )
+            for code in ("HCCB", "DOAN")
+        ]
+        clock.shift(datetime.timedelta(days=1))
+        for dossier in [flag, *certs]:
+            act(world, f"head-{dossier.organization.code}", dossier, "submit")
+        clock.shift(datetime.timedelta(days=7))
+        for dossier in [flag, *certs]:
+            act(
+                world,
+                "voter-MTTQ",
+                dossier,
+                "record_bloc_vote",
+                passed=True,
+                tally=TALLY_CENTRAL,
+                reason="Hội nghị tổng kết Khối suy tôn (biên bản kiểm phiếu)",
+            )
+        clock.shift(datetime.timedelta(days=14))
+        for dossier in [flag, *certs]:
+            act(world, "board-officer", dossier, "accept", reason="Hồ sơ đầy đủ")
+        clock.shift(datetime.timedelta(days=14))
+        for dossier in [flag, *certs]:
+            act(world, "board-head", dossier, "forward", reason="Đủ tiêu chuẩn")
+        batch = wf.decision_prepare(
+            actor=world.user("board-head"),
+            decider="TTG",
+            dossier_ids=[d.pk for d in [flag, *certs]],
+        )
+        clock.shift(datetime.timedelta(days=10))
+        wf.decision_sign(
+            actor=world.user("pm"),
+            decision=batch,
+            number="301/QĐ-TTg",
+            signed_on=datetime.date(2023, 3, 6),
+        )
+
+
+def real_province_case(world: World) -> None:
+    """Seed 001: the provincial cluster's 2023 results."""
+    title = "Đề nghị tặng Cờ thi đua của UBND tỉnh năm 2023 (Cụm CT-XH tỉnh)"
+    if seeded(title):
+        return
+    with time_machine.travel(_at(2023, 12, 4), tick=False) as clock:
+        flag = start(world, "T-HND", "CO-TD-TINH", title, [collective("T-HND")], 2023)
+        certs = [
+            start(
+                world,
+                code,
+                "BK-TINH",
+                f"Đề nghị tặng Bằng khen của Chủ tịch UBND tỉnh năm 2023 ({code})",
+                [collective(code)],
+                2023,
+            )
+            for code in ("T-LDLD", "T-HCCB")
+        ]
+        clock.shift(datetime.timedelta(days=1))
+        for dossier in [flag, *certs]:
+            act(world, f"head-{dossier.organization.code}", dossier, "submit")
+        clock.shift(datetime.timedelta(days=3))
+        for dossier in [flag, *certs]:
+            act(
+                world,
+                "voter-T-HND",
+                dossier,
+                "record_bloc_vote",
+                passed=True,
+                tally=TALLY_PROVINCE,
+                reason="Hội nghị tổng kết Cụm; bầu T-MTTQ Cụm trưởng, T-LDLD Cụm phó năm 2024",
+            )
+        clock.shift(datetime.timedelta(days=5))
+        for dossier in [flag, *certs]:
+            act(world, "t-board-officer", dossier, "accept")
+            act(world, "t-board-officer", dossier, "forward")
+        batch = wf.decision_prepare(
+            actor=world.user("t-board-officer"),
+            decider="T-UBND",
+            dossier_ids=[d.pk for d in [flag, *certs]],
+        )
+        clock.shift(datetime.timedelta(days=7))
+        wf.decision_sign(
+            actor=world.user("t-chair"),
+            decision=batch,
+            number="3101/QĐ-UBND",
+            signed_on=datetime.date(2023, 12, 22),
+        )
+
+
+def open_dossiers(world: World) -> None:
+    """Open dossiers in every other state, so every persona's inbox has work."""
+    if seeded("[demo] Bằng khen TTg — đang bỏ phiếu khối (VUSTA)"):
+        return
+    central_form = {code: "BK-TTG" for code, _, _ in CENTRAL_UNITS}
+    for code in UNIT_CODES:
+        form = central_form.get(code, "BK-TINH")
+        start(
+            world,
+            code,
+            form,
+            f"[demo] Dự thảo đề nghị khen thưởng ({code})",
+            [
+                person(
+                    f"Cán bộ minh họa {code}", code, "Hoàn thành xuất sắc nhiệm vụ 5 năm liên tục"
+                )
+            ],
+            2024 if code.startswith("T-") else 2023,
+        )
+
+    def through_bloc(
+        org: str, form: str, title: str, nominees: list[dict], year: int = 2023
+    ) -> Dossier:
+        dossier = start(world, org, form, title, nominees, year)
+        act(world, f"head-{org}", dossier, "submit")
+        leader = (
+            "voter-MTTQ"
+            if not org.startswith("T-")
+            else ("voter-T-HND" if year == 2023 else "voter-T-MTTQ")
+        )
+        return act(
+            world,
+            leader,
+            dossier,
+            "record_bloc_vote",
+            passed=True,
+            tally=TALLY_CENTRAL if not org.startswith("T-") else TALLY_PROVINCE,
+        )
+
+    with time_machine.travel(_at(2026, 10, 1), tick=False) as clock:
+        # Dossiers that need a notice period behind them start a few weeks back.
+        cstd = start(
+            world,
+            "HND",
+            "CSTD-TQ",
+            "[demo] Chiến sĩ thi đua toàn quốc — Hội đồng xét (HND)",
+            [person("Nông dân minh họa HND", "HND", "Sáng kiến áp dụng toàn quốc")],
+            2023,
+        )
+        act(world, "head-HND", cstd, "submit")
+        act(world, "board-officer", cstd, "accept")
+        hcld = start(
+            world,
+            "TLDLD",
+            "HCLD-3",
+            "[demo] Huân chương Lao động hạng Ba — chờ Thủ tướng trình (TLDLD)",
+            [person("Công nhân minh họa TLDLD", "TLDLD")],
+            2023,
+        )
+        hcld2 = start(
+            world,
+            "DOAN",
+            "HCLD-3",
+            "[demo] Huân chương Lao động hạng Ba — chờ Chủ tịch nước (DOAN)",
+            [collective("DOAN")],
+            2023,
+        )
+        for dossier in (hcld, hcld2):
+            act(world, f"head-{dossier.organization.code}", dossier, "submit")
+            act(world, "board-officer", dossier, "accept")
+        clock.shift(datetime.timedelta(days=21))
+        act(
+            world,
+            "board-officer",
+            cstd,
+            "close_notice",
+            reason="Hết thời hạn đăng tải, không có ý kiến",
+        )
+        for dossier in (hcld, hcld2):
+            act(world, "board-officer", dossier, "close_notice")
+            act(world, "board-head", dossier, "forward")
+        wf.decision_prepare(actor=world.user("board-head"), decider="CTN", dossier_ids=[hcld.pk])
+        proposed = wf.decision_prepare(
+            actor=world.user("board-head"), decider="CTN", dossier_ids=[hcld2.pk]
+        )
+        wf.decision_propose(actor=world.user("pm"), decision=proposed, number="1402/TTr-TTg")
+
+    start_bloc = start(
+        world,
+        "VUSTA",
+        "BK-TTG",
+        "[demo] Bằng khen TTg — đang bỏ phiếu khối (VUSTA)",
+        [collective("VUSTA")],
+        2023,
+    )
+    act(world, "head-VUSTA", start_bloc, "submit")
+    t_bloc = start(
+        world,
+        "T-DOAN",
+        "BK-TINH",
+        "[demo] Bằng khen Chủ tịch UBND tỉnh — đang bỏ phiếu cụm (T-DOAN)",
+        [collective("T-DOAN")],
+        2024,
+    )
+    act(world, "head-T-DOAN", t_bloc, "submit")
+
+    returned = through_bloc(
+        "VHNT",
+        "BK-TTG",
+        "[demo] Bằng khen TTg — trả lại bổ sung (VHNT)",
+        [person("Nghệ sĩ minh họa VHNT", "VHNT")],
+    )
+    act(
+        world,
+        "board-officer",
+        returned,
+        "return",
+        reason="Thiếu xác nhận của cấp trình về báo cáo thành tích",
+    )
+    through_bloc(
+        "VUFO", "BK-TTG", "[demo] Bằng khen TTg — chờ tiếp nhận (VUFO)", [collective("VUFO")]
+    )
+    public = start(
+        world,
+        "TLDLD",
+        "CSTD-TQ",
+        "[demo] Chiến sĩ thi đua toàn quốc — đang đăng tải (TLDLD)",
+        [person("Kỹ sư minh họa TLDLD", "TLDLD", "Sáng kiến cải tiến kỹ thuật")],
+        2023,
+    )
+    act(world, "head-TLDLD", public, "submit")
+    act(world, "board-officer", public, "accept")
+    appraisal = through_bloc(
+        "MTTQ",
+        "BK-TTG",
+        "[demo] Bằng khen TTg — đang thẩm định (MTTQ)",
+        [person("Cán bộ Mặt trận minh họa", "MTTQ")],
+    )
+    act(world, "board-officer", appraisal, "accept")
+    held = through_bloc(
+        "DOAN",
+        "BK-TTG",
+        "[demo] Bằng khen TTg — tạm dừng do khiếu nại (DOAN)",
+        [person("Cán bộ Đoàn minh họa", "DOAN")],
+    )
+    act(world, "board-officer", held, "accept")
+    act(
+        world,
+        "board-officer",
+        held,
+        "hold",
+        reason_code="complaint",
+        reason="Đang xác minh đơn khiếu nại",
+    )
+    waiting = through_bloc(
+        "HLHPN",
+        "BK-TTG",
+        "[demo] Bằng khen TTg — chờ lập tờ trình (HLHPN)",
+        [person("Cán bộ Hội minh họa", "HLHPN")],
+    )
+    act(world, "board-officer", waiting, "accept")
+    act(world, "board-head", waiting, "forward")
+    batched = through_bloc(
+        "HND",
+        "BK-TTG",
+        "[demo] Bằng khen TTg — chờ Thủ tướng ký (HND)",
+        [collective("HND"), person("Hội viên minh họa HND", "HND")],
+    )
+    act(world, "board-officer", batched, "accept")
+    act(world, "board-head", batched, "forward")
+    wf.decision_prepare(actor=world.user("board-head"), decider="TTG", dossier_ids=[batched.pk])
+    rejected = through_bloc(
+        "VUSTA",
+        "BK-TTG",
+        "[demo] Bằng khen TTg — không đủ tiêu chuẩn (VUSTA)",
+        [person("Nhà khoa học minh họa", "VUSTA")],
+    )
+    act(world, "board-officer", rejected, "accept")
+    act(
+        world,
+        "board-officer",
+        rejected,
+        "reject",
+        reason_code="criteria_not_met",
+        reason="Chưa đủ 5 năm hoàn thành tốt nhiệm vụ",
+    )
+    withdrawn = through_bloc(
+        "VHNT", "BK-TTG", "[demo] Bằng khen TTg — đơn vị rút hồ sơ (VHNT)", [collective("VHNT")]
+    )
+    act(world, "head-VHNT", withdrawn, "withdraw", reason="Đơn vị đề nghị hình thức khác")
+    revoked = through_bloc(
+        "HCCB",
+        "BK-TTG",
+        "[demo] Bằng khen TTg — đã hủy quyết định (HCCB)",
+        [person("Hội viên minh họa HCCB", "HCCB")],
+    )
+    act(world, "board-officer", revoked, "accept")
+    act(world, "board-head", revoked, "forward")
+    batch = wf.decision_prepare(
+        actor=world.user("board-head"), decider="TTG", dossier_ids=[revoked.pk]
+    )
+    wf.decision_sign(
+        actor=world.user("pm"),
+        decision=batch,
+        number="1501/QĐ-TTg",
+        signed_on=datetime.date(2026, 11, 2),
+    )
+    act(
+        world,
+        "pm",
+        revoked,
+        "revoke",
+        reason_code="false_declaration",
+        reason="Kết luận thanh tra: kê khai thành tích không trung thực",
+    )
+
+    # Provincial board and chair.
+    p_intake = through_bloc(
+        "T-HLHPN",
+        "BK-TINH",
+        "[demo] Bằng khen tỉnh — chờ tiếp nhận (T-HLHPN)",
+        [person("Hội viên minh họa T-HLHPN", "T-HLHPN")],
+        2024,
+    )
+    p_appraisal = through_bloc(
+        "T-MTTQ",
+        "BK-TINH",
+        "[demo] Bằng khen tỉnh — đang thẩm định (T-MTTQ)",
+        [person("Cán bộ minh họa T-MTTQ", "T-MTTQ")],
+        2024,
+    )
+    act(world, "t-board-officer", p_appraisal, "accept")
+    p_decision = through_bloc(
+        "T-HCCB",
+        "BK-TINH",
+        "[demo] Bằng khen tỉnh — chờ Chủ tịch UBND ký (T-HCCB)",
+        [person("Hội viên minh họa T-HCCB", "T-HCCB")],
+        2024,
+    )
+    act(world, "t-board-officer", p_decision, "accept")
+    act(world, "t-board-officer", p_decision, "forward")
+    wf.decision_prepare(
+        actor=world.user("t-board-officer"), decider="T-UBND", dossier_ids=[p_decision.pk]
+    )
+    assert p_intake.pk
+
+
+def seed_demo() -> None:
+    build_organisations()
+    build_users()
+    world = World()
+    real_central_case(world)
+    real_province_case(world)
+    open_dossiers(world)

@@ -1,0 +1,180 @@
+"""The entry points the views and the API call: a domain service, then the flow moves on.
+
+Each runs in one transaction: the dossier row is locked first (the domain service does it),
+then the process, so two people acting on one dossier are serialised and the second one gets
+a clear conflict; a retried request with the same idempotency key acts once."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from approvals import services as approval_services
+from approvals.models import Decision
+from dossiers import services as ds
+from dossiers.errors import DossierError
+from dossiers.models import ActionRequest, AwardForm, Dossier, Organization
+from workflows.flows import NODE_STATES, AwardFlow
+
+
+def _bool(payload: dict, key: str) -> bool:
+    value = payload.get(key)
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "1", "yes", "on"):
+        return True
+    if str(value).lower() in ("false", "0", "no", "off"):
+        return False
+    raise DossierError(f"“{key}” must be true or false.", code="invalid_payload")
+
+
+ACTIONS: dict[str, Callable[[Any, Dossier, dict], Dossier]] = {
+    "submit": lambda a, d, p: ds.dossier_submit(actor=a, dossier=d, reason=p.get("reason", "")),
+    "record_bloc_vote": lambda a, d, p: ds.dossier_record_bloc_vote(
+        actor=a,
+        dossier=d,
+        passed=_bool(p, "passed"),
+        reason=p.get("reason", ""),
+        tally=p.get("tally") if isinstance(p.get("tally"), dict) else None,
+    ),
+    "accept": lambda a, d, p: ds.dossier_accept(actor=a, dossier=d, reason=p.get("reason", "")),
+    "return": lambda a, d, p: ds.dossier_return(actor=a, dossier=d, reason=p.get("reason", "")),
+    "close_notice": lambda a, d, p: ds.dossier_close_notice(
+        actor=a, dossier=d, reason=p.get("reason", "")
+    ),
+    "record_council_vote": lambda a, d, p: ds.dossier_record_council_vote(
+        actor=a,
+        dossier=d,
+        passed=_bool(p, "passed"),
+        reason=p.get("reason", ""),
+        tally=p.get("tally") if isinstance(p.get("tally"), dict) else None,
+    ),
+    "forward": lambda a, d, p: ds.dossier_forward(actor=a, dossier=d, reason=p.get("reason", "")),
+    "reject": lambda a, d, p: ds.dossier_reject(
+        actor=a, dossier=d, reason_code=p.get("reason_code", ""), reason=p.get("reason", "")
+    ),
+    "hold": lambda a, d, p: ds.dossier_hold(
+        actor=a, dossier=d, reason_code=p.get("reason_code", ""), reason=p.get("reason", "")
+    ),
+    "release": lambda a, d, p: ds.dossier_release(actor=a, dossier=d, reason=p.get("reason", "")),
+    "withdraw": lambda a, d, p: ds.dossier_withdraw(actor=a, dossier=d, reason=p.get("reason", "")),
+    "revoke": lambda a, d, p: ds.dossier_revoke(
+        actor=a, dossier=d, reason_code=p.get("reason_code", ""), reason=p.get("reason", "")
+    ),
+}
+
+
+def open_task(dossier: Dossier) -> Task | None:
+    return (
+        Task.objects.filter(
+            process__dossierprocess__dossier_id=dossier.pk,
+            status__in=[STATUS.NEW, STATUS.ASSIGNED],
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def flow_sync(*, actor, dossier: Dossier) -> None:
+    """Finish the open task if the dossier has left that stage; the switch routes the process."""
+    task = open_task(dossier)
+    if task is None:
+        return
+    if dossier.state in NODE_STATES.get(task.flow_task.name, ()):
+        return  # e.g. a hold or a release stays within the appraisal task
+    with task.activation() as activation:
+        if activation.task.status == STATUS.NEW:
+            activation.assign(actor)
+        activation.start(None)
+        activation.execute()
+
+
+def _remember(actor, key: str | None, action: str, dossier: Dossier | None) -> bool:
+    """Store the idempotency key; False when this key was already used (a retry)."""
+    if not key:
+        return True
+    try:
+        with transaction.atomic():
+            ActionRequest.objects.create(user=actor, key=key[:64], action=action, dossier=dossier)
+    except IntegrityError:
+        return False
+    return True
+
+
+@transaction.atomic
+def dossier_start(
+    *,
+    actor,
+    organization: Organization,
+    award_form: AwardForm,
+    year: int,
+    title: str,
+    nominees: list[dict],
+) -> Dossier:
+    """Create a draft and its process; the unit's `prepare` task waits."""
+    dossier = ds.dossier_create(
+        actor=actor,
+        organization=organization,
+        award_form=award_form,
+        year=year,
+        title=title,
+        nominees=nominees,
+    )
+    AwardFlow.start.run(dossier=dossier)
+    return dossier
+
+
+@transaction.atomic
+def dossier_act(
+    *, actor, dossier: Dossier | int, action: str, payload: dict, request_key: str | None = None
+) -> Dossier:
+    """Perform `action` as `actor`. Raises PermissionDenied, DossierError, Conflict."""
+    pk = dossier if isinstance(dossier, int) else dossier.pk
+    if action not in ACTIONS:
+        raise DossierError(f"Unknown action: {action}.", code="unknown_action")
+    if not _remember(actor, request_key, action, Dossier(pk=pk)):
+        return Dossier.objects.get(pk=pk)
+    dossier = ACTIONS[action](actor, Dossier(pk=pk), payload)
+    if action == "withdraw":
+        approval_services.decision_drop_dossier(actor=actor, dossier=dossier)
+    if action != "revoke":
+        flow_sync(actor=actor, dossier=dossier)
+    return dossier
+
+
+@transaction.atomic
+def decision_prepare(*, actor, decider: str, dossier_ids: list[int]) -> Decision:
+    return approval_services.decision_create(actor=actor, decider=decider, dossier_ids=dossier_ids)
+
+
+@transaction.atomic
+def decision_propose(*, actor, decision: Decision, number: str = "") -> Decision:
+    decision = approval_services.decision_propose(actor=actor, decision=decision, number=number)
+    for dossier in decision.dossiers.all():
+        flow_sync(actor=actor, dossier=dossier)
+    return decision
+
+
+@transaction.atomic
+def decision_sign(
+    *,
+    actor,
+    decision: Decision,
+    number: str,
+    signed_on: datetime.date,
+    declined: list[dict] | None = None,
+    request_key: str | None = None,
+) -> Decision:
+    if not _remember(actor, request_key, "sign", None):
+        return Decision.objects.get(pk=decision.pk)
+    decision = approval_services.decision_sign(
+        actor=actor, decision=decision, number=number, signed_on=signed_on, declined=declined
+    )
+    for dossier in decision.dossiers.all():
+        flow_sync(actor=actor, dossier=dossier)
+    return decision
