@@ -53,15 +53,24 @@ def _decider_codes_for(form_decider: str) -> set[str]:
     return {form_decider}
 
 
+def led_blocs(user) -> frozenset[tuple[int, int]]:
+    """(bloc id, year) pairs the user's organisations lead, read once per user object."""
+    cached = getattr(user, "_kt_led", None)
+    if cached is None:
+        voter_orgs = orgs_with_role(user, Role.BLOC_VOTER)
+        cached = frozenset(
+            BlocLeadership.objects.filter(leader__code__in=voter_orgs).values_list(
+                "bloc_id", "year"
+            )
+            if voter_orgs
+            else []
+        )
+        user._kt_led = cached
+    return cached
+
+
 def is_bloc_leader(user, dossier: Dossier) -> bool:
-    if dossier.bloc_id is None:
-        return False
-    voter_orgs = orgs_with_role(user, Role.BLOC_VOTER)
-    if not voter_orgs:
-        return False
-    return BlocLeadership.objects.filter(
-        bloc_id=dossier.bloc_id, year=dossier.year, leader__code__in=voter_orgs
-    ).exists()
+    return dossier.bloc_id is not None and (dossier.bloc_id, dossier.year) in led_blocs(user)
 
 
 def visible_dossiers_q(user) -> Q:
@@ -116,17 +125,17 @@ def _decider(user, dossier: Dossier) -> bool:
     return has_role(user, Role.DECIDER, dossier.award_form.decider)
 
 
-def dossier_actions(user, dossier: Dossier) -> list[str]:
-    """The action names this user may perform on this dossier now (state and role both checked)."""
+def role_allows(user, dossier: Dossier) -> dict[str, bool]:
+    """For each action, whether the user's roles allow it on this dossier, whatever its state."""
     if not user.is_authenticated:
-        return []
+        return dict.fromkeys(lifecycle.DOSSIER_ACTIONS, False)
     org = dossier.organization.code
     head = has_role(user, Role.UNIT_HEAD, org)
     officer = _board(user, dossier, Role.BOARD_OFFICER, Role.BOARD_HEAD)
     board_head = _board(user, dossier, Role.BOARD_HEAD)
-    allowed = {
+    return {
         "submit": head,
-        "record_bloc_vote": dossier.state == S.BLOC_VOTING and is_bloc_leader(user, dossier),
+        "record_bloc_vote": is_bloc_leader(user, dossier),
         "accept": officer,
         "return": officer,
         "close_notice": officer,
@@ -138,6 +147,11 @@ def dossier_actions(user, dossier: Dossier) -> list[str]:
         "withdraw": head,
         "revoke": _decider(user, dossier),
     }
+
+
+def dossier_actions(user, dossier: Dossier) -> list[str]:
+    """The action names this user may perform on this dossier now (state and role both checked)."""
+    allowed = role_allows(user, dossier)
     return [
         action
         for action in lifecycle.DOSSIER_ACTIONS

@@ -1,1 +1,34 @@
-urlpatterns = []
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from workflows.api import views
+
+v1 = [
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("award-forms/", views.AwardFormList.as_view(), name="api-award-forms"),
+    path("organizations/", views.OrganizationList.as_view(), name="api-organizations"),
+    path("blocs/", views.BlocList.as_view(), name="api-blocs"),
+    path("dossiers/", views.DossierListCreate.as_view(), name="api-dossiers"),
+    path("dossiers/<int:pk>/", views.DossierDetail.as_view(), name="api-dossier"),
+    path(
+        "dossiers/<int:pk>/attachments/", views.AttachmentCreate.as_view(), name="api-attachments"
+    ),
+    path(
+        "dossiers/<int:pk>/actions/<slug:action>/",
+        views.DossierAction.as_view(),
+        name="api-dossier-action",
+    ),
+    path("dossiers/<int:pk>/history/", views.DossierHistory.as_view(), name="api-dossier-history"),
+    path("decisions/", views.DecisionCreate.as_view(), name="api-decisions"),
+    path("decisions/<int:pk>/", views.DecisionDetail.as_view(), name="api-decision"),
+    path("decisions/<int:pk>/sign/", views.DecisionSign.as_view(), name="api-decision-sign"),
+    path(
+        "decisions/<int:pk>/propose/", views.DecisionPropose.as_view(), name="api-decision-propose"
+    ),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

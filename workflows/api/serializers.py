@@ -1,0 +1,224 @@
+from rest_framework import serializers
+
+from approvals.models import Decision
+from dossiers import permissions
+from dossiers.models import (
+    Attachment,
+    AwardForm,
+    Bloc,
+    Dossier,
+    DossierEvent,
+    Nominee,
+    NomineeKind,
+    Organization,
+)
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = ["code", "name", "short_name", "level", "kind", "parent"]
+
+
+class AwardFormSerializer(serializers.ModelSerializer):
+    reviewing_body = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    subjects = serializers.SerializerMethodField()
+    required_documents = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta:
+        model = AwardForm
+        fields = [
+            "code", "name", "name_en", "level", "subjects", "decider", "reviewing_body",
+            "stages", "bloc_vote_rule", "vote_threshold_percent", "vote_denominator",
+            "quorum_percent", "public_notice_days", "stage_days", "required_documents",
+            "valid_from", "valid_until", "legal_basis",
+        ]  # fmt: skip
+
+    def get_subjects(self, form: AwardForm) -> list[str]:
+        return [kind for kind in NomineeKind.values if form.allows(kind)]
+
+
+class BlocSerializer(serializers.ModelSerializer):
+    organizer = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    members = serializers.SerializerMethodField()
+    leader = serializers.SerializerMethodField()
+    deputy = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Bloc
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "level",
+            "organizer",
+            "year",
+            "members",
+            "leader",
+            "deputy",
+        ]
+
+    year = serializers.SerializerMethodField()
+
+    def get_year(self, bloc) -> int | None:
+        return self.context.get("year")
+
+    def get_members(self, bloc) -> list[str]:
+        return [m.organization.code for m in bloc.year_members]
+
+    def _lead(self, bloc):
+        return bloc.year_leads[0] if bloc.year_leads else None
+
+    def get_leader(self, bloc) -> str | None:
+        lead = self._lead(bloc)
+        return lead.leader.code if lead else None
+
+    def get_deputy(self, bloc) -> str | None:
+        lead = self._lead(bloc)
+        return lead.deputy.code if lead and lead.deputy else None
+
+
+class NomineeSerializer(serializers.ModelSerializer):
+    organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Nominee
+        fields = ["id", "name", "kind", "organization", "achievements", "outcome", "outcome_reason"]
+
+
+class NomineeInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=NomineeKind.choices)
+    name = serializers.CharField(max_length=255)
+    organization = serializers.CharField(allow_null=True, required=False, max_length=32)
+    achievements = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    kind = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id", "kind", "original_name", "content_type", "size", "sha256", "version",
+            "uploaded_by", "uploaded_at",
+        ]  # fmt: skip
+
+
+class DossierSerializer(serializers.ModelSerializer):
+    award_form = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    bloc = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    nominees = NomineeSerializer(many=True, read_only=True)
+    available_actions = serializers.SerializerMethodField()
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "id", "reference", "title", "state", "version", "award_form", "year",
+            "organization", "bloc", "nominees", "available_actions", "due_date", "overdue",
+            "reason_code", "created_at", "updated_at", "submitted_at",
+        ]  # fmt: skip
+
+    def get_available_actions(self, dossier) -> list[str]:
+        return permissions.dossier_actions(self.context["request"].user, dossier)
+
+
+class DossierDetailSerializer(DossierSerializer):
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta(DossierSerializer.Meta):
+        fields = [*DossierSerializer.Meta.fields, "attachments"]
+
+
+class DossierCreateSerializer(serializers.Serializer):
+    award_form = serializers.SlugField()
+    year = serializers.IntegerField(min_value=1945, max_value=2100)
+    title = serializers.CharField(max_length=255)
+    organization = serializers.CharField(required=False, max_length=32)
+    nominees = NomineeInputSerializer(many=True, allow_empty=False)
+
+
+class DossierPatchSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=255, required=False)
+    nominees = NomineeInputSerializer(many=True, required=False, allow_empty=False)
+
+
+class ActionSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason_code = serializers.CharField(required=False, allow_blank=True, default="")
+    passed = serializers.BooleanField(required=False)
+    tally = serializers.DictField(required=False)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = DossierEvent
+        fields = ["id", "at", "actor", "action", "from_state", "to_state", "version", "reason"]
+
+
+class DecisionCreateSerializer(serializers.Serializer):
+    decider = serializers.ChoiceField(choices=["TTG", "CTN", "T-UBND"])
+    dossiers = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class DeclineSerializer(serializers.Serializer):
+    nominee = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class DecisionSignSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=40)
+    signed_on = serializers.DateField()
+    declined = DeclineSerializer(many=True, required=False, default=list)
+
+
+class DecisionProposeSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    dossiers = serializers.SerializerMethodField()
+    awarded = serializers.SerializerMethodField()
+    declined = serializers.SerializerMethodField()
+    signed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id", "decider", "state", "number", "year", "signed_on", "signed_by",
+            "proposal_number", "dossiers", "awarded", "declined", "created_at",
+        ]  # fmt: skip
+
+    def _nominees(self, decision) -> list[Nominee]:
+        return [n for d in decision.dossiers.all() for n in d.nominees.all()]
+
+    def get_dossiers(self, decision) -> list[dict]:
+        return [
+            {
+                "id": d.id,
+                "reference": d.reference,
+                "state": d.state,
+                "organization": d.organization.code,
+            }
+            for d in decision.dossiers.all()
+        ]
+
+    def _list(self, decision, outcomes: set[str]) -> list[dict]:
+        return [
+            {"nominee": n.id, "name": n.name, "kind": n.kind, "dossier": n.dossier_id,
+             "outcome": n.outcome, "reason": n.outcome_reason}
+            for n in self._nominees(decision)
+            if n.outcome in outcomes
+        ]  # fmt: skip
+
+    def get_awarded(self, decision) -> list[dict]:
+        return self._list(decision, {"awarded", "revoked"})
+
+    def get_declined(self, decision) -> list[dict]:
+        return self._list(decision, {"declined"})

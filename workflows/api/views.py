@@ -1,0 +1,253 @@
+"""REST API v1 (Django REST framework): the contract other systems integrate with."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from approvals.selectors import decision_get_for_user, decision_list_visible_to
+from dossiers import selectors
+from dossiers.lifecycle import DOSSIER_ACTIONS
+from dossiers.models import AwardForm, Bloc, BlocLeadership, BlocMembership, Organization
+from dossiers.permissions import user_roles
+from dossiers.services import attachment_add, dossier_update
+from workflows import services as wf
+from workflows.api import serializers as s
+
+
+def _key(request) -> str | None:
+    return request.headers.get("Idempotency-Key") or None
+
+
+class TokenView(ObtainAuthToken):
+    """POST {"username", "password"} → {"token"}."""
+
+
+class AwardFormList(generics.ListAPIView):
+    serializer_class = s.AwardFormSerializer
+    queryset = AwardForm.objects.prefetch_related("required_documents").select_related(
+        "reviewing_body"
+    )
+
+
+class OrganizationList(generics.ListAPIView):
+    serializer_class = s.OrganizationSerializer
+    queryset = Organization.objects.select_related("parent")
+
+
+class BlocList(generics.ListAPIView):
+    serializer_class = s.BlocSerializer
+
+    def _year(self) -> int | None:
+        raw = self.request.query_params.get("year")
+        if raw in (None, ""):
+            return None
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ValidationError({"year": ["A year is a number, e.g. 2023."]}) from exc
+
+    def get_queryset(self):
+        year = self._year()
+        members = BlocMembership.objects.select_related("organization").order_by(
+            "organization__code"
+        )
+        leads = BlocLeadership.objects.select_related("leader", "deputy")
+        if year is not None:
+            members, leads = members.filter(year=year), leads.filter(year=year)
+        else:
+            members, leads = members.none(), leads.none()
+        return Bloc.objects.select_related("organizer").prefetch_related(
+            Prefetch("memberships", queryset=members, to_attr="year_members"),
+            Prefetch("leaderships", queryset=leads, to_attr="year_leads"),
+        )
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "year": self._year()}
+
+
+class DossierListCreate(generics.ListCreateAPIView):
+    serializer_class = s.DossierSerializer
+    FILTERS = {
+        "state": "state",
+        "year": "year",
+        "award_form": "award_form__code",
+        "organization": "organization__code",
+    }
+
+    def get_queryset(self):
+        queryset = selectors.dossier_list_visible_to(self.request.user)
+        for param, field in self.FILTERS.items():
+            value = self.request.query_params.get(param)
+            if value:
+                if param == "year" and not value.isdigit():
+                    raise ValidationError({"year": ["A year is a number, e.g. 2023."]})
+                queryset = queryset.filter(**{field: value})
+        return queryset
+
+    @extend_schema(request=s.DossierCreateSerializer, responses={201: s.DossierDetailSerializer})
+    def post(self, request):
+        data = s.DossierCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        form = AwardForm.objects.filter(code=values["award_form"]).first()
+        if form is None:
+            raise ValidationError({"award_form": [f"Unknown award form: {values['award_form']}."]})
+        org_code = values.get("organization") or self._own_unit(request.user)
+        organization = Organization.objects.filter(code=org_code).first()
+        if organization is None:
+            raise ValidationError({"organization": [f"Unknown organisation: {org_code}."]})
+        dossier = wf.dossier_start(
+            actor=request.user,
+            organization=organization,
+            award_form=form,
+            year=values["year"],
+            title=values["title"],
+            nominees=[dict(n) for n in values["nominees"]],
+        )
+        dossier = selectors.dossier_get_for_user(request.user, dossier.pk, detail=True)
+        body = s.DossierDetailSerializer(dossier, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _own_unit(user) -> str:
+        units = sorted({o for r, o in user_roles(user) if r in ("unit_officer", "unit_head") and o})
+        if len(units) != 1:
+            raise ValidationError({"organization": ["Name the proposing organisation's code."]})
+        return units[0]
+
+
+class DossierDetail(APIView):
+    serializer_class = s.DossierDetailSerializer
+
+    def _render(self, request, pk):
+        dossier = selectors.dossier_get_for_user(request.user, pk, detail=True)
+        return Response(s.DossierDetailSerializer(dossier, context={"request": request}).data)
+
+    def get(self, request, pk: int):
+        return self._render(request, pk)
+
+    @extend_schema(request=s.DossierPatchSerializer, responses=s.DossierDetailSerializer)
+    def patch(self, request, pk: int):
+        dossier = selectors.dossier_get_for_user(request.user, pk)
+        data = s.DossierPatchSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        nominees = data.validated_data.get("nominees")
+        dossier_update(
+            actor=request.user,
+            dossier=dossier,
+            title=data.validated_data.get("title"),
+            nominees=[dict(n) for n in nominees] if nominees is not None else None,
+        )
+        return self._render(request, pk)
+
+
+class AttachmentCreate(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": {"type": "object", "properties": {
+            "file": {"type": "string", "format": "binary"}, "kind": {"type": "string"}}}},
+        responses={201: s.AttachmentSerializer},
+    )  # fmt: skip
+    def post(self, request, pk: int):
+        dossier = selectors.dossier_get_for_user(request.user, pk)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": ["Attach a file in the field “file”."]})
+        kind = request.data.get("kind") or ""
+        attachment = attachment_add(
+            actor=request.user, dossier=dossier, kind_code=kind, upload=upload
+        )
+        return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class DossierAction(APIView):
+    @extend_schema(request=s.ActionSerializer, responses=s.DossierDetailSerializer)
+    def post(self, request, pk: int, action: str):
+        if action not in DOSSIER_ACTIONS:
+            raise NotFound(f"Unknown action: {action}.")
+        selectors.dossier_get_for_user(request.user, pk)
+        data = s.ActionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payload = dict(data.validated_data)
+        if action in ("record_bloc_vote", "record_council_vote") and "passed" not in payload:
+            raise ValidationError({"passed": ["Say whether the vote passed: true or false."]})
+        wf.dossier_act(
+            actor=request.user,
+            dossier=pk,
+            action=action,
+            payload=payload,
+            request_key=_key(request),
+        )
+        dossier = selectors.dossier_get_for_user(request.user, pk, detail=True)
+        return Response(s.DossierDetailSerializer(dossier, context={"request": request}).data)
+
+
+class DossierHistory(generics.ListAPIView):
+    serializer_class = s.EventSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        dossier = selectors.dossier_get_for_user(self.request.user, self.kwargs["pk"])
+        return selectors.dossier_events(dossier)
+
+
+class DecisionCreate(generics.ListAPIView):
+    serializer_class = s.DecisionSerializer
+
+    def get_queryset(self):
+        return decision_list_visible_to(self.request.user)
+
+    @extend_schema(request=s.DecisionCreateSerializer, responses={201: s.DecisionSerializer})
+    def post(self, request):
+        data = s.DecisionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decision = wf.decision_prepare(
+            actor=request.user,
+            decider=data.validated_data["decider"],
+            dossier_ids=data.validated_data["dossiers"],
+        )
+        body = s.DecisionSerializer(decision_get_for_user(request.user, decision.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class DecisionDetail(generics.RetrieveAPIView):
+    serializer_class = s.DecisionSerializer
+
+    def get_object(self):
+        return decision_get_for_user(self.request.user, self.kwargs["pk"])
+
+
+class DecisionSign(APIView):
+    @extend_schema(request=s.DecisionSignSerializer, responses=s.DecisionSerializer)
+    def post(self, request, pk: int):
+        decision = decision_get_for_user(request.user, pk)
+        data = s.DecisionSignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        wf.decision_sign(
+            actor=request.user,
+            decision=decision,
+            number=values["number"],
+            signed_on=values["signed_on"],
+            declined=[dict(d) for d in values["declined"]],
+            request_key=_key(request),
+        )
+        return Response(s.DecisionSerializer(decision_get_for_user(request.user, pk)).data)
+
+
+class DecisionPropose(APIView):
+    @extend_schema(request=s.DecisionProposeSerializer, responses=s.DecisionSerializer)
+    def post(self, request, pk: int):
+        decision = decision_get_for_user(request.user, pk)
+        data = s.DecisionProposeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        wf.decision_propose(
+            actor=request.user, decision=decision, number=data.validated_data["number"]
+        )
+        return Response(s.DecisionSerializer(decision_get_for_user(request.user, pk)).data)
