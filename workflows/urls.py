@@ -1,2 +1,16 @@
+from django.urls import path
+
+from workflows import views
+
 app_name = "workflows"
-urlpatterns = []
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("dossiers/", views.dossier_list, name="dossiers"),
+    path("dossiers/new/", views.dossier_create, name="dossier_create"),
+    path("dossiers/<int:pk>/", views.dossier_detail, name="dossier"),
+    path("dossiers/<int:pk>/upload/", views.dossier_upload, name="dossier_upload"),
+    path("dossiers/<int:pk>/actions/<slug:action>/", views.dossier_action, name="dossier_action"),
+    path("decisions/", views.decision_list, name="decisions"),
+    path("decisions/<int:pk>/", views.decision_detail, name="decision"),
+    path("flow.svg", views.flow_chart, name="flow_chart"),
+]
