@@ -1,0 +1,38 @@
+"""Shared fixtures: the demo world is built once per test session, through the real services."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from workflows.demo import World, demo_pdf, seed_demo
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        seed_demo()
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World()
+
+
+@pytest.fixture
+def api(db):
+    """api("board-officer") → an APIClient that authenticates with that persona's token."""
+
+    def make(username: str) -> APIClient:
+        user = get_user_model().objects.get(username=username)
+        token, _ = Token.objects.get_or_create(user=user)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def pdf():
+    return demo_pdf
