@@ -161,7 +161,7 @@ def _validate_nominees(form: AwardForm, nominees: list[dict]) -> list[dict]:
                 errors.KIND_NOT_ALLOWED,
                 code="nominee_kind_not_allowed",
                 form=form.name,
-                kind=kind,
+                kind=NomineeKind(kind).label if kind in NomineeKind.values else kind,
                 name=item.get("name", ""),
             )
         org = item.get("organization")

@@ -2,7 +2,11 @@
 
 from workflows.demo import demo_pdf
 
-NOMINEE = {"kind": "individual", "name": "Nguyễn Thị Thử", "achievements": "5 năm hoàn thành xuất sắc"}
+NOMINEE = {
+    "kind": "individual",
+    "name": "Nguyễn Thị Thử",
+    "achievements": "5 năm hoàn thành xuất sắc",
+}
 
 
 def create(api, org: str, form: str, nominees=None, year: int = 2023) -> dict:

@@ -29,16 +29,19 @@ def test_pm_form_with_two_returns_hold_partial_decline_and_revocation(api):
     assert submitted["state"] == "bloc_voting" and submitted["bloc"] == "KHOI-CTXH-TW"
     assert submitted["due_date"]
     # Only the bloc's leader of that year records the vote.
-    assert api("voter-HCCB").get(f"/api/v1/dossiers/{dossier['id']}/").json()[
-        "available_actions"
-    ] == []
+    assert (
+        api("voter-HCCB").get(f"/api/v1/dossiers/{dossier['id']}/").json()["available_actions"]
+        == []
+    )
     act(api, "voter-HCCB", dossier, "record_bloc_vote", expect=403, passed=True)
     assert act(api, "voter-MTTQ", dossier, "record_bloc_vote", passed=True)["state"] == "intake"
 
     # Two rounds of return for supplement; each resubmission is a new version.
     for round_ in (1, 2):
         act(api, "board-officer", dossier, "return", expect=400, reason="")
-        returned = act(api, "board-officer", dossier, "return", reason=f"Thiếu tài liệu lần {round_}")
+        returned = act(
+            api, "board-officer", dossier, "return", reason=f"Thiếu tài liệu lần {round_}"
+        )
         assert returned["state"] == "returned" and returned["due_date"]
         resubmitted = act(api, "head-HLHPN", dossier, "submit")
         assert resubmitted["state"] == "intake"
@@ -48,7 +51,9 @@ def test_pm_form_with_two_returns_hold_partial_decline_and_revocation(api):
     held = act(api, "board-officer", dossier, "hold", reason_code="complaint", reason="Đơn thư")
     assert held["state"] == "on_hold" and held["due_date"] is None
     act(api, "board-head", dossier, "forward", expect=409)
-    assert act(api, "board-officer", dossier, "release", reason="Đã xác minh")["state"] == "appraisal"
+    assert (
+        act(api, "board-officer", dossier, "release", reason="Đã xác minh")["state"] == "appraisal"
+    )
     act(api, "board-officer", dossier, "forward", expect=403)  # the board head forwards
     assert act(api, "board-head", dossier, "forward")["state"] == "awaiting_decision"
 
@@ -63,7 +68,12 @@ def test_pm_form_with_two_returns_hold_partial_decline_and_revocation(api):
         "signed_on": "2023-03-14",
         "declined": [{"nominee": declined_id, "reason": "Chưa đủ tiêu chuẩn tập thể"}],
     }
-    assert api("board-head").post(f"/api/v1/decisions/{decision['id']}/sign/", sign, format="json").status_code == 403
+    assert (
+        api("board-head")
+        .post(f"/api/v1/decisions/{decision['id']}/sign/", sign, format="json")
+        .status_code
+        == 403
+    )
     signed = api("pm").post(f"/api/v1/decisions/{decision['id']}/sign/", sign, format="json")
     assert signed.status_code == 200, signed.json()
     body = signed.json()
@@ -71,7 +81,10 @@ def test_pm_form_with_two_returns_hold_partial_decline_and_revocation(api):
     assert [n["nominee"] for n in body["declined"]] == [declined_id]
     assert [n["name"] for n in body["awarded"]] == [NOMINEE["name"]]
     # Signing again is refused: the same decision acts once.
-    assert api("pm").post(f"/api/v1/decisions/{decision['id']}/sign/", sign, format="json").status_code == 409
+    assert (
+        api("pm").post(f"/api/v1/decisions/{decision['id']}/sign/", sign, format="json").status_code
+        == 409
+    )
 
     decided = api("pm").get(f"/api/v1/dossiers/{dossier['id']}/").json()
     assert decided["state"] == "decided"
@@ -88,7 +101,12 @@ def test_pm_form_with_two_returns_hold_partial_decline_and_revocation(api):
     assert actions.count("return") == 2 and actions.count("submit") == 3
     assert actions[-2:] == ["decide", "revoke"]
     assert all(e["actor"] for e in history)
-    assert history[-1] == {**history[-1], "from_state": "decided", "to_state": "revoked", "reason": "Thanh tra"}
+    assert history[-1] == {
+        **history[-1],
+        "from_state": "decided",
+        "to_state": "revoked",
+        "reason": "Thanh tra",
+    }
     names = [name for name, status in _tasks(dossier["id"])]
     assert names.count("intake") == 3 and names[-1] == "decided"
     assert all(status == STATUS.DONE for _, status in _tasks(dossier["id"]))
@@ -97,7 +115,9 @@ def test_pm_form_with_two_returns_hold_partial_decline_and_revocation(api):
 def test_president_form_goes_through_the_prime_minister(api):
     with time_machine.travel(datetime.datetime(2026, 9, 1, 9, tzinfo=datetime.UTC), tick=True):
         dossier = create(api, "TLDLD", "HCLD-3")
-        upload_required(api, "TLDLD", dossier, ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hoi_dong"])
+        upload_required(
+            api, "TLDLD", dossier, ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hoi_dong"]
+        )
         assert act(api, "head-TLDLD", dossier, "submit")["state"] == "intake"  # no bloc vote
         notice = act(api, "board-officer", dossier, "accept")
         assert notice["state"] == "public_notice"
@@ -107,14 +127,21 @@ def test_president_form_goes_through_the_prime_minister(api):
     with time_machine.travel(datetime.datetime(2026, 9, 16, 9, tzinfo=datetime.UTC), tick=True):
         assert act(api, "board-officer", dossier, "close_notice")["state"] == "appraisal"
     act(api, "board-head", dossier, "forward")
-    decision = api("board-head").post(
-        "/api/v1/decisions/", {"decider": "CTN", "dossiers": [dossier["id"]]}, format="json"
-    ).json()
+    decision = (
+        api("board-head")
+        .post("/api/v1/decisions/", {"decider": "CTN", "dossiers": [dossier["id"]]}, format="json")
+        .json()
+    )
     url = f"/api/v1/decisions/{decision['id']}"
     sign = {"number": "77/QĐ-CTN", "signed_on": "2026-10-01"}
-    assert api("president").post(f"{url}/sign/", sign, format="json").json()["code"] == "not_proposed"
+    assert (
+        api("president").post(f"{url}/sign/", sign, format="json").json()["code"] == "not_proposed"
+    )
     assert api("president").post(f"{url}/propose/", {}, format="json").status_code == 403
-    assert api("pm").post(f"{url}/propose/", {"number": "12/TTr-TTg"}, format="json").status_code == 200
+    assert (
+        api("pm").post(f"{url}/propose/", {"number": "12/TTr-TTg"}, format="json").status_code
+        == 200
+    )
     assert Dossier.objects.get(pk=dossier["id"]).state == DossierState.AWAITING_PRESIDENT
     assert api("pm").post(f"{url}/sign/", sign, format="json").status_code == 403
     signed = api("president").post(f"{url}/sign/", sign, format="json")
@@ -139,9 +166,13 @@ def test_provincial_form_ends_with_the_provincial_chair(api):
     assert api("board-head").post(
         "/api/v1/decisions/", {"decider": "T-UBND", "dossiers": [dossier["id"]]}, format="json"
     ).status_code in (400, 403)
-    decision = api("t-board-officer").post(
-        "/api/v1/decisions/", {"decider": "T-UBND", "dossiers": [dossier["id"]]}, format="json"
-    ).json()
+    decision = (
+        api("t-board-officer")
+        .post(
+            "/api/v1/decisions/", {"decider": "T-UBND", "dossiers": [dossier["id"]]}, format="json"
+        )
+        .json()
+    )
     sign = {"number": "3101/QĐ-UBND", "signed_on": "2024-12-20"}
     ok = api("t-chair").post(f"/api/v1/decisions/{decision['id']}/sign/", sign, format="json")
     assert ok.status_code == 200, ok.json()
@@ -153,16 +184,23 @@ def test_provincial_form_ends_with_the_provincial_chair(api):
     act(api, "voter-T-MTTQ", other, "record_bloc_vote", passed=True)
     act(api, "t-board-officer", other, "accept")
     act(api, "t-board-officer", other, "forward")
-    second = api("t-board-officer").post(
-        "/api/v1/decisions/", {"decider": "T-UBND", "dossiers": [other["id"]]}, format="json"
-    ).json()
+    second = (
+        api("t-board-officer")
+        .post("/api/v1/decisions/", {"decider": "T-UBND", "dossiers": [other["id"]]}, format="json")
+        .json()
+    )
     clash = api("t-chair").post(f"/api/v1/decisions/{second['id']}/sign/", sign, format="json")
     assert clash.status_code == 409 and clash.json()["code"] == "number_taken"
     assert Dossier.objects.get(pk=other["id"]).state == DossierState.AWAITING_DECISION
 
 
 def test_withdrawal_ends_the_process(api):
-    dossier = create(api, "VUFO", "CO-TD-CP", [{"kind": "collective", "name": "LH các TCHN", "organization": "VUFO"}])
+    dossier = create(
+        api,
+        "VUFO",
+        "CO-TD-CP",
+        [{"kind": "collective", "name": "LH các TCHN", "organization": "VUFO"}],
+    )
     upload_required(api, "VUFO", dossier, ["to_trinh", "bao_cao_thanh_tich"])
     act(api, "head-VUFO", dossier, "submit")
     act(api, "proposer-VUFO", dossier, "withdraw", expect=403, reason="x")
@@ -174,11 +212,18 @@ def test_withdrawal_ends_the_process(api):
 
 
 def test_failed_bloc_vote_ends_not_approved(api):
-    dossier = create(api, "VUSTA", "CO-TD-CP", [{"kind": "collective", "name": "LH các Hội KH&KT", "organization": "VUSTA"}])
+    dossier = create(
+        api,
+        "VUSTA",
+        "CO-TD-CP",
+        [{"kind": "collective", "name": "LH các Hội KH&KT", "organization": "VUSTA"}],
+    )
     upload_required(api, "VUSTA", dossier, ["to_trinh", "bao_cao_thanh_tich"])
     act(api, "head-VUSTA", dossier, "submit")
     act(api, "voter-MTTQ", dossier, "record_bloc_vote", expect=400)  # "passed" is required
-    failed = act(api, "voter-MTTQ", dossier, "record_bloc_vote", passed=False, reason="Không đủ phiếu")
+    failed = act(
+        api, "voter-MTTQ", dossier, "record_bloc_vote", passed=False, reason="Không đủ phiếu"
+    )
     assert failed["state"] == "not_approved" and failed["reason_code"] == "bloc_vote_failed"
     assert _tasks(dossier["id"])[-1] == ("not_approved", STATUS.DONE)
 
@@ -186,7 +231,12 @@ def test_failed_bloc_vote_ends_not_approved(api):
 def test_council_form_route(api):
     with time_machine.travel(datetime.datetime(2026, 6, 1, 9, tzinfo=datetime.UTC), tick=True):
         dossier = create(api, "HND", "CSTD-TQ")
-        upload_required(api, "HND", dossier, ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hoi_dong", "chung_nhan_sang_kien"])
+        upload_required(
+            api,
+            "HND",
+            dossier,
+            ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hoi_dong", "chung_nhan_sang_kien"],
+        )
         act(api, "head-HND", dossier, "submit")
         act(api, "board-officer", dossier, "accept")
     with time_machine.travel(datetime.datetime(2026, 7, 1, 9, tzinfo=datetime.UTC), tick=True):

@@ -1,0 +1,78 @@
+"""Lists and pages cost a constant number of queries, whatever the data size."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from dossiers.models import Dossier
+from workflows import services as wf
+from workflows.demo import World
+
+pytestmark = pytest.mark.django_db
+
+
+def _more_dossiers(count: int) -> None:
+    world = World()
+    for i in range(count):
+        dossier = wf.dossier_start(
+            actor=world.user("proposer-MTTQ"),
+            organization=world.org("MTTQ"),
+            award_form=world.form("BK-TTG"),
+            year=2023,
+            title=f"Tải {i}",
+            nominees=[
+                {"kind": "individual", "name": f"Người {i}-{j}", "organization": "MTTQ"}
+                for j in range(3)
+            ],
+        )
+        assert dossier.pk
+
+
+def _queries(call) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = call()
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "username,url",
+    [
+        ("inspector", "/api/v1/dossiers/"),
+        ("head-MTTQ", "/api/v1/dossiers/?state=draft"),
+        ("inspector", "/api/v1/decisions/"),
+        ("inspector", "/api/v1/award-forms/"),
+        ("inspector", "/api/v1/blocs/?year=2023"),
+    ],
+)
+def test_api_lists_are_constant(api, username, url):
+    client = api(username)
+    before = _queries(lambda: client.get(url))
+    _more_dossiers(12)
+    after = _queries(lambda: client.get(url))
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    "username,url", [("head-MTTQ", "/"), ("inspector", "/dossiers/"), ("pm", "/decisions/")]
+)
+def test_pages_are_constant(username, url):
+    client = Client()
+    client.login(username=username, password="demo")
+    before = _queries(lambda: client.get(url))
+    _more_dossiers(12)
+    after = _queries(lambda: client.get(url))
+    assert after == before
+
+
+def test_dossier_detail_is_constant(api):
+    dossier = Dossier.objects.filter(organization__code="MTTQ").first()
+    client = api("inspector")
+    before = _queries(lambda: client.get(f"/api/v1/dossiers/{dossier.pk}/"))
+    page_before = Client()
+    page_before.login(username="inspector", password="demo")
+    html_before = _queries(lambda: page_before.get(f"/dossiers/{dossier.pk}/"))
+    _more_dossiers(5)
+    assert _queries(lambda: client.get(f"/api/v1/dossiers/{dossier.pk}/")) == before
+    assert _queries(lambda: page_before.get(f"/dossiers/{dossier.pk}/")) == html_before
