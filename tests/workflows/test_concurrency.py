@@ -1,0 +1,103 @@
+"""Two people acting on one dossier at once: one wins, the other gets a clear conflict.
+
+These tests commit for real (threads need their own connections), so they build the little
+world they need themselves; pytest-django runs them after the transactional-rollback tests."""
+
+import threading
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection, connections
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from dossiers.models import Dossier, DossierEvent, DossierState, Organization, Role, RoleGrant
+from dossiers.services import attachment_add
+from workflows import services as wf
+from workflows.demo import World, build_organisations, build_users, demo_pdf
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="row locks are a PostgreSQL matter"
+    ),
+]
+
+
+def _dossier_in_intake() -> Dossier:
+    build_organisations()
+    build_users()
+    world = World()
+    dossier = wf.dossier_start(
+        actor=world.user("proposer-HND"),
+        organization=world.org("HND"),
+        award_form=world.form("CSTD-TQ"),
+        year=2023,
+        title="Đồng thời",
+        nominees=[{"kind": "individual", "name": "A", "organization": "HND"}],
+    )
+    for kind in dossier.award_form.required_documents.all():
+        attachment_add(
+            actor=world.user("proposer-HND"), dossier=dossier, kind_code=kind.code,
+            upload=demo_pdf(f"{kind.code}.pdf"),
+        )  # fmt: skip
+    return wf.dossier_act(actor=world.user("head-HND"), dossier=dossier, action="submit", payload={})
+
+
+def _client(username: str) -> APIClient:
+    user = get_user_model().objects.get(username=username)
+    token, _ = Token.objects.get_or_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def _at_once(calls) -> list[int]:
+    barrier = threading.Barrier(len(calls))
+    results: list[int] = [0] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait()
+            results[i] = call().status_code
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_two_board_officers_at_once_one_succeeds():
+    dossier = _dossier_in_intake()
+    second = get_user_model().objects.create_user("board-officer-2", password="demo")
+    RoleGrant.objects.create(
+        user=second, role=Role.BOARD_OFFICER, organization=Organization.objects.get(code="BTDKT-TW")
+    )
+    url = f"/api/v1/dossiers/{dossier.pk}/actions/accept/"
+    clients = [_client("board-officer"), _client("board-officer-2")]
+    statuses = _at_once([lambda c=c: c.post(url, {}, format="json") for c in clients])
+    assert sorted(statuses) == [200, 409]
+    dossier.refresh_from_db()
+    assert dossier.state == DossierState.PUBLIC_NOTICE
+    assert DossierEvent.objects.filter(dossier=dossier, action="accept").count() == 1
+    assert dossier.process.task_set.filter(flow_task__endswith="public_notice").count() == 1
+
+
+def test_the_same_request_twice_acts_once():
+    dossier = _dossier_in_intake()
+    client = _client("board-officer")
+    url = f"/api/v1/dossiers/{dossier.pk}/actions/accept/"
+    headers = {"HTTP_IDEMPOTENCY_KEY": "retry-7f3a"}
+    statuses = _at_once([lambda: client.post(url, {}, format="json", **headers)] * 2)
+    assert statuses == [200, 200]
+    assert DossierEvent.objects.filter(dossier=dossier, action="accept").count() == 1
+    # Without a key, a double click meets the new state and is refused, not repeated.
+    head = _client("head-HND")
+    withdraw = f"/api/v1/dossiers/{dossier.pk}/actions/withdraw/"
+    statuses = _at_once([lambda: head.post(withdraw, {"reason": "Rút"}, format="json")] * 2)
+    assert sorted(statuses) == [200, 409]
+    assert DossierEvent.objects.filter(dossier=dossier, action="withdraw").count() == 1
