@@ -50,7 +50,7 @@ def _event(dossier: Dossier, actor, action: str, decision: Decision, reason: str
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def decision_create(*, actor, decider: str, dossier_ids: list[int]) -> Decision:
     """The board head gathers dossiers awaiting decision into a draft submission."""
     if decider not in DECIDERS:
@@ -111,7 +111,7 @@ def decision_dossiers(decision: Decision) -> list[Dossier]:
     return _lock_dossiers(ids)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def decision_drop_dossier(*, actor, dossier: Dossier) -> None:
     """A withdrawn dossier leaves any unsigned submission it was in."""
     for entry in DecisionEntry.objects.filter(dossier=dossier).exclude(
@@ -121,7 +121,7 @@ def decision_drop_dossier(*, actor, dossier: Dossier) -> None:
         entry.delete()
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def decision_propose(*, actor, decision: Decision, number: str = "") -> Decision:
     """The PM signs the proposal to the President for a President-form submission."""
     decision = _lock_decision(decision)
@@ -141,7 +141,7 @@ def decision_propose(*, actor, decision: Decision, number: str = "") -> Decision
     return decision
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def decision_sign(
     *,
     actor,

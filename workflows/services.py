@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -71,7 +72,8 @@ ACTIONS: dict[str, Callable[[Any, Dossier, dict], Dossier]] = {
 
 def open_task(dossier: Dossier) -> Task | None:
     return (
-        Task.objects.filter(
+        Task.objects.select_related("process__dossierprocess")
+        .filter(
             process__dossierprocess__dossier_id=dossier.pk,
             status__in=[STATUS.NEW, STATUS.ASSIGNED],
         )
@@ -81,17 +83,23 @@ def open_task(dossier: Dossier) -> Task | None:
 
 
 def flow_sync(*, actor, dossier: Dossier) -> None:
-    """Finish the open task if the dossier has left that stage; the switch routes the process."""
+    """Finish the open task if the dossier has left that stage; the switch routes the process.
+
+    Callers hold the dossier's row lock (every way into a dossier's flow takes it first), so
+    viewflow's own process lock would only repeat it. The locked, just-changed dossier is handed
+    to the process so the switch reads its state without asking the database again."""
     task = open_task(dossier)
     if task is None:
         return
     if dossier.state in NODE_STATES.get(task.flow_task.name, ()):
         return  # e.g. a hold or a release stays within the appraisal task
-    with task.activation() as activation:
-        if activation.task.status == STATUS.NEW:
-            activation.assign(actor)
-        activation.start(None)
-        activation.execute()
+    activation = task.flow_task.activation_class(task)
+    activation.process.dossier = dossier
+    if task.status == STATUS.NEW:
+        task.owner, task.status = actor, STATUS.ASSIGNED  # saved once, on completion
+        task.assigned = timezone.now()
+    activation.start(None)
+    activation.execute()
 
 
 def _remember(actor, key: str | None, action: str, dossier: Dossier | None) -> bool:

@@ -41,7 +41,9 @@ def _dossier_in_intake() -> Dossier:
             actor=world.user("proposer-HND"), dossier=dossier, kind_code=kind.code,
             upload=demo_pdf(f"{kind.code}.pdf"),
         )  # fmt: skip
-    return wf.dossier_act(actor=world.user("head-HND"), dossier=dossier, action="submit", payload={})
+    return wf.dossier_act(
+        actor=world.user("head-HND"), dossier=dossier, action="submit", payload={}
+    )
 
 
 def _client(username: str) -> APIClient:

@@ -1,0 +1,128 @@
+"""Benchmark: a dossier's whole lifecycle through viewflow vs the same transitions as plain
+model updates with history. Runs in a throwaway database of the configured backend."""
+
+import statistics
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from dossiers.catalogue import upsert
+from dossiers.models import AwardForm, Dossier, DossierEvent, DossierState, Nominee
+from workflows import services as wf
+from workflows.demo import World, build_organisations, build_users
+
+S = DossierState
+
+
+def lifecycle(world: World, form: AwardForm, i: int) -> None:
+    """Create → submit → bloc vote → intake → appraisal → decision batch → signed."""
+    dossier = wf.dossier_start(
+        actor=world.user("proposer-HCCB"),
+        organization=world.org("HCCB"),
+        award_form=form,
+        year=2023,
+        title=f"Bench {i}",
+        nominees=[{"kind": "collective", "name": f"Tập thể {i}", "organization": "HCCB"}],
+    )
+    wf.dossier_act(actor=world.user("head-HCCB"), dossier=dossier, action="submit", payload={})
+    wf.dossier_act(
+        actor=world.user("voter-MTTQ"),
+        dossier=dossier,
+        action="record_bloc_vote",
+        payload={"passed": True},
+    )
+    wf.dossier_act(actor=world.user("board-officer"), dossier=dossier, action="accept", payload={})
+    wf.dossier_act(actor=world.user("board-head"), dossier=dossier, action="forward", payload={})
+    decision = wf.decision_prepare(
+        actor=world.user("board-head"), decider="TTG", dossier_ids=[dossier.pk]
+    )
+    wf.decision_sign(
+        actor=world.user("pm"),
+        decision=decision,
+        number=f"{i}/QĐ-TTg-bench",
+        signed_on=timezone.localdate(),
+    )
+
+
+def baseline(world: World, form: AwardForm, i: int) -> None:
+    """The same seven transitions as plain model updates with history, no viewflow."""
+    actor = world.user("board-officer")
+    with transaction.atomic():
+        dossier = Dossier(
+            reference=f"BENCH-{i}", organization=world.org("HCCB"), award_form=form, year=2023,
+            title=f"Baseline {i}", created_by=actor,
+        )  # fmt: skip
+        dossier._change_reason = "dossier.created"
+        dossier.save()
+        Nominee.objects.create(dossier=dossier, kind="collective", name=f"Tập thể {i}")
+    steps = [
+        S.BLOC_VOTING,
+        S.INTAKE,
+        S.APPRAISAL,
+        S.AWAITING_DECISION,
+        S.AWAITING_DECISION,
+        S.DECIDED,
+    ]
+    for state in steps:
+        with transaction.atomic():
+            locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+            before, locked.state = locked.state, state
+            locked._history_user, locked._change_reason = actor, f"dossier.{state}"
+            locked.save(update_fields=["state", "updated_at"])
+            DossierEvent.objects.create(
+                dossier=locked, at=timezone.now(), actor=actor, action=state,
+                from_state=before, to_state=state, version=locked.version,
+            )  # fmt: skip
+
+
+def measure(run, world, form, n: int, offset: int) -> tuple[float, float]:
+    times, queries = [], []
+    for i in range(n):
+        connection.queries_log.clear()  # the log keeps 9,000 queries; counts must not wrap
+        with CaptureQueriesContext(connection) as context:
+            start = time.perf_counter()
+            run(world, form, offset + i)
+            times.append((time.perf_counter() - start) * 1000)
+        queries.append(len(context.captured_queries))
+    return statistics.median(times), statistics.median(queries)
+
+
+class Command(BaseCommand):
+    help = "Measure ms and SQL queries per dossier lifecycle, viewflow vs a bare baseline."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dossiers", type=int, default=100)
+
+    def handle(self, *args, dossiers: int, **options):
+        old_name = connection.settings_dict["NAME"]
+        test_settings = connection.settings_dict.setdefault("TEST", {})
+        if connection.vendor != "sqlite":
+            test_settings["NAME"] = f"{old_name}_bench"
+        else:
+            test_settings["NAME"] = None  # in memory
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        try:
+            build_organisations()
+            build_users()
+            source = AwardForm.objects.get(code="BK-TTG")
+            values = {
+                f.name: getattr(source, f.name)
+                for f in AwardForm._meta.concrete_fields
+                if f.name not in ("id", "code")
+            }
+            form = upsert(AwardForm, {"code": "BENCH"}, values)  # no required documents
+            world = World()
+            measure(lifecycle, world, form, 3, 10_000)  # warm-up
+            measure(baseline, world, form, 3, 10_000)
+            ms, q = measure(lifecycle, world, form, dossiers, 0)
+            base_ms, base_q = measure(baseline, world, form, dossiers, 0)
+        finally:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+        self.stdout.write(f"database: {connection.vendor}; dossiers: {dossiers}")
+        self.stdout.write(
+            f"lifecycle: {ms:.1f} ms, {q:.0f} queries; baseline: {base_ms:.1f} ms, "
+            f"{base_q:.0f} queries; ratio {ms / base_ms:.1f}"
+        )
