@@ -137,6 +137,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Award dossier workflow: dossiers, actions, decisions.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "DossierStateEnum": "dossiers.models.DossierState",
+        "DecisionStateEnum": "approvals.models.DecisionState",
+        "NomineeKindEnum": "dossiers.models.NomineeKind",
+        "OrganizationKindEnum": "dossiers.models.OrganizationKind",
+        "BlocKindEnum": "dossiers.models.BlocKind",
+        "DeciderEnum": "dossiers.models.Decider",
+        "BatchDeciderEnum": ["TTG", "CTN", "T-UBND"],
+    },
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

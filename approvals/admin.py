@@ -1,0 +1,30 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from approvals.models import Decision, DecisionEntry
+
+
+class EntryInline(admin.TabularInline):
+    model = DecisionEntry
+    extra = 0
+    raw_id_fields = ["dossier"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Decision)
+class DecisionAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "decider", "state", "number", "signed_on", "signed_by"]
+    list_filter = ["decider", "state", "year"]
+    readonly_fields = [
+        "state",
+        "number",
+        "year",
+        "signed_on",
+        "signed_by",
+        "proposal_number",
+        "created_by",
+    ]
+    inlines = [EntryInline]

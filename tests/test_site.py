@@ -1,0 +1,67 @@
+"""The admin, the API schema and docs, and the flow chart answer."""
+
+import pytest
+from django.test import Client
+
+from dossiers.models import Dossier
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/", "/admin/dossiers/dossier/", "/admin/dossiers/awardform/", "/admin/dossiers/bloc/",
+        "/admin/dossiers/organization/", "/admin/dossiers/rolegrant/", "/admin/dossiers/prioraward/",
+        "/admin/dossiers/dossierevent/", "/admin/approvals/decision/",
+    ],
+)  # fmt: skip
+def test_admin_pages(url):
+    client = Client()
+    client.login(username="admin", password="demo")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert 'lang="vi"' in response.content.decode()
+
+
+def test_admin_dossier_change_page_and_history():
+    client = Client()
+    client.login(username="admin", password="demo")
+    dossier = Dossier.objects.get(award_form__code="CO-TD-CP", state="decided")
+    assert client.get(f"/admin/dossiers/dossier/{dossier.pk}/change/").status_code == 200
+    history = client.get(f"/admin/dossiers/dossier/{dossier.pk}/history/")
+    assert history.status_code == 200
+    page = history.content.decode()
+    assert "dossier.decided 301/QĐ-TTg" in page and "voter-MTTQ" in page
+
+
+def test_schema_and_docs(client):
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    for path in (
+        "/api/v1/dossiers/{id}/actions/{action}/",
+        "/api/v1/decisions/{id}/sign/",
+        "/api/v1/auth/token/",
+    ):
+        assert path in text
+    assert client.get("/api/docs/").status_code == 200
+
+
+def test_flow_chart_draws_the_route_and_a_dossiers_path():
+    client = Client()
+    client.login(username="inspector", password="demo")
+    svg = client.get("/flow.svg")
+    assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+    dossier = Dossier.objects.filter(state="decided").first()
+    assert client.get(f"/flow.svg?process={dossier.process.pk}").status_code == 200
+    outsider = Client()
+    outsider.login(username="proposer-VUFO", password="demo")
+    assert outsider.get(f"/flow.svg?process={dossier.process.pk}").status_code == 403
+
+
+def test_ui_language_switch():
+    client = Client()
+    client.login(username="inspector", password="demo")
+    assert "Việc cần xử lý" in client.get("/").content.decode()
+    assert "Inbox" in client.get("/en/").content.decode()
