@@ -61,3 +61,144 @@ class DecisionEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["decision", "dossier"], name="uniq_decision_dossier")
         ]
+
+
+class BallotBody(models.TextChoices):
+    BLOC = "bloc", _("Bloc vote")
+    COUNCIL = "council", _("Council vote")
+
+
+class BallotState(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class BallotSession(models.Model):
+    """A secret-ballot session of a bloc (or council) for one year, on a list of nominees."""
+
+    body = models.CharField(_("body"), max_length=16, choices=BallotBody.choices)
+    bloc = models.ForeignKey(
+        "dossiers.Bloc", null=True, blank=True, on_delete=models.PROTECT, related_name="ballots"
+    )
+    council = models.ForeignKey(
+        "dossiers.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ballots",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=BallotState.choices, default=BallotState.OPEN
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    minutes = models.FileField(_("minutes"), upload_to="ballots/", blank=True)
+    minutes_sha256 = models.CharField(_("minutes SHA-256"), max_length=64, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("ballot session")
+        verbose_name_plural = _("ballot sessions")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["state", "year"])]
+
+    def __str__(self) -> str:
+        where = self.bloc.code if self.bloc_id else self.council.code
+        return f"{where} {self.year} #{self.pk}"
+
+
+class BallotVoter(models.Model):
+    """The roll, fixed when the session opens: one row per member organisation (or member)."""
+
+    session = models.ForeignKey(BallotSession, on_delete=models.CASCADE, related_name="roll")
+    organization = models.ForeignKey(
+        "dossiers.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("voter on the roll")
+        verbose_name_plural = _("voters on the roll")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "organization"], name="uniq_roll_org"),
+            models.UniqueConstraint(fields=["session", "user"], name="uniq_roll_user"),
+        ]
+
+
+class BallotItem(models.Model):
+    """A nominee on the ballot and, once the session is closed, its tally."""
+
+    session = models.ForeignKey(BallotSession, on_delete=models.CASCADE, related_name="items")
+    nominee = models.ForeignKey(
+        "dossiers.Nominee", on_delete=models.PROTECT, related_name="ballot_items"
+    )
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="ballot_items"
+    )
+    yes = models.PositiveIntegerField(default=0)
+    no = models.PositiveIntegerField(default=0)
+    abstain = models.PositiveIntegerField(default=0)
+    conflicts = models.PositiveIntegerField(default=0)
+    eligible = models.PositiveIntegerField(default=0)
+    voted = models.PositiveIntegerField(default=0)
+    passed = models.BooleanField(null=True)
+    outcome = models.CharField(max_length=20, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("nominee on a ballot")
+        verbose_name_plural = _("nominees on a ballot")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "nominee"], name="uniq_ballot_nominee")
+        ]
+
+
+class BallotCast(models.Model):
+    """Who voted and when, never what: one per voter on the roll, enforced by the database."""
+
+    session = models.ForeignKey(BallotSession, on_delete=models.CASCADE, related_name="casts")
+    voter = models.OneToOneField(BallotVoter, on_delete=models.PROTECT, related_name="cast")
+    cast_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    cast_at = models.DateTimeField(_("cast at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ballot cast")
+        verbose_name_plural = _("ballots cast")
+        ordering = ["cast_at"]
+
+
+def _ballot_id():
+    import uuid
+
+    return uuid.uuid4()
+
+
+class AnonymousBallot(models.Model):
+    """What one ballot chose, never who cast it: a random key, no time, no history.
+
+    `choices` maps ballot-item ids to yes/no/abstain/conflict. `receipt` = SHA-256 of the session,
+    a random nonce and the canonical choices: the voter keeps it to check that its ballot is
+    among those counted, and an auditor can recompute it to see the choices are untouched."""
+
+    id = models.UUIDField(primary_key=True, default=_ballot_id, editable=False)
+    session = models.ForeignKey(BallotSession, on_delete=models.PROTECT, related_name="ballots")
+    nonce = models.CharField(max_length=32)
+    choices = models.JSONField()
+    receipt = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("anonymous ballot")
+        verbose_name_plural = _("anonymous ballots")

@@ -46,3 +46,61 @@ def decisions_waiting_for(user) -> QuerySet[Decision]:
         if "CTN" in deciders:
             q |= Q(decider="CTN", state="proposed")
     return decision_list_visible_to(user).filter(q)
+
+
+def ballot_list_visible_to(user) -> QuerySet:
+    """Ballot sessions the user may see: members on the roll, the board, the council, inspectors."""
+    from approvals.models import BallotSession
+
+    queryset = BallotSession.objects.select_related("bloc", "council", "opened_by", "closed_by")
+    if permissions.is_inspector(user):
+        return queryset
+    voter_orgs = permissions.orgs_with_role(user, Role.BLOC_VOTER)
+    boards = permissions.orgs_with_role(user, Role.BOARD_OFFICER, Role.BOARD_HEAD)
+    councils = permissions.orgs_with_role(user, Role.COUNCIL_SECRETARY, Role.COUNCIL_MEMBER)
+    levels = {"BTDKT-TW": "central", "T-BTDKT": "province"}
+    q = Q(roll__organization__code__in=voter_orgs) if voter_orgs else Q(pk__in=[])
+    q |= Q(council__code__in=councils) | Q(roll__user=user)
+    q |= Q(bloc__level__in=[levels[b] for b in boards if b in levels])
+    q |= Q(council__level__in=[levels[b] for b in boards if b in levels])
+    ids = queryset.filter(q).values("pk")
+    return queryset.filter(pk__in=ids)
+
+
+def ballot_get_for_user(user, pk: int, *, detail: bool = True):
+    from approvals.models import BallotCast, BallotItem, BallotVoter
+
+    queryset = ballot_list_visible_to(user)
+    if detail:
+        queryset = queryset.prefetch_related(
+            Prefetch("roll", queryset=BallotVoter.objects.select_related("organization", "user")),
+            Prefetch(
+                "casts",
+                queryset=BallotCast.objects.select_related("voter__organization", "voter__user"),
+            ),
+            Prefetch("items", queryset=BallotItem.objects.select_related("nominee", "dossier")),
+            "ballots",
+        )
+    session = queryset.filter(pk=pk).first()
+    if session is None:
+        raise Http404
+    return session
+
+
+def ballots_waiting_for(user) -> list:
+    """Open sessions where the user's organisation (or the user) has not voted yet, and open
+    sessions the user manages (the bloc leader, the council secretary)."""
+    from approvals.models import BallotState
+
+    open_sessions = ballot_list_visible_to(user).filter(state=BallotState.OPEN)
+    voter_orgs = permissions.orgs_with_role(user, Role.BLOC_VOTER)
+    to_vote = open_sessions.filter(
+        Q(roll__organization__code__in=voter_orgs, roll__cast__isnull=True)
+        | Q(roll__user=user, roll__cast__isnull=True)
+    )
+    led = permissions.led_blocs(user)
+    secretary = permissions.orgs_with_role(user, Role.COUNCIL_SECRETARY)
+    manage = Q(council__code__in=secretary)
+    for bloc_id, year in led:
+        manage |= Q(bloc_id=bloc_id, year=year)
+    return list(open_sessions.filter(Q(pk__in=to_vote.values("pk")) | manage).order_by("id"))

@@ -46,14 +46,13 @@ ACTION_SOURCES: dict[str, set[str]] = {
     "revoke": {S.DECIDED},
 }
 
-# Actions a dossier page or API may call directly; decisions come through batches.
+# Actions a dossier page or API may call directly. Votes come from closing a ballot session
+# (approvals), decisions from signing a batch.
 DOSSIER_ACTIONS = [
     "submit",
-    "record_bloc_vote",
     "accept",
     "return",
     "close_notice",
-    "record_council_vote",
     "forward",
     "reject",
     "hold",

@@ -135,11 +135,9 @@ def role_allows(user, dossier: Dossier) -> dict[str, bool]:
     board_head = _board(user, dossier, Role.BOARD_HEAD)
     return {
         "submit": head,
-        "record_bloc_vote": is_bloc_leader(user, dossier),
         "accept": officer,
         "return": officer,
         "close_notice": officer,
-        "record_council_vote": has_role(user, Role.COUNCIL_SECRETARY),
         "forward": board_head,
         "reject": officer,
         "hold": officer,

@@ -299,12 +299,21 @@ def attachment_add(*, actor, dossier: Dossier, kind_code: str, upload) -> Attach
     name = str(getattr(upload, "name", "file"))[-200:].replace("/", "_")
     if content_type is None:
         raise DossierError(errors.FILE_TYPE_REFUSED, code="file_type_refused", name=name)
+    return attachment_store(
+        actor=actor, dossier=dossier, kind=kind, name=name, data=data, content_type=content_type
+    )
+
+
+def attachment_store(
+    *, actor, dossier: Dossier, kind: DocumentKind, name: str, data: bytes, content_type: str
+) -> Attachment:
+    """Store a checked document on a locked dossier (also used for generated minutes)."""
     attachment = Attachment(
         dossier=dossier,
         kind=kind,
         original_name=name,
         content_type=content_type,
-        size=size,
+        size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         version=dossier.version,
         uploaded_by=actor,
@@ -319,7 +328,7 @@ def attachment_add(*, actor, dossier: Dossier, kind_code: str, upload) -> Attach
             actor=actor,
             action="attach",
             from_state=dossier.state,
-            data={"kind": kind.code, "name": name, "sha256": attachment.sha256, "size": size},
+            data={"kind": kind.code, "name": name, "sha256": attachment.sha256, "size": len(data)},
         )
     except Exception:
         attachment.file.storage.delete(stored_name)
@@ -414,18 +423,33 @@ def _end_not_approved(actor, dossier: Dossier, action: str, code: str, reason: s
     return dossier
 
 
-@transaction.atomic(savepoint=False)
-def dossier_record_bloc_vote(
-    *, actor, dossier: Dossier, passed: bool, reason: str = "", tally: dict | None = None
+def _fail_nominees(dossier: Dossier, failed: dict[int, str]) -> None:
+    for nominee in dossier.nominees.filter(pk__in=failed, outcome=NomineeOutcome.PENDING):
+        nominee.outcome, nominee.outcome_reason = NomineeOutcome.NOT_APPROVED, failed[nominee.pk]
+        nominee._change_reason = "nominee.vote_failed"
+        nominee.save(update_fields=["outcome", "outcome_reason"])
+
+
+def dossier_record_vote(
+    *,
+    dossier: Dossier,
+    stage: str,
+    passed: bool,
+    failed: dict[int, str],
+    tally: dict,
+    actor=None,
 ) -> Dossier:
-    """The bloc leader records the bloc's vote: passed goes on to intake, failed ends it."""
-    dossier = _lock(dossier)
-    _check(actor, dossier, "record_bloc_vote")
+    """A closed ballot moves its dossier: on if any nominee passed, else not approved.
+
+    Called by approvals' ballot_close inside its transaction, with the dossier locked; the
+    ballot service has checked who may close. Nominees that failed get their own outcome."""
+    action = "record_bloc_vote" if stage == Stage.BLOC_VOTE else "record_council_vote"
+    lifecycle.ensure_allowed(action, dossier.state)
+    _fail_nominees(dossier, failed)
     if passed:
-        return _advance(actor, dossier, "record_bloc_vote", Stage.BLOC_VOTE, reason, tally)
-    return _end_not_approved(
-        actor, dossier, "record_bloc_vote", "bloc_vote_failed", reason or "bloc vote failed"
-    )
+        return _advance(actor, dossier, action, stage, f"{action}.passed", tally)
+    code = "bloc_vote_failed" if stage == Stage.BLOC_VOTE else "council_vote_failed"
+    return _end_not_approved(actor, dossier, action, code, f"{action}.failed")
 
 
 @transaction.atomic(savepoint=False)
@@ -457,24 +481,6 @@ def dossier_close_notice(*, actor, dossier: Dossier, reason: str = "") -> Dossie
     if dossier.due_date and calendar.today() < dossier.due_date:
         raise Conflict(errors.NOTICE_RUNNING, code="notice_running", until=dossier.due_date)
     return _advance(actor, dossier, "close_notice", Stage.PUBLIC_NOTICE, reason)
-
-
-@transaction.atomic(savepoint=False)
-def dossier_record_council_vote(
-    *, actor, dossier: Dossier, passed: bool, reason: str = "", tally: dict | None = None
-) -> Dossier:
-    """The council secretary records the council's vote."""
-    dossier = _lock(dossier)
-    _check(actor, dossier, "record_council_vote")
-    if passed:
-        return _advance(actor, dossier, "record_council_vote", Stage.COUNCIL_VOTE, reason, tally)
-    return _end_not_approved(
-        actor,
-        dossier,
-        "record_council_vote",
-        "council_vote_failed",
-        reason or "council vote failed",
-    )
 
 
 @transaction.atomic(savepoint=False)

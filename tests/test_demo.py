@@ -37,7 +37,7 @@ def test_seed_demo_refuses_without_debug_or_force(settings):
 
 
 def test_personas_of_the_contract_exist_and_sign_in():
-    assert len(PERSONAS) == 1 + 8 + 45
+    assert len(PERSONAS) == 1 + 8 + 5 + 45  # admin, staff, council members, unit personas
     for username in PERSONAS:
         assert Client().login(username=username, password="demo"), username
 

@@ -51,6 +51,7 @@ STAFF = [
     ("board-officer", [(Role.BOARD_OFFICER, "BTDKT-TW")]),
     ("board-head", [(Role.BOARD_HEAD, "BTDKT-TW"), (Role.BOARD_OFFICER, "BTDKT-TW")]),
     ("council-secretary", [(Role.COUNCIL_SECRETARY, "HDTDKT-TW")]),
+    *[(f"council-member-{i}", [(Role.COUNCIL_MEMBER, "HDTDKT-TW")]) for i in range(1, 6)],
     ("pm", [(Role.DECIDER, "TTG")]),
     ("president", [(Role.DECIDER, "CTN")]),
     ("t-board-officer", [(Role.BOARD_OFFICER, "T-BTDKT"), (Role.BOARD_HEAD, "T-BTDKT")]),
@@ -226,8 +227,29 @@ def person(name: str, org: str, achievements: str = "") -> dict:
     return {"kind": "individual", "name": name, "organization": org, "achievements": achievements}
 
 
-TALLY_CENTRAL = {"eligible": 9, "voted": 9, "yes": 9, "no": 0, "abstain": 0}
-TALLY_PROVINCE = {"eligible": 6, "voted": 6, "yes": 6, "no": 0, "abstain": 0}
+CENTRAL_CODES = [c for c, _, _ in CENTRAL_UNITS]
+PROVINCE_CODES = [c for c, _, _ in PROVINCE_UNITS]
+
+
+def bloc_ballot(
+    world: World, leader: str, bloc: str, year: int, dossiers: list[Dossier], voters: list[str],
+    close: bool = True,
+):  # fmt: skip
+    """The bloc's secret ballot: members vote yes for the others' nominees and declare a
+    conflict for their own; the leader closes it and the dossiers move on."""
+    nominees = [n for d in dossiers for n in d.nominees.all()]
+    session = wf.ballot_open(
+        actor=world.user(leader), bloc_code=bloc, year=year, nominee_ids=[n.pk for n in nominees]
+    )
+    for code in voters:
+        own = [n.pk for n in nominees if n.dossier.organization.code == code]
+        choices = {str(n.pk): "yes" for n in nominees if n.pk not in own}
+        wf.ballot_cast(
+            actor=world.user(f"voter-{code}"), session=session, choices=choices, conflicts=own
+        )
+    if close:
+        wf.ballot_close(actor=world.user(leader), session=session)
+    return session
 
 
 def seeded(title: str) -> bool:
@@ -256,16 +278,7 @@ def real_central_case(world: World) -> None:
         for dossier in [flag, *certs]:
             act(world, f"head-{dossier.organization.code}", dossier, "submit")
         clock.shift(datetime.timedelta(days=7))
-        for dossier in [flag, *certs]:
-            act(
-                world,
-                "voter-MTTQ",
-                dossier,
-                "record_bloc_vote",
-                passed=True,
-                tally=TALLY_CENTRAL,
-                reason="Hội nghị tổng kết Khối suy tôn (biên bản kiểm phiếu)",
-            )
+        bloc_ballot(world, "voter-MTTQ", "KHOI-CTXH-TW", 2023, [flag, *certs], CENTRAL_CODES)
         clock.shift(datetime.timedelta(days=14))
         for dossier in [flag, *certs]:
             act(world, "board-officer", dossier, "accept", reason="Hồ sơ đầy đủ")
@@ -308,16 +321,7 @@ def real_province_case(world: World) -> None:
         for dossier in [flag, *certs]:
             act(world, f"head-{dossier.organization.code}", dossier, "submit")
         clock.shift(datetime.timedelta(days=3))
-        for dossier in [flag, *certs]:
-            act(
-                world,
-                "voter-T-HND",
-                dossier,
-                "record_bloc_vote",
-                passed=True,
-                tally=TALLY_PROVINCE,
-                reason="Hội nghị tổng kết Cụm; bầu T-MTTQ Cụm trưởng, T-LDLD Cụm phó năm 2024",
-            )
+        bloc_ballot(world, "voter-T-HND", "CUM-CTXH-T", 2023, [flag, *certs], PROVINCE_CODES)
         clock.shift(datetime.timedelta(days=5))
         for dossier in [flag, *certs]:
             act(world, "t-board-officer", dossier, "accept")
@@ -361,19 +365,13 @@ def open_dossiers(world: World) -> None:
     ) -> Dossier:
         dossier = start(world, org, form, title, nominees, year)
         act(world, f"head-{org}", dossier, "submit")
-        leader = (
-            "voter-MTTQ"
-            if not org.startswith("T-")
-            else ("voter-T-HND" if year == 2023 else "voter-T-MTTQ")
-        )
-        return act(
-            world,
-            leader,
-            dossier,
-            "record_bloc_vote",
-            passed=True,
-            tally=TALLY_CENTRAL if not org.startswith("T-") else TALLY_PROVINCE,
-        )
+        if org.startswith("T-"):
+            leader = "voter-T-HND" if year == 2023 else "voter-T-MTTQ"
+            bloc_ballot(world, leader, "CUM-CTXH-T", year, [dossier], PROVINCE_CODES)
+        else:
+            bloc_ballot(world, "voter-MTTQ", "KHOI-CTXH-TW", year, [dossier], CENTRAL_CODES)
+        dossier.refresh_from_db()
+        return dossier
 
     with time_machine.travel(_at(2026, 10, 1), tick=False) as clock:
         # Dossiers that need a notice period behind them start a few weeks back.
@@ -441,6 +439,23 @@ def open_dossiers(world: World) -> None:
         2024,
     )
     act(world, "head-T-DOAN", t_bloc, "submit")
+    # Ballots still open: some members have voted, the others find the ballot in their inbox.
+    bloc_ballot(
+        world, "voter-MTTQ", "KHOI-CTXH-TW", 2023, [start_bloc], ["HCCB", "DOAN", "VUSTA"],
+        close=False,
+    )  # fmt: skip
+    bloc_ballot(
+        world, "voter-T-MTTQ", "CUM-CTXH-T", 2024, [t_bloc], ["T-HND", "T-DOAN"], close=False
+    )
+    council = wf.ballot_open(
+        actor=world.user("council-secretary"), council_code="HDTDKT-TW", year=2023,
+        nominee_ids=[n.pk for n in cstd.nominees.all()],
+    )  # fmt: skip
+    for i in (1, 2):
+        wf.ballot_cast(
+            actor=world.user(f"council-member-{i}"), session=council,
+            choices={str(n.pk): "yes" for n in cstd.nominees.all()}, conflicts=[],
+        )  # fmt: skip
 
     returned = through_bloc(
         "VHNT",

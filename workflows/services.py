@@ -15,45 +15,20 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from approvals import ballots
 from approvals import services as approval_services
-from approvals.models import Decision
+from approvals.models import BallotSession, Decision
 from dossiers import services as ds
 from dossiers.errors import DossierError
 from dossiers.models import ActionRequest, AwardForm, Dossier, Organization
 from workflows.flows import NODE_STATES, AwardFlow
 
-
-def _bool(payload: dict, key: str) -> bool:
-    value = payload.get(key)
-    if isinstance(value, bool):
-        return value
-    if str(value).lower() in ("true", "1", "yes", "on"):
-        return True
-    if str(value).lower() in ("false", "0", "no", "off"):
-        return False
-    raise DossierError(f"“{key}” must be true or false.", code="invalid_payload")
-
-
 ACTIONS: dict[str, Callable[[Any, Dossier, dict], Dossier]] = {
     "submit": lambda a, d, p: ds.dossier_submit(actor=a, dossier=d, reason=p.get("reason", "")),
-    "record_bloc_vote": lambda a, d, p: ds.dossier_record_bloc_vote(
-        actor=a,
-        dossier=d,
-        passed=_bool(p, "passed"),
-        reason=p.get("reason", ""),
-        tally=p.get("tally") if isinstance(p.get("tally"), dict) else None,
-    ),
     "accept": lambda a, d, p: ds.dossier_accept(actor=a, dossier=d, reason=p.get("reason", "")),
     "return": lambda a, d, p: ds.dossier_return(actor=a, dossier=d, reason=p.get("reason", "")),
     "close_notice": lambda a, d, p: ds.dossier_close_notice(
         actor=a, dossier=d, reason=p.get("reason", "")
-    ),
-    "record_council_vote": lambda a, d, p: ds.dossier_record_council_vote(
-        actor=a,
-        dossier=d,
-        passed=_bool(p, "passed"),
-        reason=p.get("reason", ""),
-        tally=p.get("tally") if isinstance(p.get("tally"), dict) else None,
     ),
     "forward": lambda a, d, p: ds.dossier_forward(actor=a, dossier=d, reason=p.get("reason", "")),
     "reject": lambda a, d, p: ds.dossier_reject(
@@ -186,3 +161,34 @@ def decision_sign(
     for dossier in decision.dossiers.all():
         flow_sync(actor=actor, dossier=dossier)
     return decision
+
+
+@transaction.atomic
+def ballot_open(**kwargs) -> BallotSession:
+    return ballots.ballot_open(**kwargs)
+
+
+@transaction.atomic
+def ballot_cast(*, actor, session, choices: dict, conflicts: list) -> str:
+    return ballots.ballot_cast(actor=actor, session=session, choices=choices, conflicts=conflicts)
+
+
+@transaction.atomic
+def ballot_close(*, actor, session) -> BallotSession:
+    """Close the ballot; every dossier on it moves on (or ends) with its process, at once."""
+    session, dossiers = ballots.ballot_close(actor=actor, session=session)
+    for dossier in dossiers:
+        flow_sync(actor=actor, dossier=dossier)
+    return session
+
+
+def ballots_close_due(now=None) -> list[int]:
+    """Close every open ballot whose deadline has passed (run from cron: `close_ballots`)."""
+    from django.utils import timezone as tz
+
+    due = BallotSession.objects.filter(state="open", deadline__lt=now or tz.now())
+    closed = []
+    for pk in due.values_list("pk", flat=True):
+        ballot_close(actor=None, session=pk)
+        closed.append(pk)
+    return closed

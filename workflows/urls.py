@@ -12,5 +12,7 @@ urlpatterns = [
     path("dossiers/<int:pk>/actions/<slug:action>/", views.dossier_action, name="dossier_action"),
     path("decisions/", views.decision_list, name="decisions"),
     path("decisions/<int:pk>/", views.decision_detail, name="decision"),
+    path("ballots/new/", views.ballot_open, name="ballot_open"),
+    path("ballots/<int:pk>/", views.ballot_detail, name="ballot"),
     path("flow.svg", views.flow_chart, name="flow_chart"),
 ]

@@ -13,14 +13,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow import chart
 
+from approvals.ballots import ballot_abilities
 from approvals.selectors import (
+    ballot_get_for_user,
+    ballots_waiting_for,
     decision_get_for_user,
     decision_list_visible_to,
     decisions_waiting_for,
 )
 from dossiers import permissions, selectors
 from dossiers.errors import DossierError
-from dossiers.models import AwardForm, DocumentKind, DossierState
+from dossiers.models import AwardForm, Bloc, DocumentKind, DossierState
 from dossiers.services import (
     HOLD_REASONS,
     REJECT_REASONS,
@@ -28,6 +31,7 @@ from dossiers.services import (
     attachment_add,
 )
 from workflows import services as wf
+from workflows.api.serializers import BallotSerializer
 from workflows.flows import AwardFlow
 from workflows.models import DossierProcess
 
@@ -42,7 +46,16 @@ def _page(request, queryset):
 def inbox(request):
     dossiers = _page(request, selectors.dossier_inbox(request.user))
     decisions = decisions_waiting_for(request.user)[:50]
-    return render(request, "workflows/inbox.html", {"page": dossiers, "decisions": decisions})
+    context = {
+        "page": dossiers,
+        "decisions": decisions,
+        "ballots": ballots_waiting_for(request.user),
+        "can_open_ballot": bool(
+            permissions.led_blocs(request.user)
+            or permissions.orgs_with_role(request.user, "council_secretary")
+        ),
+    }
+    return render(request, "workflows/inbox.html", context)
 
 
 @login_required
@@ -220,3 +233,78 @@ def flow_chart(request):
             raise PermissionDenied
         chart.calc_cell_status(AwardFlow, grid, process.pk)
     return HttpResponse(chart.grid_to_svg(grid), content_type="image/svg+xml")
+
+
+@login_required
+def ballot_detail(request, pk: int):
+    """The voter casts its ballot on one page; the leader watches turnout and closes."""
+    session = ballot_get_for_user(request.user, pk)
+    abilities = ballot_abilities(request.user, session)
+    receipt = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("op") == "close":
+                wf.ballot_close(actor=request.user, session=pk)
+                messages.success(request, _("The ballot is closed and counted."))
+                return redirect("workflows:ballot", pk=pk)
+            choices, conflicts = {}, []
+            for item in session.items.all():
+                value = request.POST.get(f"choice_{item.nominee_id}", "")
+                if value == "conflict":
+                    conflicts.append(item.nominee_id)
+                else:
+                    choices[str(item.nominee_id)] = value
+            receipt = wf.ballot_cast(
+                actor=request.user, session=pk, choices=choices, conflicts=conflicts
+            )
+        except DossierError as exc:
+            messages.error(request, str(exc))
+            return redirect("workflows:ballot", pk=pk)
+        session = ballot_get_for_user(request.user, pk)
+        abilities = ballot_abilities(request.user, session)
+    data = BallotSerializer(session, context={"request": request, **abilities}).data
+    return render(
+        request,
+        "workflows/ballot_detail.html",
+        {"session": session, "ballot": data, "receipt": receipt, **abilities},
+    )
+
+
+@login_required
+def ballot_open(request):
+    """The bloc leader (or the council secretary) puts waiting nominees on a new ballot."""
+    led = sorted(permissions.led_blocs(request.user))
+    secretary = sorted(permissions.orgs_with_role(request.user, "council_secretary"))
+    if request.method == "POST":
+        target = request.POST.get("target", "")
+        kind, _sep, rest = target.partition(":")
+        try:
+            if kind == "bloc":
+                bloc_id, year = (int(x) for x in rest.split("-"))
+                bloc = Bloc.objects.get(pk=bloc_id)
+                kwargs = {"bloc_code": bloc.code, "year": year}
+            else:
+                kwargs = {"council_code": rest, "year": int(request.POST.get("year", "0") or 0)}
+            session = wf.ballot_open(
+                actor=request.user,
+                nominee_ids=[int(v) for v in request.POST.getlist("nominees")],
+                **kwargs,
+            )
+        except (DossierError, ValueError, Bloc.DoesNotExist) as exc:
+            messages.error(request, str(exc))
+        else:
+            return redirect("workflows:ballot", pk=session.pk)
+    waiting = []
+    for bloc_id, year in led:
+        dossiers = selectors.dossier_list_visible_to(request.user).filter(
+            state=DossierState.BLOC_VOTING, bloc_id=bloc_id, year=year
+        )
+        waiting.append((f"bloc:{bloc_id}-{year}", Bloc.objects.get(pk=bloc_id), year, dossiers))
+    for code in secretary:
+        dossiers = selectors.dossier_list_visible_to(request.user).filter(
+            state=DossierState.COUNCIL_REVIEW, award_form__level="central"
+        )
+        waiting.append((f"council:{code}", code, None, dossiers))
+    if not waiting:
+        raise PermissionDenied
+    return render(request, "workflows/ballot_open.html", {"waiting": waiting})

@@ -12,6 +12,7 @@ from dossiers.errors import DossierError
 from dossiers.models import Attachment, AwardForm, Dossier, DossierState, NomineeKind
 from dossiers.uploads import DOCX, XLSX, sniff
 from workflows import services as wf
+from workflows.demo import CENTRAL_CODES, bloc_ballot
 
 pytestmark = pytest.mark.django_db
 
@@ -183,12 +184,7 @@ def test_every_change_is_historied_with_actor_and_reason(world, pdf):
             upload=pdf(f"{kind}.pdf"),
         )
     wf.dossier_act(actor=world.user("head-HLHPN"), dossier=dossier, action="submit", payload={})
-    wf.dossier_act(
-        actor=world.user("voter-MTTQ"),
-        dossier=dossier,
-        action="record_bloc_vote",
-        payload={"passed": True},
-    )
+    bloc_ballot(world, "voter-MTTQ", "KHOI-CTXH-TW", 2023, [dossier], CENTRAL_CODES)
     wf.dossier_act(
         actor=world.user("board-officer"),
         dossier=dossier,

@@ -51,7 +51,9 @@ def test_voter_sees_its_blocs_dossiers_only(api):
     voting = Dossier.objects.get(state=DossierState.BLOC_VOTING, organization__code="VUSTA")
     assert api("voter-HND").get(f"/api/v1/dossiers/{voting.pk}/").status_code == 200
     assert api("voter-T-HND").get(f"/api/v1/dossiers/{voting.pk}/").status_code == 404
-    act(api, "voter-HND", voting.pk, "record_bloc_vote", expect=403, passed=True)
+    nominee = voting.nominees.get().pk
+    body = {"bloc": "KHOI-CTXH-TW", "year": 2023, "nominees": [nominee]}
+    assert api("voter-HND").post("/api/v1/ballots/", body, format="json").status_code == 403
 
 
 @pytest.mark.parametrize(

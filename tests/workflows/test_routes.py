@@ -6,7 +6,7 @@ import time_machine
 from viewflow.workflow.status import STATUS
 
 from dossiers.models import Dossier, DossierState
-from tests.workflows.helpers import NOMINEE, act, create, upload_required
+from tests.workflows.helpers import NOMINEE, act, ballot, create, upload_required
 from workflows.models import DossierProcess
 
 
@@ -28,13 +28,17 @@ def test_pm_form_with_two_returns_hold_partial_decline_and_revocation(api):
     submitted = act(api, "head-HLHPN", dossier, "submit")
     assert submitted["state"] == "bloc_voting" and submitted["bloc"] == "KHOI-CTXH-TW"
     assert submitted["due_date"]
-    # Only the bloc's leader of that year records the vote.
-    assert (
-        api("voter-HCCB").get(f"/api/v1/dossiers/{dossier['id']}/").json()["available_actions"]
-        == []
+    # Only the bloc's leader of that year opens and closes the ballot; every member votes.
+    nominee_ids = [n["id"] for n in submitted["nominees"]]
+    refused = api("voter-HCCB").post(
+        "/api/v1/ballots/",
+        {"bloc": "KHOI-CTXH-TW", "year": 2023, "nominees": nominee_ids},
+        format="json",
     )
-    act(api, "voter-HCCB", dossier, "record_bloc_vote", expect=403, passed=True)
-    assert act(api, "voter-MTTQ", dossier, "record_bloc_vote", passed=True)["state"] == "intake"
+    assert refused.status_code == 403
+    result = ballot(api, "voter-MTTQ", [submitted])
+    assert all(n["passed"] for n in result["nominees"])
+    assert api("head-HLHPN").get(f"/api/v1/dossiers/{dossier['id']}/").json()["state"] == "intake"
 
     # Two rounds of return for supplement; each resubmission is a new version.
     for round_ in (1, 2):
@@ -158,8 +162,14 @@ def test_provincial_form_ends_with_the_provincial_chair(api):
     dossier = create(api, "T-LDLD", "BK-TINH", year=2024)
     upload_required(api, "T-LDLD", dossier, ["to_trinh", "bao_cao_thanh_tich"])
     assert act(api, "head-T-LDLD", dossier, "submit")["bloc"] == "CUM-CTXH-T"
-    act(api, "voter-T-HND", dossier, "record_bloc_vote", expect=403, passed=True)  # 2023's leader
-    act(api, "voter-T-MTTQ", dossier, "record_bloc_vote", passed=True)  # 2024's leader
+    nominees = [n["id"] for n in dossier["nominees"]]
+    opened = api("voter-T-HND").post(  # 2023's leader, not 2024's
+        "/api/v1/ballots/",
+        {"bloc": "CUM-CTXH-T", "year": 2024, "nominees": nominees},
+        format="json",
+    )
+    assert opened.status_code == 403
+    ballot(api, "voter-T-MTTQ", [dossier], year=2024)
     act(api, "board-officer", dossier, "accept", expect=404)  # the central board never sees it
     act(api, "t-board-officer", dossier, "accept")
     assert act(api, "t-board-officer", dossier, "forward")["state"] == "awaiting_decision"
@@ -180,8 +190,7 @@ def test_provincial_form_ends_with_the_provincial_chair(api):
     # Decision numbers are unique per issuer and year.
     other = create(api, "T-HCCB", "BK-TINH", year=2024)
     upload_required(api, "T-HCCB", other, ["to_trinh", "bao_cao_thanh_tich"])
-    act(api, "head-T-HCCB", other, "submit")
-    act(api, "voter-T-MTTQ", other, "record_bloc_vote", passed=True)
+    ballot(api, "voter-T-MTTQ", [act(api, "head-T-HCCB", other, "submit")], year=2024)
     act(api, "t-board-officer", other, "accept")
     act(api, "t-board-officer", other, "forward")
     second = (
@@ -208,7 +217,12 @@ def test_withdrawal_ends_the_process(api):
     assert withdrawn["state"] == "withdrawn" and withdrawn["available_actions"] == []
     assert withdrawn["nominees"][0]["outcome"] == "withdrawn"
     assert _tasks(dossier["id"])[-1] == ("withdrawn", STATUS.DONE)
-    act(api, "voter-MTTQ", dossier, "record_bloc_vote", expect=409, passed=True)
+    opened = api("voter-MTTQ").post(
+        "/api/v1/ballots/",
+        {"bloc": "KHOI-CTXH-TW", "year": 2023, "nominees": [withdrawn["nominees"][0]["id"]]},
+        format="json",
+    )
+    assert opened.status_code == 409 and opened.json()["code"] == "not_waiting"
 
 
 def test_failed_bloc_vote_ends_not_approved(api):
@@ -219,12 +233,12 @@ def test_failed_bloc_vote_ends_not_approved(api):
         [{"kind": "collective", "name": "LH các Hội KH&KT", "organization": "VUSTA"}],
     )
     upload_required(api, "VUSTA", dossier, ["to_trinh", "bao_cao_thanh_tich"])
-    act(api, "head-VUSTA", dossier, "submit")
-    act(api, "voter-MTTQ", dossier, "record_bloc_vote", expect=400)  # "passed" is required
-    failed = act(
-        api, "voter-MTTQ", dossier, "record_bloc_vote", passed=False, reason="Không đủ phiếu"
-    )
+    submitted = act(api, "head-VUSTA", dossier, "submit")
+    result = ballot(api, "voter-MTTQ", [submitted], choice="no")
+    assert result["nominees"][0]["outcome"] == "below_threshold"
+    failed = api("head-VUSTA").get(f"/api/v1/dossiers/{dossier['id']}/").json()
     assert failed["state"] == "not_approved" and failed["reason_code"] == "bloc_vote_failed"
+    assert failed["nominees"][0]["outcome"] == "not_approved"
     assert _tasks(dossier["id"])[-1] == ("not_approved", STATUS.DONE)
 
 
@@ -241,7 +255,20 @@ def test_council_form_route(api):
         act(api, "board-officer", dossier, "accept")
     with time_machine.travel(datetime.datetime(2026, 7, 1, 9, tzinfo=datetime.UTC), tick=True):
         assert act(api, "board-officer", dossier, "close_notice")["state"] == "council_review"
-        act(api, "board-officer", dossier, "record_council_vote", expect=403, passed=True)
-        tally = {"eligible": 20, "voted": 19, "yes": 19}
-        ok = act(api, "council-secretary", dossier, "record_council_vote", passed=True, tally=tally)
-        assert ok["state"] == "appraisal"
+        nominees = [n["id"] for n in dossier["nominees"]]
+        body = {"council": "HDTDKT-TW", "year": 2023, "nominees": nominees}
+        assert api("board-officer").post("/api/v1/ballots/", body, format="json").status_code == 403
+        opened = api("council-secretary").post("/api/v1/ballots/", body, format="json")
+        assert opened.status_code == 201 and opened.json()["turnout"]["eligible"] == 5
+        url = f"/api/v1/ballots/{opened.json()['id']}"
+        for i in range(1, 6):  # 5 of 5 members: ≥90% of all members
+            cast = api(f"council-member-{i}").post(
+                f"{url}/votes/", {"choices": {str(nominees[0]): "yes"}}, format="json"
+            )
+            assert cast.status_code == 201
+        closed = api("council-secretary").post(f"{url}/close/", {}, format="json").json()
+        assert closed["nominees"][0]["passed"] is True
+        moved = api("board-officer").get(f"/api/v1/dossiers/{dossier['id']}/").json()
+        assert moved["state"] == "appraisal"
+        kinds = [a["kind"] for a in moved["attachments"]]
+        assert "bien_ban_hoi_dong" in kinds

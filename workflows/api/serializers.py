@@ -150,8 +150,6 @@ class DossierPatchSerializer(serializers.Serializer):
 class ActionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     reason_code = serializers.CharField(required=False, allow_blank=True, default="")
-    passed = serializers.BooleanField(required=False)
-    tally = serializers.DictField(required=False)
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -222,3 +220,74 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     def get_declined(self, decision) -> list[dict]:
         return self._list(decision, {"declined"})
+
+
+class BallotOpenSerializer(serializers.Serializer):
+    bloc = serializers.CharField(required=False, max_length=32)
+    council = serializers.CharField(required=False, max_length=32)
+    year = serializers.IntegerField(min_value=1945, max_value=2100)
+    nominees = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    deadline = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class BallotVoteSerializer(serializers.Serializer):
+    choices = serializers.DictField(child=serializers.CharField(), allow_empty=True)
+    conflicts = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
+
+
+class BallotSerializer(serializers.Serializer):
+    """A session: turnout (who voted and when) and, once closed, the tally. Never choices."""
+
+    def to_representation(self, session):
+        closed = session.state == "closed"
+        roll = list(session.roll.all())
+        casts = list(session.casts.all())
+        voted_ids = {c.voter_id for c in casts}
+
+        def who(voter):
+            if voter.organization_id:
+                return {"organization": voter.organization.code}
+            return {"user": voter.user.username}
+
+        nominees = []
+        for item in session.items.all():
+            row = {
+                "nominee": item.nominee_id,
+                "name": item.nominee.name,
+                "dossier": item.dossier_id,
+                "reference": item.dossier.reference,
+            }
+            if closed:
+                row.update(
+                    yes=item.yes, no=item.no, abstain=item.abstain, conflicts=item.conflicts,
+                    eligible=item.eligible, voted=item.voted, passed=item.passed,
+                    outcome=item.outcome,
+                )  # fmt: skip
+            nominees.append(row)
+        data = {
+            "id": session.pk,
+            "body": session.body,
+            "bloc": session.bloc.code if session.bloc_id else None,
+            "council": session.council.code if session.council_id else None,
+            "year": session.year,
+            "state": session.state,
+            "opened_by": session.opened_by.username,
+            "opened_at": session.opened_at,
+            "deadline": session.deadline,
+            "closed_at": session.closed_at,
+            "turnout": {
+                "eligible": len(roll),
+                "voted": len(casts),
+                "voters": [{**who(c.voter), "cast_at": c.cast_at} for c in casts],
+                "not_voted": [who(v) for v in roll if v.pk not in voted_ids],
+            },
+            "nominees": nominees,
+            "can_vote": not closed and self.context.get("can_vote", False),
+            "can_close": not closed and self.context.get("can_close", False),
+        }
+        if closed:
+            data["receipts"] = sorted(b.receipt for b in session.ballots.all())
+            data["minutes_sha256"] = session.minutes_sha256
+        return data

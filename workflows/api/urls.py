@@ -22,6 +22,11 @@ v1 = [
     path("decisions/", views.DecisionCreate.as_view(), name="api-decisions"),
     path("decisions/<int:pk>/", views.DecisionDetail.as_view(), name="api-decision"),
     path("decisions/<int:pk>/sign/", views.DecisionSign.as_view(), name="api-decision-sign"),
+    path("ballots/", views.BallotListCreate.as_view(), name="api-ballots"),
+    path("ballots/<int:pk>/", views.BallotDetail.as_view(), name="api-ballot"),
+    path("ballots/<int:pk>/votes/", views.BallotVote.as_view(), name="api-ballot-votes"),
+    path("ballots/<int:pk>/close/", views.BallotClose.as_view(), name="api-ballot-close"),
+    path("ballots/<int:pk>/minutes/", views.BallotMinutes.as_view(), name="api-ballot-minutes"),
     path(
         "decisions/<int:pk>/propose/", views.DecisionPropose.as_view(), name="api-decision-propose"
     ),

@@ -1,6 +1,7 @@
 """REST API v1 (Django REST framework): the contract other systems integrate with."""
 
 from django.db.models import Prefetch
+from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -9,7 +10,13 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from approvals.selectors import decision_get_for_user, decision_list_visible_to
+from approvals.ballots import ballot_abilities
+from approvals.selectors import (
+    ballot_get_for_user,
+    ballot_list_visible_to,
+    decision_get_for_user,
+    decision_list_visible_to,
+)
 from dossiers import selectors
 from dossiers.lifecycle import DOSSIER_ACTIONS
 from dossiers.models import AwardForm, Bloc, BlocLeadership, BlocMembership, Organization
@@ -175,8 +182,6 @@ class DossierAction(APIView):
         data = s.ActionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         payload = dict(data.validated_data)
-        if action in ("record_bloc_vote", "record_council_vote") and "passed" not in payload:
-            raise ValidationError({"passed": ["Say whether the vote passed: true or false."]})
         wf.dossier_act(
             actor=request.user,
             dossier=pk,
@@ -251,3 +256,87 @@ class DecisionPropose(APIView):
             actor=request.user, decision=decision, number=data.validated_data["number"]
         )
         return Response(s.DecisionSerializer(decision_get_for_user(request.user, pk)).data)
+
+
+class BallotListCreate(APIView):
+    def get(self, request):
+        sessions = ballot_list_visible_to(request.user).order_by("-id")
+        page = self.paginator.paginate_queryset(sessions, request, view=self)
+        rows = [
+            {"id": b.pk, "body": b.body, "bloc": b.bloc.code if b.bloc_id else None,
+             "council": b.council.code if b.council_id else None, "year": b.year,
+             "state": b.state, "opened_at": b.opened_at, "closed_at": b.closed_at}
+            for b in page
+        ]  # fmt: skip
+        return self.paginator.get_paginated_response(rows)
+
+    @property
+    def paginator(self):
+        if not hasattr(self, "_paginator"):
+            from rest_framework.pagination import PageNumberPagination
+
+            self._paginator = PageNumberPagination()
+        return self._paginator
+
+    @extend_schema(request=s.BallotOpenSerializer, responses={201: dict})
+    def post(self, request):
+        data = s.BallotOpenSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        session = wf.ballot_open(
+            actor=request.user,
+            year=values["year"],
+            nominee_ids=values["nominees"],
+            bloc_code=values.get("bloc"),
+            council_code=values.get("council"),
+            deadline=values.get("deadline"),
+        )
+        return Response(_ballot_body(request, session.pk), status=status.HTTP_201_CREATED)
+
+
+def _ballot_body(request, pk: int) -> dict:
+    session = ballot_get_for_user(request.user, pk)
+    context = {"request": request, **ballot_abilities(request.user, session)}
+    return s.BallotSerializer(session, context=context).data
+
+
+class BallotDetail(APIView):
+    @extend_schema(responses=dict)
+    def get(self, request, pk: int):
+        return Response(_ballot_body(request, pk))
+
+
+class BallotVote(APIView):
+    @extend_schema(request=s.BallotVoteSerializer, responses={201: dict})
+    def post(self, request, pk: int):
+        ballot_get_for_user(request.user, pk, detail=False)
+        data = s.BallotVoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        receipt = wf.ballot_cast(
+            actor=request.user,
+            session=pk,
+            choices=data.validated_data["choices"],
+            conflicts=data.validated_data["conflicts"],
+        )
+        return Response({"receipt": receipt}, status=status.HTTP_201_CREATED)
+
+
+class BallotClose(APIView):
+    @extend_schema(request=None, responses=dict)
+    def post(self, request, pk: int):
+        ballot_get_for_user(request.user, pk, detail=False)
+        wf.ballot_close(actor=request.user, session=pk)
+        return Response(_ballot_body(request, pk))
+
+
+class BallotMinutes(APIView):
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    def get(self, request, pk: int):
+        session = ballot_get_for_user(request.user, pk, detail=False)
+        if not session.minutes:
+            raise NotFound("The minutes exist once the ballot is closed.")
+        return FileResponse(
+            session.minutes.open("rb"),
+            content_type="application/pdf",
+            filename=f"bien-ban-kiem-phieu-{session.pk}.pdf",
+        )

@@ -1,0 +1,343 @@
+"""Secret ballots of a bloc or the council: open (leader / secretary), cast (one per member),
+close (tally, minutes, and every dossier on the ballot moves on in the same transaction).
+
+What each member chose is stored only in `AnonymousBallot`, which has no link to the member, no
+time and no history; `BallotCast` says who voted and when. Nothing here logs a choice."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from approvals import rules
+from approvals.minutes import render_minutes
+from approvals.models import (
+    AnonymousBallot,
+    BallotBody,
+    BallotCast,
+    BallotItem,
+    BallotSession,
+    BallotState,
+    BallotVoter,
+)
+from dossiers import permissions
+from dossiers import services as dossier_services
+from dossiers.errors import Conflict, DossierError
+from dossiers.models import (
+    Bloc,
+    BlocLeadership,
+    BlocMembership,
+    DocumentKind,
+    Dossier,
+    DossierState,
+    Nominee,
+    NomineeOutcome,
+    Organization,
+    Role,
+    RoleGrant,
+    Stage,
+)
+
+NOT_LEADER = _("Only the leader of %(bloc)s in %(year)s opens and closes its ballots.")
+NOT_SECRETARY = _("Only the council secretary opens and closes council ballots.")
+ONE_BODY = _("Name either a bloc or a council.")
+NO_NOMINEES = _("A ballot needs at least one nominee.")
+NOT_WAITING = _("Nominee %(value)s is not waiting for this vote (dossier %(ref)s is “%(state)s”).")
+WRONG_BLOC = _("Dossier %(ref)s is voted by %(bloc)s in %(year)s, not by this ballot.")
+WHOLE_DOSSIER = _("Put every nominee of dossier %(ref)s on the ballot (missing: %(names)s).")
+ON_OTHER_BALLOT = _("Nominee %(value)s is already on open ballot %(session)s.")
+EMPTY_ROLL = _("Nobody may vote on this ballot: the roll is empty.")
+CLOSED = _("This ballot is closed.")
+PAST_DEADLINE = _("The ballot's deadline has passed.")
+NOT_ON_ROLL = _("You are not a member entitled to vote on this ballot.")
+ALREADY_VOTED = _("Your organisation has already voted on this ballot.")
+BAD_CHOICE = _("Choose yes, no or abstain for every nominee on the ballot (problem: %(value)s).")
+UNKNOWN_NOMINEE = _("Nominee %(value)s is not on this ballot.")
+NOT_DUE = _("The ballot is still open until %(deadline)s.")
+UNKNOWN_BLOC = _("Unknown bloc: %(value)s.")
+UNKNOWN_COUNCIL = _("Unknown council: %(value)s.")
+
+
+def _lock_session(session: BallotSession | int) -> BallotSession:
+    pk = session if isinstance(session, int) else session.pk
+    return BallotSession.objects.select_for_update().select_related("bloc", "council").get(pk=pk)
+
+
+def _leads(actor, bloc: Bloc, year: int) -> bool:
+    orgs = permissions.orgs_with_role(actor, Role.BLOC_VOTER)
+    return BlocLeadership.objects.filter(bloc=bloc, year=year, leader__code__in=orgs).exists()
+
+
+def _check_manager(actor, session: BallotSession) -> None:
+    if session.body == BallotBody.BLOC:
+        if not _leads(actor, session.bloc, session.year):
+            raise PermissionDenied(
+                str(NOT_LEADER % {"bloc": session.bloc.code, "year": session.year})
+            )
+    elif not permissions.has_role(actor, Role.COUNCIL_SECRETARY, session.council.code):
+        raise PermissionDenied(str(NOT_SECRETARY))
+
+
+@transaction.atomic
+def ballot_open(
+    *,
+    actor,
+    year: int,
+    nominee_ids: list[int],
+    bloc_code: str | None = None,
+    council_code: str | None = None,
+    deadline: datetime.datetime | None = None,
+) -> BallotSession:
+    """Open a session on nominees of dossiers waiting at this bloc's (or the council's) vote."""
+    if bool(bloc_code) == bool(council_code):
+        raise DossierError(ONE_BODY, code="invalid")
+    if not nominee_ids:
+        raise DossierError(NO_NOMINEES, code="no_nominees")
+    bloc = council = None
+    if bloc_code:
+        bloc = Bloc.objects.filter(code=bloc_code).first()
+        if bloc is None:
+            raise DossierError(UNKNOWN_BLOC, code="unknown_bloc", value=bloc_code)
+        session = BallotSession(body=BallotBody.BLOC, bloc=bloc, year=year, opened_by=actor)
+        waiting, stage = DossierState.BLOC_VOTING, Stage.BLOC_VOTE
+    else:
+        council = Organization.objects.filter(code=council_code, kind="council").first()
+        if council is None:
+            raise DossierError(UNKNOWN_COUNCIL, code="unknown_council", value=council_code)
+        session = BallotSession(
+            body=BallotBody.COUNCIL, council=council, year=year, opened_by=actor
+        )
+        waiting, stage = DossierState.COUNCIL_REVIEW, Stage.COUNCIL_VOTE
+    _check_manager(actor, session)
+    nominees = list(Nominee.objects.filter(pk__in=set(nominee_ids)).select_related("dossier"))
+    missing = set(nominee_ids) - {n.pk for n in nominees}
+    if missing:
+        raise DossierError(UNKNOWN_NOMINEE, code="unknown_nominee", value=min(missing))
+    dossiers = {
+        d.pk: d
+        for d in Dossier.objects.select_for_update(of=("self",))
+        .select_related("award_form", "bloc")
+        .filter(pk__in=sorted({n.dossier_id for n in nominees}))
+        .order_by("pk")
+    }
+    chosen = {n.pk for n in nominees}
+    for nominee in nominees:
+        dossier = dossiers[nominee.dossier_id]
+        if dossier.state != waiting or nominee.outcome != NomineeOutcome.PENDING:
+            raise Conflict(
+                NOT_WAITING, code="not_waiting", value=nominee.pk, ref=dossier.reference,
+                state=dossier.get_state_display(),
+            )  # fmt: skip
+        if bloc and (dossier.bloc_id != bloc.pk or dossier.year != year):
+            raise DossierError(
+                WRONG_BLOC, code="wrong_bloc", ref=dossier.reference,
+                bloc=dossier.bloc.code if dossier.bloc_id else "—", year=dossier.year,
+            )  # fmt: skip
+    for dossier in dossiers.values():
+        left = dossier.nominees.filter(outcome=NomineeOutcome.PENDING).exclude(pk__in=chosen)
+        if left.exists():
+            raise DossierError(
+                WHOLE_DOSSIER, code="whole_dossier", ref=dossier.reference,
+                names=", ".join(n.name for n in left),
+            )  # fmt: skip
+    busy = BallotItem.objects.filter(nominee__in=chosen, session__state=BallotState.OPEN).first()
+    if busy:
+        raise Conflict(
+            ON_OTHER_BALLOT, code="on_other_ballot", value=busy.nominee_id, session=busy.session_id
+        )
+    if bloc:
+        members = BlocMembership.objects.filter(bloc=bloc, year=year).select_related("organization")
+        roll = [BallotVoter(organization=m.organization) for m in members]
+    else:
+        grants = RoleGrant.objects.filter(role=Role.COUNCIL_MEMBER, organization=council)
+        roll = [BallotVoter(user_id=g.user_id) for g in grants]
+    if not roll:
+        raise DossierError(EMPTY_ROLL, code="empty_roll")
+    session.deadline = deadline
+    session._history_user, session._change_reason = actor, "ballot.opened"
+    session.save()
+    for voter in roll:
+        voter.session = session
+    BallotVoter.objects.bulk_create(roll)
+    for nominee in sorted(nominees, key=lambda n: n.pk):
+        item = BallotItem(session=session, nominee=nominee, dossier_id=nominee.dossier_id)
+        item._history_user, item._change_reason = actor, "ballot.nominee_added"
+        item.save()
+    for dossier in dossiers.values():
+        dossier_services._record(
+            dossier, actor=actor, action="ballot_opened", from_state=dossier.state,
+            data={"ballot": session.pk, "stage": stage},
+        )  # fmt: skip
+    return session
+
+
+def _voter_for(actor, session: BallotSession) -> BallotVoter:
+    roll = session.roll.all()
+    if session.body == BallotBody.BLOC:
+        orgs = permissions.orgs_with_role(actor, Role.BLOC_VOTER)
+        voter = roll.filter(organization__code__in=orgs).first()
+    else:
+        voter = roll.filter(user=actor).first()
+    if voter is None:
+        raise PermissionDenied(str(NOT_ON_ROLL))
+    return voter
+
+
+def receipt_of(session_id: int, nonce: str, choices: dict[str, str]) -> str:
+    canonical = json.dumps(choices, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{session_id}|{nonce}|{canonical}".encode()).hexdigest()
+
+
+@transaction.atomic
+def ballot_cast(*, actor, session: BallotSession | int, choices: dict, conflicts: list) -> str:
+    """Cast the member's one ballot; returns its receipt. A second ballot is refused (409),
+    by a unique constraint on the member's row of the roll, whatever the timing."""
+    session = _lock_session(session)
+    if session.state != BallotState.OPEN:
+        raise Conflict(CLOSED, code="ballot_closed")
+    if session.deadline and timezone.now() > session.deadline:
+        raise Conflict(PAST_DEADLINE, code="ballot_closed")
+    voter = _voter_for(actor, session)
+    items = {str(i.nominee_id): i.pk for i in session.items.all()}
+    if not isinstance(choices, dict) or not isinstance(conflicts, list):
+        raise DossierError(BAD_CHOICE, code="invalid_choice", value="choices/conflicts")
+    marked: dict[str, str] = {}
+    for nominee_id in conflicts:
+        key = str(nominee_id)
+        if key not in items:
+            raise DossierError(UNKNOWN_NOMINEE, code="unknown_nominee", value=nominee_id)
+        marked[str(items[key])] = rules.CONFLICT
+    for nominee_id, choice in choices.items():
+        key = str(nominee_id)
+        if key not in items:
+            raise DossierError(UNKNOWN_NOMINEE, code="unknown_nominee", value=nominee_id)
+        if choice not in rules.CHOICES or str(items[key]) in marked:
+            raise DossierError(BAD_CHOICE, code="invalid_choice", value=f"{nominee_id}: {choice}")
+        marked[str(items[key])] = choice
+    if len(marked) != len(items):
+        missing = [n for n, i in items.items() if str(i) not in marked]
+        raise DossierError(BAD_CHOICE, code="invalid_choice", value=", ".join(missing))
+    try:
+        with transaction.atomic():
+            BallotCast.objects.create(session=session, voter=voter, cast_by=actor)
+    except IntegrityError as exc:
+        raise Conflict(ALREADY_VOTED, code="already_voted") from exc
+    nonce = secrets.token_hex(16)
+    receipt = receipt_of(session.pk, nonce, marked)
+    AnonymousBallot.objects.create(session=session, nonce=nonce, choices=marked, receipt=receipt)
+    return receipt
+
+
+def ballot_tally(session: BallotSession) -> list[BallotItem]:
+    """Recompute every nominee's tally from the stored anonymous ballots."""
+    roll = session.roll.count()
+    ballots = list(session.ballots.values_list("choices", flat=True))
+    items = list(session.items.select_related("dossier__award_form", "nominee"))
+    for item in items:
+        form = item.dossier.award_form
+        result = rules.tally(
+            [b.get(str(item.pk), "") for b in ballots],
+            roll=roll,
+            quorum_percent=form.quorum_percent,
+            threshold_percent=form.vote_threshold_percent,
+            denominator=form.vote_denominator,
+        )
+        item.yes, item.no, item.abstain = result.yes, result.no, result.abstain
+        item.conflicts, item.eligible, item.voted = result.conflicts, result.eligible, result.voted
+        item.passed, item.outcome = result.passed, result.outcome
+    return items
+
+
+@transaction.atomic
+def ballot_close(*, actor, session: BallotSession | int) -> tuple[BallotSession, list[Dossier]]:
+    """Close: tally, minutes PDF on every dossier, each dossier moves on or ends, all at once.
+
+    `actor=None` is the clock closing a session whose deadline has passed."""
+    session = _lock_session(session)
+    if session.state != BallotState.OPEN:
+        raise Conflict(CLOSED, code="ballot_closed")
+    if actor is None:
+        if not session.deadline or timezone.now() <= session.deadline:
+            raise Conflict(NOT_DUE, code="not_due", deadline=session.deadline)
+    else:
+        _check_manager(actor, session)
+    items = ballot_tally(session)
+    for item in items:
+        item._history_user, item._change_reason = actor, f"ballot.tallied {item.outcome}"
+        item.save()
+    session.state, session.closed_by, session.closed_at = BallotState.CLOSED, actor, timezone.now()
+    roll = list(session.roll.select_related("organization", "user").order_by("id"))
+    casts = list(session.casts.all())
+    pdf = render_minutes(session, roll, casts, items)
+    name = f"bien-ban-kiem-phieu-{session.pk}.pdf"
+    session.minutes.save(name, ContentFile(pdf), save=False)
+    session.minutes_sha256 = hashlib.sha256(pdf).hexdigest()
+    session._history_user, session._change_reason = actor, "ballot.closed"
+    session.save()
+    is_bloc = session.body == BallotBody.BLOC
+    kind = DocumentKind.objects.get(code="bien_ban_khoi" if is_bloc else "bien_ban_hoi_dong")
+    stage = Stage.BLOC_VOTE if is_bloc else Stage.COUNCIL_VOTE
+    dossiers = list(
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("award_form__reviewing_body", "organization")
+        .filter(pk__in=sorted({i.dossier_id for i in items}))
+        .order_by("pk")
+    )
+    moved = []
+    for dossier in dossiers:
+        mine = [i for i in items if i.dossier_id == dossier.pk]
+        tally = {
+            "ballot": session.pk,
+            "eligible": len(roll),
+            "voted": len(casts),
+            "passed": [i.nominee_id for i in mine if i.passed],
+            "failed": [i.nominee_id for i in mine if not i.passed],
+        }
+        dossier_services.attachment_store(
+            actor=actor, dossier=dossier, kind=kind, name=name, data=pdf,
+            content_type="application/pdf",
+        )  # fmt: skip
+        moved.append(
+            dossier_services.dossier_record_vote(
+                actor=actor,
+                dossier=dossier,
+                stage=stage,
+                passed=any(i.passed for i in mine),
+                failed={i.nominee_id: f"{stage}: {i.outcome}" for i in mine if not i.passed},
+                tally=tally,
+            )
+        )
+    return session, moved
+
+
+def council_members(council: Organization):
+    return get_user_model().objects.filter(
+        role_grants__role=Role.COUNCIL_MEMBER, role_grants__organization=council
+    )
+
+
+def ballot_abilities(user, session: BallotSession) -> dict[str, bool]:
+    """Whether the user may vote now and may close, from the prefetched roll and casts."""
+    if session.state != BallotState.OPEN:
+        return {"can_vote": False, "can_close": False}
+    orgs = permissions.orgs_with_role(user, Role.BLOC_VOTER)
+    voted = {c.voter_id for c in session.casts.all()}
+    mine = [
+        v
+        for v in session.roll.all()
+        if (v.organization_id and v.organization.code in orgs) or v.user_id == user.pk
+    ]
+    if session.body == BallotBody.BLOC:
+        can_close = (session.bloc_id, session.year) in permissions.led_blocs(user)
+    else:
+        can_close = permissions.has_role(user, Role.COUNCIL_SECRETARY, session.council.code)
+    return {"can_vote": any(v.pk not in voted for v in mine), "can_close": can_close}

@@ -1,0 +1,53 @@
+"""Vote rules as pure functions: quorum, threshold on either denominator, abstentions,
+conflicts of interest and ties. No database, so they are tested in microseconds."""
+
+from dataclasses import dataclass
+
+YES, NO, ABSTAIN, CONFLICT = "yes", "no", "abstain", "conflict"
+CHOICES = (YES, NO, ABSTAIN)
+TOTAL_MEMBERS, VOTERS = "total_members", "voters"
+
+PASSED, NO_QUORUM, BELOW_THRESHOLD, TIE = "passed", "no_quorum", "below_threshold", "tie"
+
+
+@dataclass(frozen=True)
+class Tally:
+    yes: int
+    no: int
+    abstain: int
+    conflicts: int
+    eligible: int  # members who may vote on this nominee (the roll less declared conflicts)
+    voted: int  # ballots that counted for this nominee
+    passed: bool
+    outcome: str
+
+
+def tally(
+    choices: list[str],
+    *,
+    roll: int,
+    quorum_percent: int,
+    threshold_percent: int,
+    denominator: str,
+) -> Tally:
+    """Count one nominee's choices from the anonymous ballots.
+
+    A conflicted voter is not counted for the nominee: neither among the eligible nor the voters.
+    Quorum: voters ≥ quorum % of the eligible. Pass: yes ≥ threshold % of the denominator (all
+    eligible members, or those who voted) and strictly more yes than no; an exact yes/no tie
+    fails (outcome "tie"); without quorum the nominee fails whatever the votes ("no_quorum").
+    Abstentions count as votes cast, never as yes."""
+    yes, no, abstain = choices.count(YES), choices.count(NO), choices.count(ABSTAIN)
+    conflicts = choices.count(CONFLICT)
+    eligible = max(roll - conflicts, 0)
+    voted = yes + no + abstain
+    base = eligible if denominator == TOTAL_MEMBERS else voted
+    if eligible == 0 or voted * 100 < quorum_percent * eligible:
+        outcome = NO_QUORUM
+    elif yes == no:
+        outcome = TIE
+    elif base == 0 or yes * 100 < threshold_percent * base or yes < no:
+        outcome = BELOW_THRESHOLD
+    else:
+        outcome = PASSED
+    return Tally(yes, no, abstain, conflicts, eligible, voted, outcome == PASSED, outcome)
