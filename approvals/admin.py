@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from approvals.models import Decision, DecisionEntry
+from approvals.models import BallotSession, Decision, DecisionEntry
 
 
 class EntryInline(admin.TabularInline):
@@ -28,3 +28,18 @@ class DecisionAdmin(SimpleHistoryAdmin):
         "created_by",
     ]
     inlines = [EntryInline]
+
+
+@admin.register(BallotSession)
+class BallotSessionAdmin(SimpleHistoryAdmin):
+    """Sessions, turnout and tallies; never the anonymous ballots (kept out of the admin)."""
+
+    list_display = ["id", "body", "bloc", "council", "year", "state", "opened_at", "closed_at"]
+    list_filter = ["body", "state", "year"]
+    readonly_fields = [f.name for f in BallotSession._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

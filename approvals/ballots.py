@@ -69,7 +69,11 @@ UNKNOWN_COUNCIL = _("Unknown council: %(value)s.")
 
 def _lock_session(session: BallotSession | int) -> BallotSession:
     pk = session if isinstance(session, int) else session.pk
-    return BallotSession.objects.select_for_update().select_related("bloc", "council").get(pk=pk)
+    return (
+        BallotSession.objects.select_for_update(of=("self",))
+        .select_related("bloc", "council")
+        .get(pk=pk)
+    )
 
 
 def _leads(actor, bloc: Bloc, year: int) -> bool:

@@ -11,6 +11,7 @@ from django.db import connection, connections
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from approvals.models import AnonymousBallot, BallotCast
 from dossiers.models import Dossier, DossierEvent, DossierState, Organization, Role, RoleGrant
 from dossiers.services import attachment_add
 from workflows import services as wf
@@ -103,3 +104,36 @@ def test_the_same_request_twice_acts_once():
     statuses = _at_once([lambda: head.post(withdraw, {"reason": "Rút"}, format="json")] * 2)
     assert sorted(statuses) == [200, 409]
     assert DossierEvent.objects.filter(dossier=dossier, action="withdraw").count() == 1
+
+
+def test_twenty_simultaneous_ballots_from_one_organisation_store_one():
+    build_organisations()
+    build_users()
+    world = World()
+    dossier = wf.dossier_start(
+        actor=world.user("proposer-VUFO"), organization=world.org("VUFO"),
+        award_form=world.form("BK-TTG"), year=2023, title="Phiếu đồng thời",
+        nominees=[{"kind": "collective", "name": "LH các TCHN", "organization": "VUFO"}],
+    )  # fmt: skip
+    for kind in dossier.award_form.required_documents.all():
+        attachment_add(
+            actor=world.user("proposer-VUFO"), dossier=dossier, kind_code=kind.code,
+            upload=demo_pdf(f"{kind.code}.pdf"),
+        )  # fmt: skip
+    wf.dossier_act(actor=world.user("head-VUFO"), dossier=dossier, action="submit", payload={})
+    nominee = dossier.nominees.get().pk
+    session = wf.ballot_open(
+        actor=world.user("voter-MTTQ"), bloc_code="KHOI-CTXH-TW", year=2023, nominee_ids=[nominee]
+    )
+    client = _client("voter-HCCB")
+    url = f"/api/v1/ballots/{session.pk}/votes/"
+    choices = ["yes", "no", "abstain", "yes"] * 5
+    statuses = _at_once(
+        [
+            lambda c=c: client.post(url, {"choices": {str(nominee): c}}, format="json")
+            for c in choices
+        ]
+    )
+    assert sorted(statuses) == [201] + [409] * 19
+    assert BallotCast.objects.filter(session=session).count() == 1
+    assert AnonymousBallot.objects.filter(session=session).count() == 1

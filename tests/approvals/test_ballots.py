@@ -1,0 +1,176 @@
+"""Bloc and council ballots over the API: the real cases, bad input, receipts, deadlines."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from approvals.ballots import ballot_tally, receipt_of
+from approvals.models import AnonymousBallot, BallotCast, BallotSession
+from dossiers.models import Dossier, DossierState
+from tests.workflows.helpers import CENTRAL, PROVINCE, act, ballot, create, upload_required
+
+pytestmark = pytest.mark.django_db
+
+
+def _submitted(api, org: str, form: str, year: int = 2023) -> dict:
+    nominee = {"kind": "collective", "name": f"Tập thể {org}", "organization": org}
+    dossier = create(api, org, form, [nominee], year=year)
+    upload_required(api, org, dossier, ["to_trinh", "bao_cao_thanh_tich"])
+    return act(api, f"head-{org}", dossier, "submit")
+
+
+def test_central_bloc_votes_the_real_case(api):
+    """Seed 000: the 9-member central bloc votes the Government flag for HLHPN and the PM's
+    certificates for HCCB and DOAN; each member declares a conflict on its own nominee."""
+    flag = _submitted(api, "HLHPN", "CO-TD-CP")
+    certs = [_submitted(api, code, "BK-TTG") for code in ("HCCB", "DOAN")]
+    assert {d["state"] for d in [flag, *certs]} == {"bloc_voting"}
+    result = ballot(api, "voter-MTTQ", [flag, *certs])
+    assert result["state"] == "closed" and result["turnout"] == {
+        **result["turnout"], "eligible": 9, "voted": 9, "not_voted": [],
+    }  # fmt: skip
+    for row in result["nominees"]:
+        assert (row["yes"], row["no"], row["abstain"], row["conflicts"]) == (8, 0, 0, 1)
+        assert (row["eligible"], row["voted"], row["passed"]) == (8, 8, True)
+    for dossier in [flag, *certs]:
+        moved = api("board-officer").get(f"/api/v1/dossiers/{dossier['id']}/").json()
+        assert moved["state"] == "intake"
+        assert [a["kind"] for a in moved["attachments"]].count("bien_ban_khoi") == 1
+    minutes = api("voter-MTTQ").get(f"/api/v1/ballots/{result['id']}/minutes/")
+    pdf = b"".join(minutes.streaming_content)
+    assert minutes.status_code == 200 and pdf.startswith(b"%PDF")
+    assert (
+        BallotSession.objects.get(pk=result["id"]).minutes_sha256
+        == __import__("hashlib").sha256(pdf).hexdigest()
+    )
+
+
+def test_provincial_cluster_votes_its_case(api):
+    """Seed 001: the cluster (leader T-HND in 2023) proposes the provincial flag for T-HND and
+    the chair's certificates for T-LDLD and T-HCCB."""
+    flag = _submitted(api, "T-HND", "CO-TD-TINH")
+    certs = [_submitted(api, code, "BK-TINH") for code in ("T-LDLD", "T-HCCB")]
+    result = ballot(api, "voter-T-HND", [flag, *certs])
+    assert [r["passed"] for r in result["nominees"]] == [True, True, True]
+    assert {Dossier.objects.get(pk=d["id"]).state for d in [flag, *certs]} == {DossierState.INTAKE}
+
+
+def test_missing_quorum_ends_the_dossier(api):
+    flag = _submitted(api, "VUFO", "CO-TD-CP")
+    result = ballot(api, "voter-MTTQ", [flag], voters=["MTTQ", "HCCB", "HND"])  # 3 of 9
+    assert result["nominees"][0]["outcome"] == "no_quorum"
+    assert Dossier.objects.get(pk=flag["id"]).state == DossierState.NOT_APPROVED
+
+
+def test_bad_input_changes_nothing(api):
+    dossier = _submitted(api, "VHNT", "BK-TTG")
+    nominee = dossier["nominees"][0]["id"]
+    body = {"bloc": "KHOI-CTXH-TW", "year": 2023, "nominees": [nominee]}
+    # A dossier not waiting for the vote cannot be put on a ballot.
+    draft = Dossier.objects.filter(organization__code="HLHPN", state="draft").first()
+    not_waiting = {**body, "nominees": [draft.nominees.first().pk]}
+    answer = api("voter-MTTQ").post("/api/v1/ballots/", not_waiting, format="json")
+    assert answer.status_code == 409 and answer.json()["code"] == "not_waiting"
+    wrong_year = api("voter-MTTQ").post("/api/v1/ballots/", {**body, "year": 2024}, format="json")
+    assert wrong_year.status_code in (400, 403)
+    session = api("voter-MTTQ").post("/api/v1/ballots/", body, format="json").json()["id"]
+    url = f"/api/v1/ballots/{session}/votes/"
+    twice = api("voter-MTTQ").post("/api/v1/ballots/", body, format="json")
+    assert twice.status_code == 409 and twice.json()["code"] == "on_other_ballot"
+
+    def vote(username, payload):
+        return api(username).post(url, payload, format="json")
+
+    assert vote("voter-T-HND", {"choices": {str(nominee): "yes"}}).status_code in (403, 404)
+    assert (
+        vote("voter-HCCB", {"choices": {str(nominee): "maybe"}}).json()["code"] == "invalid_choice"
+    )
+    assert vote("voter-HCCB", {"choices": {"999999": "yes"}}).json()["code"] == "unknown_nominee"
+    assert vote("voter-HCCB", {"choices": {}}).status_code == 400  # every nominee needs a choice
+    assert vote("voter-HCCB", {"choices": "yes"}).status_code == 400
+    assert BallotCast.objects.filter(session_id=session).count() == 0
+    assert vote("voter-HCCB", {"choices": {str(nominee): "yes"}}).status_code == 201
+    again = vote("voter-HCCB", {"choices": {str(nominee): "no"}})
+    assert again.status_code == 409 and again.json()["code"] == "already_voted"
+    assert api("voter-HCCB").post(f"/api/v1/ballots/{session}/close/").status_code == 403
+    assert api("voter-MTTQ").post(f"/api/v1/ballots/{session}/close/").status_code == 200
+    closed = vote("voter-DOAN", {"choices": {str(nominee): "yes"}})
+    assert closed.status_code == 409 and closed.json()["code"] == "ballot_closed"
+    assert AnonymousBallot.objects.filter(session_id=session).count() == 1
+
+
+def test_receipts_and_recount(api):
+    dossier = _submitted(api, "VUSTA", "BK-TTG")
+    nominee = str(dossier["nominees"][0]["id"])
+    session = api("voter-MTTQ").post(
+        "/api/v1/ballots/", {"bloc": "KHOI-CTXH-TW", "year": 2023, "nominees": [int(nominee)]},
+        format="json",
+    ).json()["id"]  # fmt: skip
+    receipts = {}
+    for code, choice in zip(CENTRAL, ["yes"] * 7 + ["no", "abstain"], strict=True):
+        answer = api(f"voter-{code}").post(
+            f"/api/v1/ballots/{session}/votes/", {"choices": {nominee: choice}}, format="json"
+        )
+        assert set(answer.json()) == {"receipt"}
+        receipts[code] = answer.json()["receipt"]
+    closed = api("voter-MTTQ").post(f"/api/v1/ballots/{session}/close/").json()
+    assert sorted(receipts.values()) == closed["receipts"]
+    row = closed["nominees"][0]
+    assert (row["yes"], row["no"], row["abstain"], row["passed"]) == (7, 1, 1, False)  # 7/9 < 80%
+    stored = BallotSession.objects.get(pk=session)
+    for ballot_row in stored.ballots.all():  # every receipt still matches its choices
+        assert receipt_of(session, ballot_row.nonce, ballot_row.choices) == ballot_row.receipt
+    recount = ballot_tally(stored)
+    assert [(i.yes, i.no, i.abstain, i.passed) for i in recount] == [(7, 1, 1, False)]
+
+
+def test_a_ballot_closes_at_its_deadline(api):
+    dossier = _submitted(api, "HND", "BK-TTG")
+    deadline = timezone.now() + datetime.timedelta(hours=1)
+    session = api("voter-MTTQ").post(
+        "/api/v1/ballots/",
+        {"bloc": "KHOI-CTXH-TW", "year": 2023, "nominees": [dossier["nominees"][0]["id"]],
+         "deadline": deadline.isoformat()},
+        format="json",
+    ).json()["id"]  # fmt: skip
+    call_command("close_ballots")
+    assert BallotSession.objects.get(pk=session).state == "open"
+    import time_machine
+
+    with time_machine.travel(deadline + datetime.timedelta(minutes=1)):
+        call_command("close_ballots")
+    closed = BallotSession.objects.get(pk=session)
+    assert closed.state == "closed" and closed.closed_by is None
+    assert Dossier.objects.get(pk=dossier["id"]).state == DossierState.NOT_APPROVED  # no quorum
+
+
+def test_voter_inbox_shows_the_open_ballot(client):
+    client.login(username="voter-VUFO", password="demo")
+    page = client.get("/").content.decode()
+    open_session = BallotSession.objects.filter(state="open", bloc__code="KHOI-CTXH-TW").first()
+    assert f"/ballots/{open_session.pk}/" in page
+    ballot_page = client.get(f"/ballots/{open_session.pk}/").content.decode()
+    assert 'name="choice_' in ballot_page
+    client.logout()
+    client.login(username="voter-HCCB", password="demo")  # already voted: no form
+    assert 'name="choice_' not in client.get(f"/ballots/{open_session.pk}/").content.decode()
+
+
+def test_casting_and_closing_in_the_browser_form(client):
+    open_session = BallotSession.objects.filter(state="open", bloc__code="CUM-CTXH-T").first()
+    items = list(open_session.items.all())
+    for code in PROVINCE:
+        if open_session.casts.filter(voter__organization__code=code).exists():
+            continue
+        client.login(username=f"voter-{code}", password="demo")
+        answer = client.post(
+            f"/ballots/{open_session.pk}/", {f"choice_{i.nominee_id}": "yes" for i in items}
+        )
+        assert answer.status_code == 200 and "<code>" in answer.content.decode()
+        client.logout()
+    client.login(username="voter-T-MTTQ", password="demo")
+    client.post(f"/ballots/{open_session.pk}/", {"op": "close"})
+    assert BallotSession.objects.get(pk=open_session.pk).state == "closed"
+    assert items[0].dossier.__class__.objects.get(pk=items[0].dossier_id).state == "intake"
