@@ -76,3 +76,26 @@ def test_dossier_detail_is_constant(api):
     _more_dossiers(5)
     assert _queries(lambda: client.get(f"/api/v1/dossiers/{dossier.pk}/")) == before
     assert _queries(lambda: page_before.get(f"/dossiers/{dossier.pk}/")) == html_before
+
+
+def test_ballot_detail_is_constant(api):
+    from approvals.models import BallotSession
+
+    session = BallotSession.objects.filter(state="closed", bloc__code="KHOI-CTXH-TW").first()
+    client = api("inspector")
+    before = _queries(lambda: client.get(f"/api/v1/ballots/{session.pk}/"))
+    listing = _queries(lambda: client.get("/api/v1/ballots/"))
+    _more_dossiers(5)
+    from workflows.demo import World, bloc_ballot
+
+    world = World()
+    extra = Dossier.objects.filter(title__startswith="Tải", state="draft")[:3]
+    for dossier in extra:
+        dossier.state, dossier.bloc_id = "bloc_voting", session.bloc_id
+        dossier.save()
+    bloc_ballot(
+        world, "voter-MTTQ", "KHOI-CTXH-TW", 2023, list(extra), ["MTTQ", "HCCB"], close=False
+    )
+    assert _queries(lambda: client.get("/api/v1/ballots/")) == listing
+    bigger = BallotSession.objects.order_by("-id").first()
+    assert _queries(lambda: client.get(f"/api/v1/ballots/{bigger.pk}/")) == before
