@@ -29,6 +29,7 @@ from approvals.models import (
     BallotState,
     BallotVoter,
 )
+from audit import ledger
 from dossiers import permissions
 from dossiers import services as dossier_services
 from dossiers.errors import Conflict, DossierError
@@ -167,19 +168,29 @@ def ballot_open(
     if not roll:
         raise DossierError(EMPTY_ROLL, code="empty_roll")
     session.deadline = deadline
-    session._history_user, session._change_reason = actor, "ballot.opened"
-    session.save()
-    for voter in roll:
-        voter.session = session
-    BallotVoter.objects.bulk_create(roll)
-    for nominee in sorted(nominees, key=lambda n: n.pk):
-        item = BallotItem(session=session, nominee=nominee, dossier_id=nominee.dossier_id)
-        item._history_user, item._change_reason = actor, "ballot.nominee_added"
-        item.save()
+    with ledger.recording(actor=actor, action="ballot.opened", obj=session) as event:
+        session._history_user, session._change_reason = actor, "ballot.opened"
+        session.save()
+        for voter in roll:
+            voter.session = session
+        BallotVoter.objects.bulk_create(roll)  # the roll has no history; the event lists it
+        for nominee in sorted(nominees, key=lambda n: n.pk):
+            item = BallotItem(session=session, nominee=nominee, dossier_id=nominee.dossier_id)
+            item._history_user, item._change_reason = actor, "ballot.nominee_added"
+            item.save()
+        event.data = {
+            "stage": stage,
+            "year": year,
+            "nominees": sorted(chosen),
+            "roll": sorted(
+                v.organization.code if v.organization_id else str(v.user_id) for v in roll
+            ),
+        }
     for dossier in dossiers.values():
-        dossier_services._record(
-            dossier, actor=actor, action="ballot_opened", from_state=dossier.state,
-            data={"ballot": session.pk, "stage": stage},
+        ledger.append(
+            actor=actor, action="ballot_opened", object_type="dossiers.dossier",
+            object_id=dossier.pk, dossier=dossier, data={"ballot": session.pk, "stage": stage},
+            states=(dossier.state, dossier.state, dossier.version),
         )  # fmt: skip
     return session
 
@@ -230,11 +241,14 @@ def ballot_cast(*, actor, session: BallotSession | int, choices: dict, conflicts
     if len(marked) != len(items):
         missing = [n for n, i in items.items() if str(i) not in marked]
         raise DossierError(BAD_CHOICE, code="invalid_choice", value=", ".join(missing))
+    who = voter.organization.code if voter.organization_id else actor.get_username()
     try:
         with transaction.atomic():
             BallotCast.objects.create(session=session, voter=voter, cast_by=actor)
     except IntegrityError as exc:
         raise Conflict(ALREADY_VOTED, code="already_voted") from exc
+    # Who voted and when — never what.
+    ledger.append(actor=actor, action="ballot.cast", obj=session, data={"voter": who})
     nonce = secrets.token_hex(16)
     receipt = receipt_of(session.pk, nonce, marked)
     AnonymousBallot.objects.create(session=session, nonce=nonce, choices=marked, receipt=receipt)
@@ -275,9 +289,6 @@ def ballot_close(*, actor, session: BallotSession | int) -> tuple[BallotSession,
     else:
         _check_manager(actor, session)
     items = ballot_tally(session)
-    for item in items:
-        item._history_user, item._change_reason = actor, f"ballot.tallied {item.outcome}"
-        item.save()
     session.state, session.closed_by, session.closed_at = BallotState.CLOSED, actor, timezone.now()
     roll = list(session.roll.select_related("organization", "user").order_by("id"))
     casts = list(session.casts.all())
@@ -285,8 +296,17 @@ def ballot_close(*, actor, session: BallotSession | int) -> tuple[BallotSession,
     name = f"bien-ban-kiem-phieu-{session.pk}.pdf"
     session.minutes.save(name, ContentFile(pdf), save=False)
     session.minutes_sha256 = hashlib.sha256(pdf).hexdigest()
-    session._history_user, session._change_reason = actor, "ballot.closed"
-    session.save()
+    tallies = {
+        str(i.nominee_id): [i.yes, i.no, i.abstain, i.conflicts, i.eligible, i.voted, i.outcome]
+        for i in items
+    }
+    facts = {"tallies": tallies, "minutes_sha256": session.minutes_sha256, "ballots": len(casts)}
+    with ledger.recording(actor=actor, action="ballot.closed", obj=session, data=facts):
+        for item in items:
+            item._history_user, item._change_reason = actor, f"ballot.tallied {item.outcome}"
+            item.save()
+        session._history_user, session._change_reason = actor, "ballot.closed"
+        session.save()
     is_bloc = session.body == BallotBody.BLOC
     kind = DocumentKind.objects.get(code="bien_ban_khoi" if is_bloc else "bien_ban_hoi_dong")
     stage = Stage.BLOC_VOTE if is_bloc else Stage.COUNCIL_VOTE

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from audit.history import History
 from dossiers.models import Decider, Dossier
 
 
@@ -33,7 +33,7 @@ class Decision(models.Model):
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("decision")
@@ -53,7 +53,7 @@ class Decision(models.Model):
 class DecisionEntry(models.Model):
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="entries")
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="decision_entries")
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("decision entry")
@@ -102,7 +102,7 @@ class BallotSession(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     minutes = models.FileField(_("minutes"), upload_to="ballots/", blank=True)
     minutes_sha256 = models.CharField(_("minutes SHA-256"), max_length=64, blank=True)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("ballot session")
@@ -153,7 +153,7 @@ class BallotItem(models.Model):
     voted = models.PositiveIntegerField(default=0)
     passed = models.BooleanField(null=True)
     outcome = models.CharField(max_length=20, blank=True)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("nominee on a ballot")

@@ -12,10 +12,11 @@ from django.db import IntegrityError, transaction
 
 from approvals import errors
 from approvals.models import Decision, DecisionEntry, DecisionState
+from audit import ledger
 from dossiers import permissions
 from dossiers import services as dossier_services
 from dossiers.errors import Conflict, DossierError
-from dossiers.models import Decider, Dossier, DossierEvent, DossierState, Nominee, Role
+from dossiers.models import Decider, Dossier, DossierState, Nominee, Role
 
 DECIDERS = (Decider.PM, Decider.PRESIDENT, Decider.PROVINCE_CHAIR)
 
@@ -35,18 +36,15 @@ def _lock_decision(decision: Decision | int) -> Decision:
 
 
 def _event(dossier: Dossier, actor, action: str, decision: Decision, reason: str = "") -> None:
-    from django.utils import timezone
-
-    DossierEvent.objects.create(
-        dossier=dossier,
-        at=timezone.now(),
+    ledger.append(
         actor=actor,
         action=action,
-        from_state=dossier.state,
-        to_state=dossier.state,
-        version=dossier.version,
+        object_type="dossiers.dossier",
+        object_id=dossier.pk,
+        dossier=dossier,
         reason=reason,
         data={"decision": decision.pk},
+        states=(dossier.state, dossier.state, dossier.version),
     )
 
 
@@ -96,12 +94,15 @@ def decision_create(*, actor, decider: str, dossier_ids: list[int]) -> Decision:
                 decision=open_entry.decision_id,
             )
     decision = Decision(decider=decider, created_by=actor)
-    decision._history_user, decision._change_reason = actor, "decision.prepared"
-    decision.save()
+    with ledger.recording(actor=actor, action="decision.prepared", obj=decision) as event:
+        decision._history_user, decision._change_reason = actor, "decision.prepared"
+        decision.save()
+        for dossier in dossiers:
+            entry = DecisionEntry(decision=decision, dossier=dossier)
+            entry._history_user, entry._change_reason = actor, "decision.dossier_added"
+            entry.save()
+        event.data = {"decider": decider, "dossiers": [d.pk for d in dossiers]}
     for dossier in dossiers:
-        entry = DecisionEntry(decision=decision, dossier=dossier)
-        entry._history_user, entry._change_reason = actor, "decision.dossier_added"
-        entry.save()
         _event(dossier, actor, "add_to_decision", decision)
     return decision
 
@@ -117,8 +118,12 @@ def decision_drop_dossier(*, actor, dossier: Dossier) -> None:
     for entry in DecisionEntry.objects.filter(dossier=dossier).exclude(
         decision__state=DecisionState.SIGNED
     ):
-        entry._history_user, entry._change_reason = actor, "decision.dossier_removed"
-        entry.delete()
+        data = {"dossier": dossier.pk}
+        with ledger.recording(
+            actor=actor, action="decision.dossier_removed", obj=entry.decision, data=data
+        ):
+            entry._history_user, entry._change_reason = actor, "decision.dossier_removed"
+            entry.delete()
 
 
 @transaction.atomic(savepoint=False)
@@ -136,8 +141,9 @@ def decision_propose(*, actor, decision: Decision, number: str = "") -> Decision
             actor=actor, dossier=dossier, decision_ref=number or f"#{decision.pk}"
         )
     decision.state, decision.proposal_number = DecisionState.PROPOSED, number.strip()
-    decision._history_user, decision._change_reason = actor, "decision.proposed"
-    decision.save(update_fields=["state", "proposal_number"])
+    with ledger.recording(actor=actor, action="decision.proposed", obj=decision, reason=number):
+        decision._history_user, decision._change_reason = actor, "decision.proposed"
+        decision.save(update_fields=["state", "proposal_number"])
     return decision
 
 
@@ -193,7 +199,11 @@ def decision_sign(
     decision._history_user, decision._change_reason = actor, f"decision.signed {number}"
     try:
         with transaction.atomic():
-            decision.save(update_fields=["state", "number", "year", "signed_on", "signed_by"])
+            with ledger.recording(
+                actor=actor, action="decision.signed", obj=decision, reason=number,
+                data={"signed_on": signed_on.isoformat(), "declined": sorted(declined_map)},
+            ):  # fmt: skip
+                decision.save(update_fields=["state", "number", "year", "signed_on", "signed_by"])
     except IntegrityError as exc:
         raise Conflict(
             errors.NUMBER_TAKEN,

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from dossiers import models
+from dossiers import models, services
 
 
 @admin.register(models.Organization)
@@ -95,26 +95,26 @@ class PriorAwardAdmin(SimpleHistoryAdmin):
 
 @admin.register(models.RoleGrant)
 class RoleGrantAdmin(SimpleHistoryAdmin):
+    """Administrators grant and withdraw roles here; both go through the services (ledger)."""
+
     list_display = ["user", "role", "organization"]
     list_filter = ["role"]
     search_fields = ["user__username", "organization__code"]
 
-
-@admin.register(models.DossierEvent)
-class DossierEventAdmin(admin.ModelAdmin):
-    list_display = ["id", "at", "dossier", "actor", "action", "from_state", "to_state", "version"]
-    list_filter = ["action"]
-    search_fields = ["dossier__reference", "actor__username"]
-    list_select_related = ["dossier", "actor"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
     def has_change_permission(self, request, obj=None) -> bool:
-        return False
+        return obj is None and super().has_change_permission(request, obj)  # grant or withdraw
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    def save_model(self, request, obj, form, change) -> None:
+        obj.pk = services.role_grant(
+            actor=request.user, user=obj.user, role=obj.role, organization=obj.organization
+        ).pk
+
+    def delete_model(self, request, obj) -> None:
+        services.role_withdraw(actor=request.user, grant=obj, reason="admin")
+
+    def delete_queryset(self, request, queryset) -> None:
+        for grant in queryset:
+            services.role_withdraw(actor=request.user, grant=grant, reason="admin")
 
 
 admin.site.site_header = _("Commendation dossiers — administration")

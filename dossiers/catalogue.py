@@ -6,27 +6,36 @@ from pathlib import Path
 
 from django.db import transaction
 
+from audit import ledger
 from dossiers.models import AwardForm, DocumentKind, Organization
 
 CATALOGUE = Path(__file__).parent / "data" / "catalogue.json"
 
 
-def upsert(model, lookup: dict, values: dict):
+def upsert(model, lookup: dict, values: dict, actor=None):
     """Create, or update only the fields that differ, so a re-run writes no history rows."""
     values = {k: v for k, v in values.items() if k not in lookup}
     obj = model.objects.filter(**lookup).first()
+    label = model._meta.model_name
     if obj is None:
         obj = model(**lookup, **values)
-        obj._change_reason = "catalogue.loaded"
-        obj.save()
+        with ledger.recording(actor=actor, action=f"{label}.created", obj=obj, data=_plain(values)):
+            obj._history_user, obj._change_reason = actor, f"{label}.created"
+            obj.save()
         return obj
     changed = [k for k, v in values.items() if getattr(obj, k) != v]
     if changed:
-        for key in changed:
-            setattr(obj, key, values[key])
-        obj._change_reason = "catalogue.updated"
-        obj.save(update_fields=changed)
+        data = _plain({k: values[k] for k in changed})
+        with ledger.recording(actor=actor, action=f"{label}.updated", obj=obj, data=data):
+            for key in changed:
+                setattr(obj, key, values[key])
+            obj._history_user, obj._change_reason = actor, f"{label}.updated"
+            obj.save(update_fields=changed)
     return obj
+
+
+def _plain(values: dict) -> dict:
+    return {k: (v.pk if hasattr(v, "pk") else v) for k, v in values.items()}
 
 
 @transaction.atomic
@@ -47,7 +56,10 @@ def catalogue_load(path: Path = CATALOGUE) -> dict[str, int]:
         form = upsert(AwardForm, {"code": item["code"]}, item)
         wanted = set(DocumentKind.objects.filter(code__in=documents).values_list("pk", flat=True))
         if set(form.required_documents.values_list("pk", flat=True)) != wanted:
-            form.required_documents.set(wanted)
+            with ledger.recording(
+                actor=None, action="awardform.documents_set", obj=form, data={"kinds": documents}
+            ):
+                form.required_documents.set(wanted)
     return {
         "document_kinds": len(data["document_kinds"]),
         "bodies": len(data["bodies"]),

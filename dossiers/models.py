@@ -10,7 +10,8 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from audit.history import History
 
 
 class Level(models.TextChoices):
@@ -36,7 +37,7 @@ class Organization(models.Model):
     parent = models.ForeignKey(
         "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT
     )
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("organisation")
@@ -60,7 +61,7 @@ class Bloc(models.Model):
     organizer = models.ForeignKey(
         Organization, verbose_name=_("organised by"), on_delete=models.PROTECT, related_name="+"
     )
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("emulation bloc")
@@ -77,7 +78,7 @@ class BlocMembership(models.Model):
         Organization, on_delete=models.PROTECT, related_name="bloc_memberships"
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("bloc membership")
@@ -107,7 +108,7 @@ class BlocLeadership(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("bloc leadership")
@@ -204,7 +205,7 @@ class AwardForm(models.Model):
     valid_from = models.DateField(_("effective from"))
     valid_until = models.DateField(_("effective until"), null=True, blank=True)
     legal_basis = models.TextField(_("legal citation"))
-    history = HistoricalRecords(m2m_fields=[required_documents])
+    history = History(m2m_fields=[required_documents])
 
     class Meta:
         verbose_name = _("award form")
@@ -282,7 +283,7 @@ class Dossier(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("dossier")
@@ -337,7 +338,7 @@ class Nominee(models.Model):
         _("outcome"), max_length=16, choices=NomineeOutcome.choices, default=NomineeOutcome.PENDING
     )
     outcome_reason = models.TextField(_("outcome reason"), blank=True)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("nominee")
@@ -367,7 +368,7 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("attachment")
@@ -395,7 +396,7 @@ class PriorAward(models.Model):
     nominee = models.OneToOneField(
         Nominee, null=True, blank=True, on_delete=models.PROTECT, related_name="prior_award"
     )
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("prior award")
@@ -429,7 +430,7 @@ class RoleGrant(models.Model):
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="role_grants"
     )
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("role grant")
@@ -441,31 +442,6 @@ class RoleGrant(models.Model):
     def __str__(self) -> str:
         org = self.organization.code if self.organization else "*"
         return f"{self.user} {self.role}@{org}"
-
-
-class DossierEvent(models.Model):
-    """One domain event in a dossier's life: who, when, what, from which state to which, why."""
-
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(_("at"), db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    action = models.CharField(_("action"), max_length=40)
-    from_state = models.CharField(_("from state"), max_length=24, blank=True)
-    to_state = models.CharField(_("to state"), max_length=24, blank=True)
-    version = models.PositiveIntegerField(_("version"))
-    reason = models.TextField(_("reason"), blank=True)
-    data = models.JSONField(_("data"), default=dict, blank=True)
-
-    class Meta:
-        verbose_name = _("dossier event")
-        verbose_name_plural = _("dossier events")
-        ordering = ["id"]
-        indexes = [models.Index(fields=["dossier", "id"])]
-
-    def __str__(self) -> str:
-        return f"{self.dossier_id} {self.action} {self.from_state}→{self.to_state}"
 
 
 class ActionRequest(models.Model):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from audit.models import LedgerEvent
 from dossiers import permissions
-from dossiers.models import Attachment, Dossier, DossierEvent, DossierState, Nominee, Role
+from dossiers.models import Attachment, Dossier, DossierState, Nominee, Role
 
 S = DossierState
 
@@ -37,8 +38,8 @@ def dossier_get_for_user(user, pk: int, *, detail: bool = False) -> Dossier:
     return dossier
 
 
-def dossier_events(dossier: Dossier) -> QuerySet[DossierEvent]:
-    return dossier.events.select_related("actor").order_by("id")
+def dossier_events(dossier: Dossier) -> QuerySet[LedgerEvent]:
+    return LedgerEvent.objects.filter(dossier_id=dossier.pk).order_by("seq")
 
 
 def inbox_q(user) -> Q:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections.abc import Iterable
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from audit import ledger
 from dossiers import calendar, errors, lifecycle, permissions
 from dossiers.errors import Conflict, DossierError
 from dossiers.models import (
@@ -27,13 +29,13 @@ from dossiers.models import (
     BlocVoteRule,
     DocumentKind,
     Dossier,
-    DossierEvent,
     DossierState,
     Nominee,
     NomineeKind,
     NomineeOutcome,
     Organization,
     PriorAward,
+    RoleGrant,
     Stage,
 )
 from dossiers.uploads import sniff
@@ -62,26 +64,26 @@ def _lock(dossier: Dossier | int) -> Dossier:
     )
 
 
-def _record(
-    dossier: Dossier,
-    *,
-    actor,
-    action: str,
-    from_state: str,
-    reason: str = "",
-    data: dict[str, Any] | None = None,
-) -> DossierEvent:
-    return DossierEvent.objects.create(
-        dossier=dossier,
-        at=timezone.now(),
+@contextmanager
+def _recording(
+    dossier: Dossier, *, actor, action: str, reason: str = "", data: dict[str, Any] | None = None
+):
+    """Write the block's changes under one ledger event: from the state the dossier is in now
+    to the state it is in when the block ends. History rows saved inside carry its seq."""
+    from_state = dossier.state if dossier.pk else ""
+    with ledger.recording(
         actor=actor,
         action=action,
-        from_state=from_state,
-        to_state=dossier.state,
-        version=dossier.version,
+        object_type="dossiers.dossier",
+        object_id=dossier.pk or "",
+        dossier=dossier if dossier.pk else None,
         reason=reason,
-        data=data or {},
-    )
+        data=data,
+    ) as entry:
+        entry.from_state = from_state
+        yield entry
+        entry.object_id, entry.dossier_id = str(dossier.pk), dossier.pk
+        entry.to_state, entry.version = dossier.state, dossier.version
 
 
 def _save(dossier: Dossier, actor, reason: str, fields: Iterable[str]) -> None:
@@ -230,13 +232,13 @@ def dossier_create(
         created_by=actor,
     )
     dossier.full_clean()
-    dossier._history_user, dossier._change_reason = actor, "dossier.created"
-    dossier.save()
-    for item in cleaned:
-        nominee = Nominee(dossier=dossier, **item)
-        nominee._history_user, nominee._change_reason = actor, "nominee.added"
-        nominee.save()
-    _record(dossier, actor=actor, action="create", from_state="")
+    with _recording(dossier, actor=actor, action="create"):
+        dossier._history_user, dossier._change_reason = actor, "dossier.created"
+        dossier.save()
+        for item in cleaned:
+            nominee = Nominee(dossier=dossier, **item)
+            nominee._history_user, nominee._change_reason = actor, "nominee.added"
+            nominee.save()
     return dossier
 
 
@@ -252,25 +254,23 @@ def dossier_update(
         if dossier.state in (S.DRAFT, S.RETURNED):
             raise PermissionDenied
         raise Conflict(errors.NOT_EDITABLE, code="not_editable")
-    changed = []
-    if title is not None:
-        dossier.title = title.strip()[:255]
-        changed.append("title")
-    if nominees is not None:
-        cleaned = _validate_nominees(dossier.award_form, nominees)
-        for old in dossier.nominees.all():
-            old._history_user, old._change_reason = actor, "nominee.removed"
-            old.delete()
-        for item in cleaned:
-            nominee = Nominee(dossier=dossier, **item)
-            nominee._history_user, nominee._change_reason = actor, "nominee.added"
-            nominee.save()
-        changed.append("nominees")
-    dossier.full_clean()
-    _save(dossier, actor, "dossier.updated", ["title"])
-    _record(
-        dossier, actor=actor, action="update", from_state=dossier.state, data={"changed": changed}
-    )
+    cleaned = _validate_nominees(dossier.award_form, nominees) if nominees is not None else None
+    changed = [
+        name for name, value in (("title", title), ("nominees", nominees)) if value is not None
+    ]
+    with _recording(dossier, actor=actor, action="update", data={"changed": changed}):
+        if title is not None:
+            dossier.title = title.strip()[:255]
+        if cleaned is not None:
+            for old in dossier.nominees.all():
+                old._history_user, old._change_reason = actor, "nominee.removed"
+                old.delete()
+            for item in cleaned:
+                nominee = Nominee(dossier=dossier, **item)
+                nominee._history_user, nominee._change_reason = actor, "nominee.added"
+                nominee.save()
+        dossier.full_clean()
+        _save(dossier, actor, "dossier.updated", ["title"])
     return dossier
 
 
@@ -320,16 +320,11 @@ def attachment_store(
     )
     attachment.file.save(name, ContentFile(data), save=False)
     stored_name = attachment.file.name
+    facts = {"kind": kind.code, "name": name, "sha256": attachment.sha256, "size": len(data)}
     try:
-        attachment._history_user, attachment._change_reason = actor, "attachment.added"
-        attachment.save()
-        _record(
-            dossier,
-            actor=actor,
-            action="attach",
-            from_state=dossier.state,
-            data={"kind": kind.code, "name": name, "sha256": attachment.sha256, "size": len(data)},
-        )
+        with _recording(dossier, actor=actor, action="attach", data=facts):
+            attachment._history_user, attachment._change_reason = actor, "attachment.added"
+            attachment.save()
     except Exception:
         attachment.file.storage.delete(stored_name)
         raise
@@ -358,6 +353,7 @@ def dossier_submit(*, actor, dossier: Dossier, reason: str = "") -> Dossier:
     _check(actor, dossier, "submit")
     form = dossier.award_form
     from_state = dossier.state
+    reason = reason or ("dossier.submitted" if from_state == S.DRAFT else "dossier.resubmitted")
     _check_in_force(form, calendar.today())
     present = set(dossier.attachments.values_list("kind_id", flat=True))
     missing = [k.name for k in form.required_documents.all() if k.pk not in present]
@@ -365,6 +361,7 @@ def dossier_submit(*, actor, dossier: Dossier, reason: str = "") -> Dossier:
         raise DossierError(
             errors.MISSING_DOCUMENTS, code="missing_documents", kinds=", ".join(missing)
         )
+    bloc = dossier.bloc
     if from_state == S.DRAFT:
         bloc = None
         if form.has_stage(Stage.BLOC_VOTE) and form.bloc_vote_rule != BlocVoteRule.NONE:
@@ -377,49 +374,40 @@ def dossier_submit(*, actor, dossier: Dossier, reason: str = "") -> Dossier:
                     org=dossier.organization.code,
                     year=dossier.year,
                 )
-        dossier.bloc = bloc
-        _enter(dossier, lifecycle.next_state(form, "start", with_bloc=bloc is not None))
-        dossier.submitted_at = timezone.now()
-    else:  # resubmission after a return: the bloc has voted already; back to intake.
-        dossier.version += 1
-        _enter(dossier, S.INTAKE)
-    reason = reason or ("dossier.submitted" if from_state == S.DRAFT else "dossier.resubmitted")
-    _save(
-        dossier,
-        actor,
-        reason,
-        ["state", "version", "bloc", "submitted_at", "stage_started_on", "due_date"],
-    )
-    _record(dossier, actor=actor, action="submit", from_state=from_state, reason=reason)
+    with _recording(dossier, actor=actor, action="submit", reason=reason):
+        if from_state == S.DRAFT:
+            dossier.bloc = bloc
+            _enter(dossier, lifecycle.next_state(form, "start", with_bloc=bloc is not None))
+            dossier.submitted_at = timezone.now()
+        else:  # resubmission after a return: the bloc has voted already; back to intake.
+            dossier.version += 1
+            _enter(dossier, S.INTAKE)
+        _save(
+            dossier,
+            actor,
+            reason,
+            ["state", "version", "bloc", "submitted_at", "stage_started_on", "due_date"],
+        )
     return dossier
 
 
 def _advance(
     actor, dossier: Dossier, action: str, after: str, reason: str, data: dict | None = None
 ) -> Dossier:
-    from_state = dossier.state
-    _enter(
-        dossier, lifecycle.next_state(dossier.award_form, after, with_bloc=bool(dossier.bloc_id))
-    )
-    _save(dossier, actor, reason or f"dossier.{action}", ["state", "stage_started_on", "due_date"])
-    _record(dossier, actor=actor, action=action, from_state=from_state, reason=reason, data=data)
+    target = lifecycle.next_state(dossier.award_form, after, with_bloc=bool(dossier.bloc_id))
+    with _recording(dossier, actor=actor, action=action, reason=reason, data=data):
+        _enter(dossier, target)
+        fields = ["state", "stage_started_on", "due_date"]
+        _save(dossier, actor, reason or f"dossier.{action}", fields)
     return dossier
 
 
 def _end_not_approved(actor, dossier: Dossier, action: str, code: str, reason: str) -> Dossier:
-    from_state = dossier.state
-    _enter(dossier, S.NOT_APPROVED)
-    dossier.reason_code = code
-    _set_nominee_outcomes(dossier, actor, NomineeOutcome.NOT_APPROVED, reason)
-    _save(dossier, actor, reason, ["state", "reason_code", "stage_started_on", "due_date"])
-    _record(
-        dossier,
-        actor=actor,
-        action=action,
-        from_state=from_state,
-        reason=reason,
-        data={"code": code},
-    )
+    with _recording(dossier, actor=actor, action=action, reason=reason, data={"code": code}):
+        _enter(dossier, S.NOT_APPROVED)
+        dossier.reason_code = code
+        _set_nominee_outcomes(dossier, actor, NomineeOutcome.NOT_APPROVED, reason)
+        _save(dossier, actor, reason, ["state", "reason_code", "stage_started_on", "due_date"])
     return dossier
 
 
@@ -445,7 +433,9 @@ def dossier_record_vote(
     ballot service has checked who may close. Nominees that failed get their own outcome."""
     action = "record_bloc_vote" if stage == Stage.BLOC_VOTE else "record_council_vote"
     lifecycle.ensure_allowed(action, dossier.state)
-    _fail_nominees(dossier, failed)
+    if failed:
+        with _recording(dossier, actor=actor, action="nominees_failed_vote", data=tally):
+            _fail_nominees(dossier, failed)
     if passed:
         return _advance(actor, dossier, action, stage, f"{action}.passed", tally)
     code = "bloc_vote_failed" if stage == Stage.BLOC_VOTE else "council_vote_failed"
@@ -466,10 +456,9 @@ def dossier_return(*, actor, dossier: Dossier, reason: str) -> Dossier:
     dossier = _lock(dossier)
     _check(actor, dossier, "return")
     reason = _require_reason(reason)
-    from_state = dossier.state
-    _enter(dossier, S.RETURNED)
-    _save(dossier, actor, reason, ["state", "stage_started_on", "due_date"])
-    _record(dossier, actor=actor, action="return", from_state=from_state, reason=reason)
+    with _recording(dossier, actor=actor, action="return", reason=reason):
+        _enter(dossier, S.RETURNED)
+        _save(dossier, actor, reason, ["state", "stage_started_on", "due_date"])
     return dossier
 
 
@@ -507,24 +496,12 @@ def dossier_hold(*, actor, dossier: Dossier, reason_code: str, reason: str) -> D
     _check(actor, dossier, "hold")
     code = _require_code(reason_code, HOLD_REASONS)
     reason = _require_reason(reason)
-    from_state = dossier.state
-    dossier.held_from, dossier.reason_code = from_state, code
-    dossier.state = S.ON_HOLD
-    _stop_clock(dossier)
-    _save(
-        dossier,
-        actor,
-        reason,
-        ["state", "held_from", "reason_code", "stage_started_on", "due_date"],
-    )
-    _record(
-        dossier,
-        actor=actor,
-        action="hold",
-        from_state=from_state,
-        reason=reason,
-        data={"code": code},
-    )
+    with _recording(dossier, actor=actor, action="hold", reason=reason, data={"code": code}):
+        dossier.held_from, dossier.reason_code = dossier.state, code
+        dossier.state = S.ON_HOLD
+        _stop_clock(dossier)
+        fields = ["state", "held_from", "reason_code", "stage_started_on", "due_date"]
+        _save(dossier, actor, reason, fields)
     return dossier
 
 
@@ -534,16 +511,11 @@ def dossier_release(*, actor, dossier: Dossier, reason: str) -> Dossier:
     dossier = _lock(dossier)
     _check(actor, dossier, "release")
     reason = _require_reason(reason)
-    from_state = dossier.state
-    _enter(dossier, dossier.held_from or S.APPRAISAL)
-    dossier.held_from, dossier.reason_code = "", ""
-    _save(
-        dossier,
-        actor,
-        reason,
-        ["state", "held_from", "reason_code", "stage_started_on", "due_date"],
-    )
-    _record(dossier, actor=actor, action="release", from_state=from_state, reason=reason)
+    with _recording(dossier, actor=actor, action="release", reason=reason):
+        _enter(dossier, dossier.held_from or S.APPRAISAL)
+        dossier.held_from, dossier.reason_code = "", ""
+        fields = ["state", "held_from", "reason_code", "stage_started_on", "due_date"]
+        _save(dossier, actor, reason, fields)
     return dossier
 
 
@@ -553,11 +525,10 @@ def dossier_withdraw(*, actor, dossier: Dossier, reason: str) -> Dossier:
     dossier = _lock(dossier)
     _check(actor, dossier, "withdraw")
     reason = _require_reason(reason)
-    from_state = dossier.state
-    _enter(dossier, S.WITHDRAWN)
-    _set_nominee_outcomes(dossier, actor, NomineeOutcome.WITHDRAWN, reason)
-    _save(dossier, actor, reason, ["state", "stage_started_on", "due_date"])
-    _record(dossier, actor=actor, action="withdraw", from_state=from_state, reason=reason)
+    with _recording(dossier, actor=actor, action="withdraw", reason=reason):
+        _enter(dossier, S.WITHDRAWN)
+        _set_nominee_outcomes(dossier, actor, NomineeOutcome.WITHDRAWN, reason)
+        _save(dossier, actor, reason, ["state", "stage_started_on", "due_date"])
     return dossier
 
 
@@ -568,38 +539,23 @@ def dossier_revoke(*, actor, dossier: Dossier, reason_code: str, reason: str) ->
     _check(actor, dossier, "revoke")
     code = _require_code(reason_code, REVOKE_REASONS)
     reason = _require_reason(reason)
-    from_state = dossier.state
-    dossier.state, dossier.reason_code = S.REVOKED, code
-    _set_nominee_outcomes(
-        dossier, actor, NomineeOutcome.REVOKED, reason, only=NomineeOutcome.AWARDED
-    )
-    _save(dossier, actor, reason, ["state", "reason_code"])
-    _record(
-        dossier,
-        actor=actor,
-        action="revoke",
-        from_state=from_state,
-        reason=reason,
-        data={"code": code},
-    )
+    with _recording(dossier, actor=actor, action="revoke", reason=reason, data={"code": code}):
+        dossier.state, dossier.reason_code = S.REVOKED, code
+        _set_nominee_outcomes(
+            dossier, actor, NomineeOutcome.REVOKED, reason, only=NomineeOutcome.AWARDED
+        )
+        _save(dossier, actor, reason, ["state", "reason_code"])
     return dossier
 
 
 def dossier_propose_to_president(*, actor, dossier: Dossier, decision_ref: str) -> Dossier:
     """The PM's proposal to the President: called inside the batch's transaction, row locked."""
     lifecycle.ensure_allowed("propose_to_president", dossier.state)
-    from_state = dossier.state
-    _enter(dossier, S.AWAITING_PRESIDENT)
-    _save(
-        dossier, actor, "dossier.proposed_to_president", ["state", "stage_started_on", "due_date"]
-    )
-    _record(
-        dossier,
-        actor=actor,
-        action="propose_to_president",
-        from_state=from_state,
-        data={"decision": decision_ref},
-    )
+    data = {"decision": decision_ref}
+    with _recording(dossier, actor=actor, action="propose_to_president", data=data):
+        _enter(dossier, S.AWAITING_PRESIDENT)
+        fields = ["state", "stage_started_on", "due_date"]
+        _save(dossier, actor, "dossier.proposed_to_president", fields)
     return dossier
 
 
@@ -610,36 +566,69 @@ def dossier_decide(
 
     Called inside the batch's transaction with the row locked."""
     lifecycle.ensure_allowed("decide", dossier.state)
-    from_state = dossier.state
-    awarded, refused = [], []
-    for nominee in dossier.nominees.filter(outcome=NomineeOutcome.PENDING):
-        if nominee.pk in declined:
-            nominee.outcome, nominee.outcome_reason = NomineeOutcome.DECLINED, declined[nominee.pk]
-            refused.append(nominee.pk)
-        else:
-            nominee.outcome, nominee.outcome_reason = NomineeOutcome.AWARDED, number
-            awarded.append(nominee)
-        nominee._history_user, nominee._change_reason = actor, f"nominee.{nominee.outcome}"
-        nominee.save(update_fields=["outcome", "outcome_reason"])
-    for nominee in awarded:
-        PriorAward.objects.create(
-            holder_name=nominee.name,
-            holder_kind=nominee.kind,
-            organization=nominee.organization or dossier.organization,
-            award_form=dossier.award_form,
-            award_name=dossier.award_form.name,
-            year=dossier.year,
-            decision_number=number,
-            nominee=nominee,
-        )
-    _enter(dossier, S.DECIDED)
-    _save(dossier, actor, f"dossier.decided {number}", ["state", "stage_started_on", "due_date"])
-    _record(
-        dossier,
-        actor=actor,
-        action="decide",
-        from_state=from_state,
-        reason=number,
-        data={"decision": number, "awarded": [n.pk for n in awarded], "declined": refused},
-    )
+    with _recording(dossier, actor=actor, action="decide", reason=number) as entry:
+        awarded, refused = [], []
+        for nominee in dossier.nominees.filter(outcome=NomineeOutcome.PENDING):
+            if nominee.pk in declined:
+                nominee.outcome = NomineeOutcome.DECLINED
+                nominee.outcome_reason = declined[nominee.pk]
+                refused.append(nominee.pk)
+            else:
+                nominee.outcome, nominee.outcome_reason = NomineeOutcome.AWARDED, number
+                awarded.append(nominee)
+            nominee._history_user, nominee._change_reason = actor, f"nominee.{nominee.outcome}"
+            nominee.save(update_fields=["outcome", "outcome_reason"])
+        for nominee in awarded:
+            PriorAward.objects.create(
+                holder_name=nominee.name,
+                holder_kind=nominee.kind,
+                organization=nominee.organization or dossier.organization,
+                award_form=dossier.award_form,
+                award_name=dossier.award_form.name,
+                year=dossier.year,
+                decision_number=number,
+                nominee=nominee,
+            )
+        _enter(dossier, S.DECIDED)
+        fields = ["state", "stage_started_on", "due_date"]
+        _save(dossier, actor, f"dossier.decided {number}", fields)
+        entry.data = {"decision": number, "awarded": [n.pk for n in awarded], "declined": refused}
     return dossier
+
+
+# --- administration ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def role_grant(*, actor, user, role: str, organization: Organization | None) -> RoleGrant:
+    """Grant a role (idempotent); the grant is historied and leaves a ledger event."""
+    grant = RoleGrant.objects.filter(user=user, role=role, organization=organization).first()
+    if grant is not None:
+        return grant
+    grant = RoleGrant(user=user, role=role, organization=organization)
+    grant.full_clean()
+    data = {
+        "user": user.get_username(),
+        "role": role,
+        "organization": getattr(organization, "code", None),
+    }
+    with ledger.recording(actor=actor, action="role.granted", obj=grant, data=data):
+        grant._history_user, grant._change_reason = actor, "role.granted"
+        grant.save()
+    user.__dict__.pop("_kt_roles", None)
+    return grant
+
+
+@transaction.atomic
+def role_withdraw(*, actor, grant: RoleGrant, reason: str = "") -> None:
+    """Withdraw a role; the history keeps the grant's whole life."""
+    data = {
+        "user": grant.user.get_username(),
+        "role": grant.role,
+        "organization": grant.organization.code if grant.organization_id else None,
+    }
+    with ledger.recording(
+        actor=actor, action="role.withdrawn", obj=grant, reason=reason, data=data
+    ):
+        grant._history_user, grant._change_reason = actor, reason or "role.withdrawn"
+        grant.delete()

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 ADMIN_PAGES = ["", "dossiers/dossier/", "dossiers/awardform/", "dossiers/bloc/"]
 ADMIN_PAGES += ["dossiers/organization/", "dossiers/rolegrant/", "dossiers/prioraward/"]
-ADMIN_PAGES += ["dossiers/dossierevent/", "approvals/decision/"]
+ADMIN_PAGES += ["audit/ledgerevent/", "approvals/decision/", "approvals/ballotsession/"]
 
 
 @pytest.mark.parametrize("page", ADMIN_PAGES)

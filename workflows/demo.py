@@ -18,9 +18,8 @@ from dossiers.models import (
     Dossier,
     Organization,
     Role,
-    RoleGrant,
 )
-from dossiers.services import attachment_add
+from dossiers.services import attachment_add, role_grant
 from workflows import services as wf
 
 PASSWORD = "demo"
@@ -179,12 +178,7 @@ def build_users() -> None:
             user.save()
         for role, code in grants:
             organization = Organization.objects.get(code=code) if code else None
-            if not RoleGrant.objects.filter(
-                user=user, role=role, organization=organization
-            ).exists():
-                grant = RoleGrant(user=user, role=role, organization=organization)
-                grant._change_reason = "role.granted (seed_demo)"
-                grant.save()
+            role_grant(actor=None, user=user, role=role, organization=organization)
 
 
 # --- dossiers ---------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from approvals.models import AnonymousBallot, BallotCast
-from dossiers.models import Dossier, DossierEvent, DossierState, Organization, Role, RoleGrant
+from audit.models import LedgerEvent as DossierEvent
+from dossiers.models import Dossier, DossierState, Organization, Role, RoleGrant
 from dossiers.services import attachment_add
 from workflows import services as wf
 from workflows.demo import World, build_organisations, build_users, demo_pdf

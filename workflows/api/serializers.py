@@ -1,13 +1,13 @@
 from rest_framework import serializers
 
 from approvals.models import Decision
+from audit.models import LedgerEvent
 from dossiers import permissions
 from dossiers.models import (
     Attachment,
     AwardForm,
     Bloc,
     Dossier,
-    DossierEvent,
     Nominee,
     NomineeKind,
     Organization,
@@ -153,11 +153,11 @@ class ActionSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.CharField(source="actor_name", read_only=True)
 
     class Meta:
-        model = DossierEvent
-        fields = ["id", "at", "actor", "action", "from_state", "to_state", "version", "reason"]
+        model = LedgerEvent
+        fields = ["seq", "at", "actor", "action", "from_state", "to_state", "version", "reason"]
 
 
 class DecisionCreateSerializer(serializers.Serializer):

@@ -9,8 +9,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from audit import ledger
 from dossiers.catalogue import upsert
-from dossiers.models import AwardForm, Dossier, DossierEvent, DossierState, Nominee
+from dossiers.models import AwardForm, Dossier, DossierState, Nominee
 from workflows import services as wf
 from workflows.demo import World, build_organisations, build_users
 
@@ -48,7 +49,8 @@ def lifecycle(world: World, form: AwardForm, i: int) -> None:
 
 
 def baseline(world: World, form: AwardForm, i: int) -> None:
-    """The same seven transitions as plain model updates with history, no viewflow."""
+    """The same seven transitions as plain model updates with history and the audit ledger,
+    no viewflow."""
     actor = world.user("board-officer")
     with transaction.atomic():
         dossier = Dossier(
@@ -69,13 +71,11 @@ def baseline(world: World, form: AwardForm, i: int) -> None:
     for state in steps:
         with transaction.atomic():
             locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
-            before, locked.state = locked.state, state
-            locked._history_user, locked._change_reason = actor, f"dossier.{state}"
-            locked.save(update_fields=["state", "updated_at"])
-            DossierEvent.objects.create(
-                dossier=locked, at=timezone.now(), actor=actor, action=state,
-                from_state=before, to_state=state, version=locked.version,
-            )  # fmt: skip
+            with ledger.recording(actor=actor, action=state, obj=locked, dossier=locked) as event:
+                event.from_state, locked.state = locked.state, state
+                locked._history_user, locked._change_reason = actor, f"dossier.{state}"
+                locked.save(update_fields=["state", "updated_at"])
+                event.to_state, event.version = state, locked.version
 
 
 def measure(run, world, form, n: int, offset: int) -> tuple[float, float]:

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "audit"
+    verbose_name = _("Audit ledger")
+
+    def ready(self) -> None:
+        from audit import history, triggers
+
+        history.connect()
+        post_migrate.connect(triggers.install, dispatch_uid="audit.triggers")

@@ -1,0 +1,172 @@
+"""Append to the ledger: one event per domain action, in the same transaction as the change.
+
+    with ledger.recording(actor=user, action="dossier.submit", obj=dossier) as event:
+        ...change and save the objects (their history rows carry event.seq)...
+        event.to_state = dossier.state
+
+The head row is locked first, so events are numbered without gaps and chained in commit order;
+if the block raises, the transaction rolls back and neither the change nor the event remains."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit import context
+from audit.models import GENESIS, LedgerEvent, LedgerHead
+
+
+def canonical(data: dict) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def chain_hash(prev_hash: str, body: str) -> str:
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def utc(value: datetime.datetime) -> str:
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class Entry:
+    seq: int
+    actor: Any
+    action: str
+    object_type: str
+    object_id: str
+    dossier_id: int | None = None
+    from_state: str = ""
+    to_state: str = ""
+    version: int | None = None
+    reason: str = ""
+    data: dict = field(default_factory=dict)
+
+
+def _actor_facts(actor) -> tuple[str, str, str]:
+    if actor is None:
+        return "", "", ""
+    from dossiers.permissions import user_roles
+
+    pairs = sorted(user_roles(actor), key=lambda p: (p[0], p[1] or ""))
+    roles = ",".join(f"{r}@{o}" if o else r for r, o in pairs)
+    if actor.is_superuser:
+        roles = ",".join(filter(None, ["superuser", roles]))
+    orgs = ",".join(sorted({o for _, o in pairs if o}))
+    return actor.get_username(), roles[:500], orgs[:500]
+
+
+def body_of(event: LedgerEvent, data: dict) -> str:
+    return canonical(
+        {
+            "seq": event.seq,
+            "at": utc(event.at),
+            "actor_id": event.actor_id,
+            "actor": event.actor_name,
+            "roles": event.roles,
+            "organizations": event.organizations,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "dossier_id": event.dossier_id,
+            "from_state": event.from_state,
+            "to_state": event.to_state,
+            "version": event.version,
+            "reason": event.reason,
+            "request_id": event.request_id,
+            "client_ip": event.client_ip,
+            "data": data,
+        }
+    )
+
+
+def _lock_head() -> LedgerHead:
+    head = LedgerHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:  # first event ever: create the head, whoever else is trying too
+        LedgerHead.objects.bulk_create([LedgerHead(pk=1)], ignore_conflicts=True)
+        head = LedgerHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+@contextmanager
+def recording(
+    *,
+    actor,
+    action: str,
+    obj=None,
+    object_type: str = "",
+    object_id: str | int = "",
+    dossier=None,
+    reason: str = "",
+    data: dict | None = None,
+    states: tuple[str, str, int | None] | None = None,
+):
+    """Reserve the next sequence number, run the block, then append its event.
+
+    `states` = (from, to, version) for an event that does not change the dossier's state."""
+    with transaction.atomic(savepoint=False):
+        head = _lock_head()
+        entry = Entry(
+            seq=head.seq + 1,
+            actor=actor,
+            action=action,
+            object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
+            object_id=str(object_id or (obj.pk if obj is not None and obj.pk else "")),
+            dossier_id=dossier.pk if dossier is not None else None,
+            reason=reason,
+            data=dict(data or {}),
+        )
+        if states:
+            entry.from_state, entry.to_state, entry.version = states
+        token = context.current_seq.set(entry.seq)
+        try:
+            yield entry
+        finally:
+            context.current_seq.reset(token)
+        if obj is not None and not entry.object_id:
+            entry.object_id = str(obj.pk)
+        if dossier is not None and entry.dossier_id is None:
+            entry.dossier_id = dossier.pk
+        _append(head, entry)
+
+
+def append(**kwargs) -> None:
+    """An event with nothing else to save in its block."""
+    with recording(**kwargs):
+        pass
+
+
+def _append(head: LedgerHead, entry: Entry) -> LedgerEvent:
+    name, roles, orgs = _actor_facts(entry.actor)
+    event = LedgerEvent(
+        seq=entry.seq,
+        at=timezone.now(),
+        actor=entry.actor,
+        actor_name=name,
+        roles=roles,
+        organizations=orgs,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        dossier_id=entry.dossier_id,
+        from_state=entry.from_state,
+        to_state=entry.to_state,
+        version=entry.version,
+        reason=entry.reason,
+        request_id=context.request_id.get(),
+        client_ip=context.client_ip.get(),
+        prev_hash=head.hash or GENESIS,
+    )
+    event.body = body_of(event, entry.data)
+    event.hash = chain_hash(event.prev_hash, event.body)
+    event.save(force_insert=True)
+    head.seq, head.hash = event.seq, event.hash
+    head.save(update_fields=["seq", "hash"])
+    return event

@@ -1,0 +1,58 @@
+"""Append-only in the database: triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL)
+on the ledger and on every history table. The application cannot switch them off: it has no
+setting for it; only a database owner can drop a trigger (see README, database roles)."""
+
+from django.apps import apps
+from django.db import connections
+
+PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'append-only table %: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END $$ LANGUAGE plpgsql;
+"""
+
+
+def protected_tables() -> list[str]:
+    from audit.models import LedgerEvent
+
+    tables = [LedgerEvent._meta.db_table]
+    for model in apps.get_models():
+        if model.__name__.startswith("Historical") and hasattr(model, "history_id"):
+            tables.append(model._meta.db_table)
+    return sorted(set(tables))
+
+
+def statements(vendor: str, tables: list[str]) -> list[str]:
+    sql = []
+    if vendor == "postgresql":
+        sql.append(PG_FUNCTION)
+        for table in tables:
+            sql += [
+                f'DROP TRIGGER IF EXISTS audit_append_only ON "{table}"',
+                f'CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON "{table}" '
+                "FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()",
+                f'DROP TRIGGER IF EXISTS audit_no_truncate ON "{table}"',
+                f'CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON "{table}" '
+                "FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()",
+            ]
+    elif vendor == "sqlite":
+        for table in tables:
+            for op in ("UPDATE", "DELETE"):
+                name = f"{table}_no_{op.lower()}"
+                sql.append(
+                    f'CREATE TRIGGER IF NOT EXISTS "{name}" BEFORE {op} ON "{table}" '
+                    f"BEGIN SELECT RAISE(ABORT, 'append-only table {table}: {op} refused'); END"
+                )
+    return sql
+
+
+def install(sender=None, using: str = "default", **kwargs) -> None:
+    """post_migrate: (re)install the triggers on every protected table. Idempotent."""
+    if sender is not None and sender.label != "audit":
+        return
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        for statement in statements(connection.vendor, protected_tables()):
+            cursor.execute(statement)
