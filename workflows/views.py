@@ -87,8 +87,22 @@ def dossier_detail(request, pk: int):
         "hold_reasons": HOLD_REASONS,
         "revoke_reasons": REVOKE_REASONS,
         "request_key": uuid.uuid4().hex,
+        "changes": _changes(dossier) if permissions.is_inspector(request.user) else None,
     }
     return render(request, "workflows/dossier_detail.html", context)
+
+
+def _changes(dossier) -> list[dict]:
+    """Each saved version of the dossier with the fields that changed (for inspectors)."""
+    records = list(dossier.history.select_related("history_user").order_by("history_id"))
+    rows, previous = [], None
+    for record in records:
+        diffs = []
+        if previous is not None:
+            diffs = [(c.field, c.old, c.new) for c in record.diff_against(previous).changes]
+        rows.append({"record": record, "diffs": diffs})
+        previous = record
+    return rows
 
 
 @login_required

@@ -152,6 +152,9 @@ SPECTACULAR_SETTINGS = {
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
+# Signs the head of audit exports (HMAC-SHA256); inspectors verify offline with the same key.
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -291,3 +291,16 @@ class BallotSerializer(serializers.Serializer):
             data["receipts"] = sorted(b.receipt for b in session.ballots.all())
             data["minutes_sha256"] = session.minutes_sha256
         return data
+
+
+class LedgerEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_name", read_only=True)
+    dossier = serializers.IntegerField(source="dossier_id", read_only=True)
+
+    class Meta:
+        model = LedgerEvent
+        fields = [
+            "seq", "at", "actor", "roles", "organizations", "action", "object_type", "object_id",
+            "dossier", "from_state", "to_state", "version", "reason", "request_id", "client_ip",
+            "prev_hash", "hash",
+        ]  # fmt: skip

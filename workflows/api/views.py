@@ -7,6 +7,7 @@ from rest_framework import generics, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,10 +18,12 @@ from approvals.selectors import (
     decision_get_for_user,
     decision_list_visible_to,
 )
+from audit.selectors import BadFilter, ledger_search
+from audit.verify import verify
 from dossiers import selectors
 from dossiers.lifecycle import DOSSIER_ACTIONS
 from dossiers.models import AwardForm, Bloc, BlocLeadership, BlocMembership, Organization
-from dossiers.permissions import user_roles
+from dossiers.permissions import is_inspector, user_roles
 from dossiers.services import attachment_add, dossier_update
 from workflows import services as wf
 from workflows.api import serializers as s
@@ -340,3 +343,29 @@ class BallotMinutes(APIView):
             content_type="application/pdf",
             filename=f"bien-ban-kiem-phieu-{session.pk}.pdf",
         )
+
+
+class InspectorsOnly(BasePermission):
+    message = "Only inspectors read the audit ledger."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user.is_authenticated and is_inspector(request.user))
+
+
+class AuditVerify(APIView):
+    permission_classes = [InspectorsOnly]
+
+    @extend_schema(responses=dict)
+    def get(self, request):
+        return Response(verify().as_dict())
+
+
+class AuditEvents(generics.ListAPIView):
+    permission_classes = [InspectorsOnly]
+    serializer_class = s.LedgerEventSerializer
+
+    def get_queryset(self):
+        try:
+            return ledger_search(self.request.query_params)
+        except BadFilter as exc:
+            raise ValidationError({"since/until": [str(exc)]}) from exc
