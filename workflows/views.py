@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from viewflow.workflow import chart
 
@@ -36,6 +37,12 @@ from workflows.flows import AwardFlow
 from workflows.models import DossierProcess
 
 PAGE_SIZE = 25
+OUTCOME_LABELS = {
+    "passed": gettext_lazy("Passed"),
+    "no_quorum": gettext_lazy("Failed: no quorum"),
+    "below_threshold": gettext_lazy("Failed: below the threshold"),
+    "tie": gettext_lazy("Failed: tie"),
+}
 
 
 def _page(request, queryset):
@@ -277,6 +284,8 @@ def ballot_detail(request, pk: int):
         session = ballot_get_for_user(request.user, pk)
         abilities = ballot_abilities(request.user, session)
     data = BallotSerializer(session, context={"request": request, **abilities}).data
+    for row in data["nominees"]:
+        row["outcome_label"] = OUTCOME_LABELS.get(row.get("outcome", ""), "")
     return render(
         request,
         "workflows/ballot_detail.html",
