@@ -3,8 +3,18 @@ from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path
 from django.views.i18n import set_language
+from django_otp.admin import OTPAdminSite
+
+from workflows.auth import sign_in
+
+# The admin needs a verified second factor; its sign-in is ours (lockout + TOTP).
+admin.site.__class__ = OTPAdminSite
+admin.site.login = lambda request, extra_context=None: redirect_to_login(
+    request.get_full_path(), login_url="/accounts/login/"
+)
 
 urlpatterns = [
     path("api/", include("workflows.api.urls")),
@@ -12,7 +22,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", sign_in, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", include("audit.urls")),
     path("", include("workflows.urls")),

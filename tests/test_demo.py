@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from dossiers.models import Dossier, DossierState, Nominee
+from tests.signin import signin
 from workflows.demo import STAFF, UNIT_CODES, seed_demo
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def test_seed_demo_refuses_without_debug_or_force(settings):
 def test_personas_of_the_contract_exist_and_sign_in():
     assert len(PERSONAS) == 1 + 8 + 5 + 45  # admin, staff, council members, unit personas
     for username in PERSONAS:
-        assert Client().login(username=username, password="demo"), username
+        assert signin(Client(), username), username
 
 
 def test_real_outcomes_are_reproduced():
@@ -69,7 +70,7 @@ def test_every_state_has_a_demo_dossier():
 @pytest.mark.parametrize("username", PERSONAS)
 def test_every_persona_has_a_non_empty_inbox(username):
     client = Client()
-    client.login(username=username, password="demo")
+    signin(client, username)
     page = client.get("/").content.decode()
     waiting = int(re.search(r"\((\d+)\)</h2>", page).group(1))
     decisions = "/decisions/" in page and 'href="/decisions/' in page

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from dossiers.models import Dossier
+from tests.signin import signin
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ ADMIN_PAGES += ["audit/ledgerevent/", "approvals/decision/", "approvals/ballotse
 @pytest.mark.parametrize("page", ADMIN_PAGES)
 def test_admin_pages(page):
     client = Client()
-    client.login(username="admin", password="demo")
+    signin(client, "admin")
     response = client.get(f"/admin/{page}")
     assert response.status_code == 200
     assert 'lang="vi"' in response.content.decode()
@@ -24,7 +25,7 @@ def test_admin_pages(page):
 
 def test_admin_dossier_change_page_and_history():
     client = Client()
-    client.login(username="admin", password="demo")
+    signin(client, "admin")
     dossier = Dossier.objects.get(award_form__code="CO-TD-CP", state="decided")
     assert client.get(f"/admin/dossiers/dossier/{dossier.pk}/change/").status_code == 200
     history = client.get(f"/admin/dossiers/dossier/{dossier.pk}/history/")
@@ -48,18 +49,18 @@ def test_schema_and_docs(client):
 
 def test_flow_chart_draws_the_route_and_a_dossiers_path():
     client = Client()
-    client.login(username="inspector", password="demo")
+    signin(client, "inspector")
     svg = client.get("/flow.svg")
     assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
     dossier = Dossier.objects.filter(state="decided").first()
     assert client.get(f"/flow.svg?process={dossier.process.pk}").status_code == 200
     outsider = Client()
-    outsider.login(username="proposer-VUFO", password="demo")
+    signin(outsider, "proposer-VUFO")
     assert outsider.get(f"/flow.svg?process={dossier.process.pk}").status_code == 403
 
 
 def test_ui_language_switch():
     client = Client()
-    client.login(username="inspector", password="demo")
+    signin(client, "inspector")
     assert "Việc cần xử lý" in client.get("/").content.decode()
     assert "Inbox" in client.get("/en/").content.decode()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit import ledger
 from dossiers.catalogue import catalogue_load, upsert
 from dossiers.models import (
     AwardForm,
@@ -157,6 +160,28 @@ def build_organisations() -> None:
         {"bloc": province, "year": 2024},
         {"leader": org(code="T-MTTQ"), "deputy": org(code="T-LDLD")},
     )
+
+
+# The demo's TOTP secret (base32) for every persona that needs a second factor (README).
+DEMO_TOTP_SECRET = "KHENTHUONGDEMO23"
+SECOND_FACTOR_PERSONAS = ["admin", "board-head", "t-board-officer", "pm", "president", "t-chair"]
+
+
+def demo_totp_key() -> str:
+    return base64.b32decode(DEMO_TOTP_SECRET).hex()
+
+
+def build_devices() -> None:
+    for username in SECOND_FACTOR_PERSONAS:
+        user = get_user_model().objects.get(username=username)
+        if TOTPDevice.objects.filter(user=user, name="demo").exists():
+            continue
+        device = TOTPDevice(user=user, name="demo", key=demo_totp_key(), confirmed=True)
+        with ledger.recording(
+            actor=None, action="otp.device_added", object_type="auth.user", object_id=user.pk,
+            data={"user": username, "device": "totp"},
+        ):  # fmt: skip
+            device.save()
 
 
 def build_users() -> None:
@@ -595,6 +620,7 @@ def open_dossiers(world: World) -> None:
 def seed_demo() -> None:
     build_organisations()
     build_users()
+    build_devices()
     world = World()
     real_central_case(world)
     real_province_case(world)

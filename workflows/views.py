@@ -33,6 +33,7 @@ from dossiers.services import (
 )
 from workflows import services as wf
 from workflows.api.serializers import BallotSerializer
+from workflows.auth import reauthenticate
 from workflows.flows import AwardFlow
 from workflows.models import DossierProcess
 
@@ -211,6 +212,12 @@ def decision_list(request):
 def decision_detail(request, pk: int):
     decision = decision_get_for_user(request.user, pk)
     if request.method == "POST":
+        problem = reauthenticate(
+            request, request.POST.get("password", ""), request.POST.get("otp", "")
+        )
+        if problem:
+            messages.error(request, problem)
+            return redirect("workflows:decision", pk=pk)
         try:
             if request.POST.get("op") == "propose":
                 wf.decision_propose(

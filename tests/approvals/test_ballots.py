@@ -9,6 +9,7 @@ from django.utils import timezone
 from approvals.ballots import ballot_tally, receipt_of
 from approvals.models import AnonymousBallot, BallotCast, BallotSession
 from dossiers.models import Dossier, DossierState
+from tests.signin import signin
 from tests.workflows.helpers import CENTRAL, PROVINCE, act, ballot, create, upload_required
 
 pytestmark = pytest.mark.django_db
@@ -147,14 +148,14 @@ def test_a_ballot_closes_at_its_deadline(api):
 
 
 def test_voter_inbox_shows_the_open_ballot(client):
-    client.login(username="voter-VUFO", password="demo")
+    signin(client, "voter-VUFO")
     page = client.get("/").content.decode()
     open_session = BallotSession.objects.filter(state="open", bloc__code="KHOI-CTXH-TW").first()
     assert f"/ballots/{open_session.pk}/" in page
     ballot_page = client.get(f"/ballots/{open_session.pk}/").content.decode()
     assert 'name="choice_' in ballot_page
     client.logout()
-    client.login(username="voter-HCCB", password="demo")  # already voted: no form
+    signin(client, "voter-HCCB")  # already voted: no form
     assert 'name="choice_' not in client.get(f"/ballots/{open_session.pk}/").content.decode()
 
 
@@ -164,13 +165,13 @@ def test_casting_and_closing_in_the_browser_form(client):
     for code in PROVINCE:
         if open_session.casts.filter(voter__organization__code=code).exists():
             continue
-        client.login(username=f"voter-{code}", password="demo")
+        signin(client, f"voter-{code}")
         answer = client.post(
             f"/ballots/{open_session.pk}/", {f"choice_{i.nominee_id}": "yes" for i in items}
         )
         assert answer.status_code == 200 and "<code>" in answer.content.decode()
         client.logout()
-    client.login(username="voter-T-MTTQ", password="demo")
+    signin(client, "voter-T-MTTQ")
     client.post(f"/ballots/{open_session.pk}/", {"op": "close"})
     assert BallotSession.objects.get(pk=open_session.pk).state == "closed"
     assert items[0].dossier.__class__.objects.get(pk=items[0].dossier_id).state == "intake"

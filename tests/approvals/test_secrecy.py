@@ -9,6 +9,7 @@ from django.apps import apps
 from django.test import Client
 
 from approvals.models import AnonymousBallot
+from tests.signin import signin
 from tests.workflows.helpers import CENTRAL, act, create, upload_required
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def test_nothing_links_a_member_to_its_choice(api, caplog):
         responses.append(answer.json())
         responses.append(api(f"voter-{code}").get(f"/api/v1/ballots/{session}/").json())
         browser = Client()
-        browser.login(username=f"voter-{code}", password="demo")
+        signin(browser, f"voter-{code}")
         pages.append(browser.get(f"/ballots/{session}/").content.decode())
     closed = api("voter-MTTQ").post(f"/api/v1/ballots/{session}/close/")
     responses.append(closed.json())
@@ -92,11 +93,11 @@ def test_nothing_links_a_member_to_its_choice(api, caplog):
         responses.append(api(username).get(f"/api/v1/dossiers/{dossier['id']}/").json())
         responses.append(api(username).get(f"/api/v1/dossiers/{dossier['id']}/history/").json())
         browser = Client()
-        browser.login(username=username, password="demo")
+        signin(browser, username)
         for url in (f"/ballots/{session}/", f"/dossiers/{dossier['id']}/", "/"):
             pages.append(browser.get(url).content.decode())
     admin = Client()
-    admin.login(username="admin", password="demo")
+    signin(admin, "admin")
     for url in (
         "/admin/approvals/ballotsession/",
         f"/admin/approvals/ballotsession/{session}/history/",

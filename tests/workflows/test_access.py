@@ -94,13 +94,13 @@ def test_api_requires_authentication(client):
 def test_token_endpoint(client):
     ok = client.post(
         "/api/v1/auth/token/",
-        {"username": "pm", "password": "demo"},
+        {"username": "proposer-HND", "password": "demo"},
         content_type="application/json",
     )
     assert ok.status_code == 200 and len(ok.json()["token"]) == 40
     bad = client.post(
         "/api/v1/auth/token/",
-        {"username": "pm", "password": "nope"},
+        {"username": "proposer-HND", "password": "nope"},
         content_type="application/json",
     )
     assert bad.status_code == 400 and bad.json()["detail"]

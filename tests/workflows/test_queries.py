@@ -6,6 +6,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from dossiers.models import Dossier
+from tests.signin import signin
 from workflows import services as wf
 from workflows.demo import World
 
@@ -59,7 +60,7 @@ def test_api_lists_are_constant(api, username, url):
 )
 def test_pages_are_constant(username, url):
     client = Client()
-    client.login(username=username, password="demo")
+    signin(client, username)
     before = _queries(lambda: client.get(url))
     _more_dossiers(12)
     after = _queries(lambda: client.get(url))
@@ -71,7 +72,7 @@ def test_dossier_detail_is_constant(api):
     client = api("inspector")
     before = _queries(lambda: client.get(f"/api/v1/dossiers/{dossier.pk}/"))
     page_before = Client()
-    page_before.login(username="inspector", password="demo")
+    signin(page_before, "inspector")
     html_before = _queries(lambda: page_before.get(f"/dossiers/{dossier.pk}/"))
     _more_dossiers(5)
     assert _queries(lambda: client.get(f"/api/v1/dossiers/{dossier.pk}/")) == before

@@ -304,3 +304,9 @@ class LedgerEventSerializer(serializers.ModelSerializer):
             "dossier", "from_state", "to_state", "version", "reason", "request_id", "client_ip",
             "prev_hash", "hash",
         ]  # fmt: skip
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(required=False, allow_blank=True, max_length=10)

@@ -1,9 +1,11 @@
 """REST API v1 (Django REST framework): the contract other systems integrate with."""
 
+from django.contrib.auth import authenticate
 from django.db.models import Prefetch
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -25,6 +27,7 @@ from dossiers.lifecycle import DOSSIER_ACTIONS
 from dossiers.models import AwardForm, Bloc, BlocLeadership, BlocMembership, Organization
 from dossiers.permissions import is_inspector, user_roles
 from dossiers.services import attachment_add, dossier_update
+from workflows import auth
 from workflows import services as wf
 from workflows.api import serializers as s
 
@@ -34,7 +37,36 @@ def _key(request) -> str | None:
 
 
 class TokenView(ObtainAuthToken):
-    """POST {"username", "password"} → {"token"}."""
+    """POST {"username", "password"} → {"token"}; users with a second factor add {"otp"}.
+
+    Wrong credentials → 400; a missing or wrong code → 401 `otp_required` / `otp_invalid`;
+    too many failures → 429 `locked_out`."""
+
+    serializer_class = s.TokenRequestSerializer
+
+    @extend_schema(request=s.TokenRequestSerializer, responses={200: dict})
+    def post(self, request, *args, **kwargs):
+        data = s.TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        username = data.validated_data["username"]
+        user = authenticate(
+            request=request._request, username=username, password=data.validated_data["password"]
+        )
+        if getattr(request._request, "axes_locked_out", False):
+            return auth.locked_out(request._request, {"username": username})
+        if user is None or not user.is_active:
+            raise ValidationError({"non_field_errors": [str(auth.WRONG_PASSWORD)]})
+        if auth.second_factor_required(user):
+            code = data.validated_data.get("otp", "")
+            if not code:
+                return Response(
+                    {"detail": str(auth.CODE_NEEDED), "code": "otp_required"}, status=401
+                )
+            if auth.verify_code(user, code) is None:
+                auth._failed(request._request, username)
+                return Response({"detail": str(auth.CODE_WRONG), "code": "otp_invalid"}, status=401)
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
 
 
 class AwardFormList(generics.ListAPIView):
@@ -262,6 +294,7 @@ class DecisionPropose(APIView):
 
 
 class BallotListCreate(APIView):
+    @extend_schema(responses=dict, operation_id="v1_ballots_list")
     def get(self, request):
         sessions = ballot_list_visible_to(request.user).order_by("-id")
         page = self.paginator.paginate_queryset(sessions, request, view=self)
