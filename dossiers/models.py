@@ -10,6 +10,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from audit.history import History
 
@@ -455,3 +456,19 @@ class ActionRequest(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="uniq_action_request")]
+
+
+class DossierUserObjectPermission(UserObjectPermissionBase):
+    """guardian's per-dossier permissions with a real foreign key (guardian's advice at scale)."""
+
+    content_object = models.ForeignKey(Dossier, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False
+
+
+class DossierGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Dossier, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = False

@@ -5,12 +5,12 @@ Roles are data (`RoleGrant`); bloc leadership is data per bloc and year (`BlocLe
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import QuerySet
+from guardian.shortcuts import get_objects_for_user
 
 from dossiers import lifecycle
 from dossiers.models import (
     BlocLeadership,
-    BlocMembership,
     Decider,
     Dossier,
     DossierState,
@@ -73,40 +73,24 @@ def is_bloc_leader(user, dossier: Dossier) -> bool:
     return dossier.bloc_id is not None and (dossier.bloc_id, dossier.year) in led_blocs(user)
 
 
-def visible_dossiers_q(user) -> Q:
-    """A filter, applied in the query, for the dossiers the user may see."""
-    if is_inspector(user):
-        return Q()
-    roles = user_roles(user)
-    unit_orgs = {o for r, o in roles if r in (Role.UNIT_OFFICER, Role.UNIT_HEAD) and o}
-    board_orgs = orgs_with_role(user, Role.BOARD_OFFICER, Role.BOARD_HEAD)
-    decider_orgs = orgs_with_role(user, Role.DECIDER)
-    voter_orgs = orgs_with_role(user, Role.BLOC_VOTER)
-    q = Q(pk__in=[])
-    if unit_orgs:
-        q |= Q(organization__code__in=unit_orgs)
-    submitted = ~Q(state=S.DRAFT)
-    if board_orgs:
-        q |= submitted & Q(award_form__reviewing_body__code__in=board_orgs)
-    if has_role(user, Role.COUNCIL_SECRETARY):
-        q |= submitted & Q(award_form__level="central")
-    if decider_orgs:
-        forms = set(decider_orgs)
-        if Decider.PM in decider_orgs:
-            forms.add(Decider.PRESIDENT)
-        q |= submitted & Q(award_form__decider__in=forms)
-    if voter_orgs:
-        member = BlocMembership.objects.filter(
-            bloc=OuterRef("bloc"), year=OuterRef("year"), organization__code__in=voter_orgs
-        )
-        q |= submitted & Q(bloc__isnull=False) & Exists(member)
-    return q
+def visible_dossiers(user, queryset: QuerySet[Dossier] | None = None) -> QuerySet[Dossier]:
+    """The dossiers the user may see, filtered in the query by guardian's object permissions
+    (through the user's role groups) or the model-wide permission inspectors hold."""
+    base = queryset if queryset is not None else Dossier.objects.all()
+    if not user.is_authenticated:
+        return base.none()
+    return get_objects_for_user(
+        user,
+        "dossiers.view_dossier",
+        klass=base,
+        use_groups=True,
+        with_superuser=True,
+        accept_global_perms=True,
+    )
 
 
 def can_view(user, dossier: Dossier) -> bool:
-    if not user.is_authenticated:
-        return False
-    return Dossier.objects.filter(visible_dossiers_q(user), pk=dossier.pk).exists()
+    return visible_dossiers(user).filter(pk=dossier.pk).exists()
 
 
 def can_edit(user, dossier: Dossier) -> bool:

@@ -14,7 +14,7 @@ S = DossierState
 
 def dossier_list_visible_to(user) -> QuerySet[Dossier]:
     return (
-        Dossier.objects.filter(permissions.visible_dossiers_q(user))
+        permissions.visible_dossiers(user)
         .select_related("organization", "award_form__reviewing_body", "bloc")
         .prefetch_related(
             Prefetch("nominees", queryset=Nominee.objects.select_related("organization"))
@@ -77,7 +77,7 @@ def inbox_q(user) -> Q:
         if "CTN" in deciders:
             q |= Q(award_form__decider="CTN", state=S.AWAITING_PRESIDENT)
     if voters:
-        q |= Q(state=S.BLOC_VOTING) & permissions.visible_dossiers_q(user)
+        q |= Q(state=S.BLOC_VOTING)  # visibility already limits it to the voter's blocs
     return q
 
 

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import ledger
-from dossiers import calendar, errors, lifecycle, permissions
+from dossiers import access, calendar, errors, lifecycle, permissions
 from dossiers.errors import Conflict, DossierError
 from dossiers.models import (
     Attachment,
@@ -239,6 +239,7 @@ def dossier_create(
             nominee = Nominee(dossier=dossier, **item)
             nominee._history_user, nominee._change_reason = actor, "nominee.added"
             nominee.save()
+        access.on_created(dossier)
     return dossier
 
 
@@ -388,6 +389,7 @@ def dossier_submit(*, actor, dossier: Dossier, reason: str = "") -> Dossier:
             reason,
             ["state", "version", "bloc", "submitted_at", "stage_started_on", "due_date"],
         )
+        access.on_submitted(dossier)
     return dossier
 
 
@@ -408,6 +410,7 @@ def _end_not_approved(actor, dossier: Dossier, action: str, code: str, reason: s
         dossier.reason_code = code
         _set_nominee_outcomes(dossier, actor, NomineeOutcome.NOT_APPROVED, reason)
         _save(dossier, actor, reason, ["state", "reason_code", "stage_started_on", "due_date"])
+        access.on_closed(dossier)
     return dossier
 
 
@@ -459,6 +462,7 @@ def dossier_return(*, actor, dossier: Dossier, reason: str) -> Dossier:
     with _recording(dossier, actor=actor, action="return", reason=reason):
         _enter(dossier, S.RETURNED)
         _save(dossier, actor, reason, ["state", "stage_started_on", "due_date"])
+        access.on_returned(dossier)
     return dossier
 
 
@@ -477,7 +481,9 @@ def dossier_forward(*, actor, dossier: Dossier, reason: str = "") -> Dossier:
     """Appraisal passed: the dossier waits for a decision batch."""
     dossier = _lock(dossier)
     _check(actor, dossier, "forward")
-    return _advance(actor, dossier, "forward", Stage.APPRAISAL, reason)
+    dossier = _advance(actor, dossier, "forward", Stage.APPRAISAL, reason)
+    access.on_forwarded(dossier)
+    return dossier
 
 
 @transaction.atomic(savepoint=False)
@@ -529,6 +535,7 @@ def dossier_withdraw(*, actor, dossier: Dossier, reason: str) -> Dossier:
         _enter(dossier, S.WITHDRAWN)
         _set_nominee_outcomes(dossier, actor, NomineeOutcome.WITHDRAWN, reason)
         _save(dossier, actor, reason, ["state", "stage_started_on", "due_date"])
+        access.on_closed(dossier)
     return dossier
 
 
@@ -592,6 +599,7 @@ def dossier_decide(
         _enter(dossier, S.DECIDED)
         fields = ["state", "stage_started_on", "due_date"]
         _save(dossier, actor, f"dossier.decided {number}", fields)
+        access.on_closed(dossier)
         entry.data = {"decision": number, "awarded": [n.pk for n in awarded], "declined": refused}
     return dossier
 
@@ -615,6 +623,7 @@ def role_grant(*, actor, user, role: str, organization: Organization | None) -> 
     with ledger.recording(actor=actor, action="role.granted", obj=grant, data=data):
         grant._history_user, grant._change_reason = actor, "role.granted"
         grant.save()
+        user.groups.add(access.role_group(role, getattr(organization, "code", None)))
     user.__dict__.pop("_kt_roles", None)
     return grant
 
@@ -632,3 +641,11 @@ def role_withdraw(*, actor, grant: RoleGrant, reason: str = "") -> None:
     ):
         grant._history_user, grant._change_reason = actor, reason or "role.withdrawn"
         grant.delete()
+        org = grant.organization.code if grant.organization_id else None
+        name = access.group_name(grant.role, org)
+        still = [
+            access.group_name(g.role, g.organization.code if g.organization_id else None)
+            for g in RoleGrant.objects.filter(user=grant.user).select_related("organization")
+        ]
+        if name not in still:
+            grant.user.groups.remove(*grant.user.groups.filter(name=name))

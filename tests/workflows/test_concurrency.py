@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 
 from approvals.models import AnonymousBallot, BallotCast
 from audit.models import LedgerEvent as DossierEvent
-from dossiers.models import Dossier, DossierState, Organization, Role, RoleGrant
-from dossiers.services import attachment_add
+from dossiers.models import Dossier, DossierState, Organization, Role
+from dossiers.services import attachment_add, role_grant
 from workflows import services as wf
 from workflows.demo import World, build_organisations, build_users, demo_pdf
 
@@ -78,9 +78,10 @@ def _at_once(calls) -> list[int]:
 def test_two_board_officers_at_once_one_succeeds():
     dossier = _dossier_in_intake()
     second = get_user_model().objects.create_user("board-officer-2", password="demo")
-    RoleGrant.objects.create(
-        user=second, role=Role.BOARD_OFFICER, organization=Organization.objects.get(code="BTDKT-TW")
-    )
+    role_grant(
+        actor=None, user=second, role=Role.BOARD_OFFICER,
+        organization=Organization.objects.get(code="BTDKT-TW"),
+    )  # fmt: skip
     url = f"/api/v1/dossiers/{dossier.pk}/actions/accept/"
     clients = [_client("board-officer"), _client("board-officer-2")]
     statuses = _at_once([lambda c=c: c.post(url, {}, format="json") for c in clients])
