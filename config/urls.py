@@ -1,6 +1,4 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
@@ -28,5 +26,3 @@ urlpatterns += i18n_patterns(
     path("", include("workflows.urls")),
     prefix_default_language=False,
 )
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

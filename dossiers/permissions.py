@@ -93,11 +93,14 @@ def can_view(user, dossier: Dossier) -> bool:
     return visible_dossiers(user).filter(pk=dossier.pk).exists()
 
 
+def is_unit_member(user, dossier: Dossier) -> bool:
+    org = dossier.organization.code
+    return has_role(user, Role.UNIT_OFFICER, org) or has_role(user, Role.UNIT_HEAD, org)
+
+
 def can_edit(user, dossier: Dossier) -> bool:
     """Edit fields, nominees and documents: the unit, while the dossier is with the unit."""
-    org = dossier.organization.code
-    unit = has_role(user, Role.UNIT_OFFICER, org) or has_role(user, Role.UNIT_HEAD, org)
-    return unit and dossier.state in (S.DRAFT, S.RETURNED)
+    return is_unit_member(user, dossier) and dossier.state in (S.DRAFT, S.RETURNED)
 
 
 def _board(user, dossier: Dossier, *roles: str) -> bool:

@@ -120,6 +120,14 @@ def _check(actor, dossier: Dossier, action: str) -> None:
         )
 
 
+def _check_edit(actor, dossier: Dossier) -> None:
+    """Only the proposing unit edits (else 403), and only while it holds the dossier (else 409)."""
+    if not permissions.can_view(actor, dossier) or not permissions.is_unit_member(actor, dossier):
+        raise PermissionDenied
+    if dossier.state not in (S.DRAFT, S.RETURNED):
+        raise Conflict(errors.NOT_EDITABLE, code="not_editable")
+
+
 def _start_clock(dossier: Dossier, *, days: int | None = None) -> None:
     stage = lifecycle.STATE_STAGE.get(dossier.state, dossier.state)
     today = calendar.today()
@@ -249,12 +257,7 @@ def dossier_update(
 ) -> Dossier:
     """Change a draft or returned dossier's title or its whole nominee list."""
     dossier = _lock(dossier)
-    if not permissions.can_view(actor, dossier):
-        raise PermissionDenied
-    if not permissions.can_edit(actor, dossier):
-        if dossier.state in (S.DRAFT, S.RETURNED):
-            raise PermissionDenied
-        raise Conflict(errors.NOT_EDITABLE, code="not_editable")
+    _check_edit(actor, dossier)
     cleaned = _validate_nominees(dossier.award_form, nominees) if nominees is not None else None
     changed = [
         name for name, value in (("title", title), ("nominees", nominees)) if value is not None
@@ -279,12 +282,7 @@ def dossier_update(
 def attachment_add(*, actor, dossier: Dossier, kind_code: str, upload) -> Attachment:
     """Store a document after checking its size and its real type; nothing is kept on refusal."""
     dossier = _lock(dossier)
-    if not permissions.can_view(actor, dossier):
-        raise PermissionDenied
-    if not permissions.can_edit(actor, dossier):
-        if dossier.state in (S.DRAFT, S.RETURNED):
-            raise PermissionDenied
-        raise Conflict(errors.NOT_EDITABLE, code="not_editable")
+    _check_edit(actor, dossier)
     kind = DocumentKind.objects.filter(code=kind_code).first()
     if kind is None:
         raise DossierError(errors.UNKNOWN_KIND, code="unknown_kind", value=kind_code)

@@ -102,3 +102,16 @@ def test_code_helper_matches_the_demo_secret():
 
     device = TOTPDevice.objects.get(user__username="pm")
     assert device.verify_token(code_now())
+
+
+def test_sign_out_needs_a_post(client):
+    assert signin(client, "inspector")
+    assert client.get("/accounts/logout/").status_code == 405
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_language_switch(client):
+    assert signin(client, "inspector")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert client.cookies["django_language"].value == "en"

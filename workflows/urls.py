@@ -9,6 +9,11 @@ urlpatterns = [
     path("dossiers/new/", views.dossier_create, name="dossier_create"),
     path("dossiers/<int:pk>/", views.dossier_detail, name="dossier"),
     path("dossiers/<int:pk>/upload/", views.dossier_upload, name="dossier_upload"),
+    path(
+        "dossiers/<int:pk>/attachments/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment",
+    ),
     path("dossiers/<int:pk>/actions/<slug:action>/", views.dossier_action, name="dossier_action"),
     path("decisions/", views.decision_list, name="decisions"),
     path("decisions/<int:pk>/", views.decision_detail, name="decision"),

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -338,3 +338,18 @@ def ballot_open(request):
     if not waiting:
         raise PermissionDenied
     return render(request, "workflows/ballot_open.html", {"waiting": waiting})
+
+
+@login_required
+def attachment_download(request, pk: int, attachment_id: int):
+    """Documents are served only to those who may see the dossier (never as public media)."""
+    dossier = selectors.dossier_get_for_user(request.user, pk)
+    attachment = dossier.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    return FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=True,
+        filename=attachment.original_name,
+    )
