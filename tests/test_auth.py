@@ -115,3 +115,36 @@ def test_language_switch(client):
     assert signin(client, "inspector")
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert client.cookies["django_language"].value == "en"
+
+
+def test_administrator_grants_and_withdraws_roles_in_the_admin(client):
+    from django.contrib.auth import get_user_model
+
+    from audit.models import LedgerEvent
+    from dossiers.models import Dossier, Organization, RoleGrant
+
+    newcomer = get_user_model().objects.create_user("officer-new", password="Mot-mat-khau-dai-9")
+    board = Organization.objects.get(code="BTDKT-TW")
+    assert signin(client, "admin")
+    added = client.post(
+        "/admin/dossiers/rolegrant/add/",
+        {"user": newcomer.pk, "role": "board_officer", "organization": board.pk},
+    )
+    assert added.status_code == 302
+    grant = RoleGrant.objects.get(user=newcomer)
+    assert grant.history.first().history_user.username == "admin"
+    assert LedgerEvent.objects.filter(action="role.granted", actor__username="admin").exists()
+    # The new officer sees at once what the board already holds.
+    assert (
+        not Dossier.objects.filter(state="intake")
+        .exclude(
+            pk__in=__import__("dossiers.permissions", fromlist=["x"]).visible_dossiers(newcomer)
+        )
+        .filter(award_form__reviewing_body=board)
+        .exists()
+    )
+    removed = client.post(f"/admin/dossiers/rolegrant/{grant.pk}/delete/", {"post": "yes"})
+    assert removed.status_code == 302 and not RoleGrant.objects.filter(user=newcomer).exists()
+    assert LedgerEvent.objects.filter(action="role.withdrawn").exists()
+    newcomer = get_user_model().objects.get(pk=newcomer.pk)
+    assert not newcomer.groups.exists()

@@ -178,6 +178,22 @@ def test_dossier_routes_matrix():
                     wrong.append((persona, state, "offered", "", want_offered, offered))
     assert not wrong, f"{len(wrong)} of {rows} rows differ: {wrong[:10]}"
     assert rows == len(PERSONAS) * len(STATES) * (4 + len(lifecycle.DOSSIER_ACTIONS))
+    # Lists leak nothing: each persona's list holds exactly the matrix dossiers it may see.
+    ours = {d.pk: state for state, d in dossiers.items()}
+    for persona in PERSONAS:
+        listed, url = set(), "/api/v1/dossiers/?year=2023&organization=HLHPN"
+        while url:
+            page = _api(persona).get(url).json()
+            listed |= {row["id"] for row in page["results"] if row["id"] in ours}
+            url = page["next"]
+        want = {pk for pk, state in ours.items() if state in SEES.get(persona, set())}
+        assert listed == want, persona
+        browser = Client()
+        assert signin(browser, persona)
+        html = browser.get("/dossiers/?page=1").content.decode()
+        for pk, state in ours.items():
+            shown = f'href="/dossiers/{pk}/"' in html
+            assert not shown or state in SEES.get(persona, set()), (persona, state)
 
 
 def test_ui_dossier_routes_matrix():
