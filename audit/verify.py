@@ -4,9 +4,11 @@ and agreement with the live state of every dossier."""
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, connections
 
 from audit.models import GENESIS, LedgerEvent, LedgerHead
 
@@ -50,51 +52,39 @@ def _chain() -> Report:
     return Report(True, expected - 1, prev)
 
 
+# (key in the body, column) pairs the projection check compares, and the SQL type of each key.
+PROJECTED = [
+    ("seq", "seq", "bigint"), ("actor_id", "actor_id", "bigint"), ("actor", "actor_name", "text"),
+    ("roles", "roles", "text"), ("organizations", "organizations", "text"),
+    ("action", "action", "text"), ("object_type", "object_type", "text"),
+    ("object_id", "object_id", "text"), ("dossier_id", "dossier_id", "bigint"),
+    ("from_state", "from_state", "text"), ("to_state", "to_state", "text"),
+    ("version", "version", "bigint"), ("reason", "reason", "text"),
+    ("request_id", "request_id", "text"), ("client_ip", "client_ip", "text"),
+]  # fmt: skip
+
+
 def _projection_sql() -> str:
+    """One parse of each body per row: json_to_record on PostgreSQL, one multi-path
+    json_extract compared with a json_array of the columns on SQLite."""
     if connection.vendor == "postgresql":
-        b = "(body::jsonb)"
-        at = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-        checks = [
-            f"({b}->>'seq')::bigint IS DISTINCT FROM seq",
-            f"{b}->>'at' IS DISTINCT FROM {at}",
-            *(
-                f"{b}->>'{key}' IS DISTINCT FROM {col}"
-                for key, col in [
-                    ("actor", "actor_name"),
-                    ("roles", "roles"),
-                    ("organizations", "organizations"),
-                    ("action", "action"),
-                    ("object_type", "object_type"),
-                    ("object_id", "object_id"),
-                    ("from_state", "from_state"),
-                    ("to_state", "to_state"),
-                    ("reason", "reason"),
-                    ("request_id", "request_id"),
-                    ("client_ip", "client_ip"),
-                ]
-            ),  # fmt: skip
-            *(
-                f"({b}->>'{key}')::bigint IS DISTINCT FROM {col}"
-                for key, col in [
-                    ("actor_id", "actor_id"),
-                    ("dossier_id", "dossier_id"),
-                    ("version", "version"),
-                ]
-            ),
-        ]
-    else:
-        at = "replace(at, ' ', 'T') || CASE WHEN length(at) = 19 THEN '.000000' ELSE '' END || 'Z'"
-        cols = [
-            ("seq", "seq"), ("actor", "actor_name"), ("roles", "roles"),
-            ("organizations", "organizations"), ("action", "action"),
-            ("object_type", "object_type"), ("object_id", "object_id"),
-            ("from_state", "from_state"), ("to_state", "to_state"), ("reason", "reason"),
-            ("request_id", "request_id"), ("client_ip", "client_ip"), ("actor_id", "actor_id"),
-            ("dossier_id", "dossier_id"), ("version", "version"),
-        ]  # fmt: skip
-        checks = [f"json_extract(body, '$.{key}') IS NOT {col}" for key, col in cols]
-        checks.append(f"json_extract(body, '$.at') IS NOT ({at})")
-    return f'SELECT seq FROM "{TABLE}" WHERE {" OR ".join(checks)} ORDER BY seq LIMIT 1'
+        record = ", ".join(f"{key} {kind}" for key, _col, kind in PROJECTED)
+        checks = [f"j.{key} IS DISTINCT FROM e.{col}" for key, col, _kind in PROJECTED]
+        checks.append(
+            "j.at IS DISTINCT FROM to_char(e.at AT TIME ZONE 'UTC', "
+            '\'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\')'
+        )
+        return (
+            f'SELECT e.seq FROM "{TABLE}" e, json_to_record(e.body::json) '
+            f"AS j({record}, at text) WHERE {' OR '.join(checks)} ORDER BY e.seq LIMIT 1"
+        )
+    paths = ", ".join(f"'$.{key}'" for key, _col, _kind in PROJECTED)
+    columns = ", ".join(col for _key, col, _kind in PROJECTED)
+    at = "replace(at, ' ', 'T') || CASE WHEN length(at) = 19 THEN '.000000' ELSE '' END || 'Z'"
+    return (
+        f"SELECT seq FROM \"{TABLE}\" WHERE json_extract(body, {paths}, '$.at') "
+        f"IS NOT json_array({columns}, {at}) ORDER BY seq LIMIT 1"
+    )
 
 
 def _projection() -> int | None:
@@ -133,9 +123,39 @@ def _live_state() -> tuple[int | None, str]:
     )
 
 
+def _projection_alongside() -> Callable[[], int | None]:
+    """Start the column check on its own connection while this thread walks the chain (the
+    database parses bodies while Python hashes them); inside a transaction, whose uncommitted
+    rows another connection cannot see, run it afterwards instead."""
+    if connection.in_atomic_block:
+        return _projection
+    result: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            result["seq"] = _projection()
+        except Exception as exc:  # re-raised in the caller's thread
+            result["error"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=work, name="verify-columns")
+    thread.start()
+
+    def join() -> int | None:
+        thread.join()
+        if "error" in result:
+            raise result["error"]  # type: ignore[misc]
+        return result["seq"]  # type: ignore[return-value]
+
+    return join
+
+
 def verify() -> Report:
     """Everything; the report names the first bad sequence number and what is wrong."""
+    projection = _projection_alongside()
     report = _chain()
+    bad = projection()
     if not report.ok:
         return report
     head = LedgerHead.objects.filter(pk=1).first()
@@ -146,7 +166,6 @@ def verify() -> Report:
         else:
             what = f"the head (seq {head_seq}) does not match the last event"
         return Report(False, report.events, report.head, report.events + 1, what)
-    bad = _projection()
     if bad is not None:
         return Report(False, report.events, report.head, bad, "columns differ from the body")
     seq, what = _live_state()
