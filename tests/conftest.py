@@ -40,22 +40,29 @@ def pdf():
 
 @pytest.fixture(autouse=True)
 def _append_only_teardown(request):
-    """A transactional test ends by emptying every table with TRUNCATE, which the ledger and
-    history tables refuse. For that teardown only, the test database's owner (a superuser here)
-    lets it through, as an administrator recreating a database would; the tests themselves
-    run with the triggers on."""
+    """A transactional test ends by emptying every table, which the ledger and history tables
+    refuse. For that teardown only, the test database's owner lets it through, as an
+    administrator recreating a database would (PostgreSQL: replica mode for the session;
+    SQLite: the triggers dropped, and put back by the post_migrate that follows the flush).
+    The tests themselves run with the triggers on."""
     marker = request.node.get_closest_marker("django_db")
-    if not marker or not marker.kwargs.get("transaction"):
+    transactional = marker and marker.kwargs.get("transaction")
+    if not transactional and "live_server" not in request.fixturenames:
         yield
         return
     request.getfixturevalue("_django_db_helper")  # so this fixture is torn down before the flush
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = DEFAULT")
+    from audit.triggers import protected_tables
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
     yield
     with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        else:
+            for table in protected_tables():
+                for op in ("update", "delete"):
+                    cursor.execute(f'DROP TRIGGER IF EXISTS "{table}_no_{op}"')

@@ -1,0 +1,80 @@
+"""In a real browser (headless Chromium from Debian): a bloc member finds the ballot in its
+inbox, casts it on one page and gets its receipt; the leader closes it and the dossier moves on."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+from dossiers.models import Dossier
+from workflows import services as wf
+from workflows.demo import World, act, build_devices, build_organisations, build_users, start
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not shutil.which("chromedriver"), reason="needs Debian's chromium-driver"),
+]
+SHOTS = Path("/tmp/khenthuong-screenshots")
+
+
+@pytest.fixture
+def browser():
+    options = Options()
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--window-size=1280,1000",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def _sign_in(browser, base: str, username: str) -> None:
+    browser.get(f"{base}/accounts/login/")
+    browser.find_element(By.NAME, "username").send_keys(username)
+    browser.find_element(By.NAME, "password").send_keys("demo")
+    browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+
+
+def test_a_member_casts_its_ballot_in_the_browser(browser, live_server):
+    build_organisations()
+    build_users()
+    build_devices()
+    world = World()
+    person = {"kind": "collective", "name": "LH các Hội KH&KT", "organization": "VUSTA"}
+    dossier = start(world, "VUSTA", "BK-TTG", "Đề nghị Bằng khen TTg (trình duyệt)", [person], 2023)
+    act(world, "head-VUSTA", dossier, "submit")
+    session = wf.ballot_open(
+        actor=world.user("voter-MTTQ"), bloc_code="KHOI-CTXH-TW", year=2023,
+        nominee_ids=[dossier.nominees.get().pk],
+    )  # fmt: skip
+    base = live_server.url
+    SHOTS.mkdir(exist_ok=True)
+
+    _sign_in(browser, base, "voter-HCCB")
+    assert "voter-HCCB" in browser.page_source
+    browser.find_element(By.CSS_SELECTOR, f'a[href="/ballots/{session.pk}/"]').click()
+    browser.find_element(By.CSS_SELECTOR, 'input[type=radio][value="yes"]').click()
+    browser.save_screenshot(str(SHOTS / "ballot.png"))
+    browser.find_element(By.CSS_SELECTOR, "#ballot-form button[type=submit]").click()
+    receipt = browser.find_element(By.CSS_SELECTOR, "p.messages code").text
+    assert len(receipt) == 64 and receipt in session.ballots.values_list("receipt", flat=True)
+    assert 'name="choice_' not in browser.page_source  # one ballot only
+    browser.save_screenshot(str(SHOTS / "receipt.png"))
+
+    browser.delete_all_cookies()
+    _sign_in(browser, base, "voter-MTTQ")
+    browser.get(f"{base}/ballots/{session.pk}/")
+    browser.find_element(By.CSS_SELECTOR, "#close-form button").click()
+    assert Dossier.objects.get(pk=dossier.pk).state == "not_approved"  # 1 of 9: no quorum
+    browser.get(f"{base}/dossiers/{dossier.pk}/")
+    browser.save_screenshot(str(SHOTS / "dossier.png"))
+    assert "bien-ban-kiem-phieu" in browser.page_source
