@@ -42,6 +42,7 @@ def _sign_in(browser, base: str, username: str) -> None:
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys("demo")
     browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+    browser.find_element(By.XPATH, f"//header//span[text()='{username}']")  # waits for the inbox
 
 
 def test_a_member_casts_its_ballot_in_the_browser(browser, live_server):
@@ -74,6 +75,8 @@ def test_a_member_casts_its_ballot_in_the_browser(browser, live_server):
     _sign_in(browser, base, "voter-MTTQ")
     browser.get(f"{base}/ballots/{session.pk}/")
     browser.find_element(By.CSS_SELECTOR, "#close-form button").click()
+    # Wait for the closed ballot's page (its minutes link) before reading the database.
+    browser.find_element(By.CSS_SELECTOR, f'a[href="/api/v1/ballots/{session.pk}/minutes/"]')
     assert Dossier.objects.get(pk=dossier.pk).state == "not_approved"  # 1 of 9: no quorum
     browser.get(f"{base}/dossiers/{dossier.pk}/")
     browser.save_screenshot(str(SHOTS / "dossier.png"))
