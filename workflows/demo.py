@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -275,88 +276,78 @@ def seeded(title: str) -> bool:
     return Dossier.objects.filter(title=title).exists()
 
 
-def real_central_case(world: World) -> None:
-    """Seed 000: the central bloc's 2022 results, decided in 2023."""
-    title = "Đề nghị tặng Cờ thi đua của Chính phủ năm 2022 (Khối CT-XH TƯ)"
-    if seeded(title):
+@dataclass(frozen=True)
+class RealCase:
+    """A finished case of the seed articles: one flag and certificates, voted by the bloc,
+    taken in and forwarded by the board, signed in one decision."""
+
+    title: str
+    started: datetime.datetime
+    flag: tuple[str, str]  # (organisation, award form)
+    certificates: tuple[tuple[str, ...], str]  # (organisations, award form)
+    certificate_title: str
+    bloc: str
+    leader: str
+    members: list[str]
+    officer: str
+    head: str
+    decider: str
+    signer: str
+    number: str
+    signed_on: datetime.date
+
+
+REAL_CASES = [
+    RealCase(  # seed 000: the central bloc's 2022 results, decided in 2023
+        title="Đề nghị tặng Cờ thi đua của Chính phủ năm 2022 (Khối CT-XH TƯ)",
+        started=_at(2023, 1, 9), flag=("HLHPN", "CO-TD-CP"),
+        certificates=(("HCCB", "DOAN"), "BK-TTG"),
+        certificate_title="Đề nghị tặng Bằng khen của Thủ tướng Chính phủ năm 2022 ({code})",
+        bloc="KHOI-CTXH-TW", leader="voter-MTTQ", members=CENTRAL_CODES,
+        officer="board-officer", head="board-head", decider="TTG", signer="pm",
+        number="301/QĐ-TTg", signed_on=datetime.date(2023, 3, 6),
+    ),
+    RealCase(  # seed 001: the provincial cluster's 2023 results
+        title="Đề nghị tặng Cờ thi đua của UBND tỉnh năm 2023 (Cụm CT-XH tỉnh)",
+        started=_at(2023, 12, 4), flag=("T-HND", "CO-TD-TINH"),
+        certificates=(("T-LDLD", "T-HCCB"), "BK-TINH"),
+        certificate_title="Đề nghị tặng Bằng khen của Chủ tịch UBND tỉnh năm 2023 ({code})",
+        bloc="CUM-CTXH-T", leader="voter-T-HND", members=PROVINCE_CODES,
+        officer="t-board-officer", head="t-board-officer", decider="T-UBND", signer="t-chair",
+        number="3101/QĐ-UBND", signed_on=datetime.date(2023, 12, 22),
+    ),
+]  # fmt: skip
+
+
+def real_case(world: World, case: RealCase) -> None:
+    if seeded(case.title):
         return
-    with time_machine.travel(_at(2023, 1, 9), tick=False) as clock:
-        flag = start(world, "HLHPN", "CO-TD-CP", title, [collective("HLHPN")], 2023)
-        certs = [
-            start(
-                world,
-                code,
-                "BK-TTG",
-                f"Đề nghị tặng Bằng khen của Thủ tướng Chính phủ năm 2022 ({code})",
-                [collective(code)],
-                2023,
-            )
-            for code in ("HCCB", "DOAN")
-        ]
+    with time_machine.travel(case.started, tick=False) as clock:
+        org, form = case.flag
+        dossiers = [start(world, org, form, case.title, [collective(org)], 2023)]
+        codes, cert_form = case.certificates
+        dossiers += [
+            start(world, code, cert_form, case.certificate_title.format(code=code),
+                  [collective(code)], 2023)
+            for code in codes
+        ]  # fmt: skip
         clock.shift(datetime.timedelta(days=1))
-        for dossier in [flag, *certs]:
+        for dossier in dossiers:
             act(world, f"head-{dossier.organization.code}", dossier, "submit")
         clock.shift(datetime.timedelta(days=7))
-        bloc_ballot(world, "voter-MTTQ", "KHOI-CTXH-TW", 2023, [flag, *certs], CENTRAL_CODES)
+        bloc_ballot(world, case.leader, case.bloc, 2023, dossiers, case.members)
         clock.shift(datetime.timedelta(days=14))
-        for dossier in [flag, *certs]:
-            act(world, "board-officer", dossier, "accept", reason="Hồ sơ đầy đủ")
-        clock.shift(datetime.timedelta(days=14))
-        for dossier in [flag, *certs]:
-            act(world, "board-head", dossier, "forward", reason="Đủ tiêu chuẩn")
+        for dossier in dossiers:
+            act(world, case.officer, dossier, "accept", reason="Hồ sơ đầy đủ")
+            act(world, case.head, dossier, "forward", reason="Đủ tiêu chuẩn")
         batch = wf.decision_prepare(
-            actor=world.user("board-head"),
-            decider="TTG",
-            dossier_ids=[d.pk for d in [flag, *certs]],
+            actor=world.user(case.head), decider=case.decider, dossier_ids=[d.pk for d in dossiers]
         )
         clock.shift(datetime.timedelta(days=10))
         wf.decision_sign(
-            actor=world.user("pm"),
-            decision=batch,
-            number="301/QĐ-TTg",
-            signed_on=datetime.date(2023, 3, 6),
-        )
-
-
-def real_province_case(world: World) -> None:
-    """Seed 001: the provincial cluster's 2023 results."""
-    title = "Đề nghị tặng Cờ thi đua của UBND tỉnh năm 2023 (Cụm CT-XH tỉnh)"
-    if seeded(title):
-        return
-    with time_machine.travel(_at(2023, 12, 4), tick=False) as clock:
-        flag = start(world, "T-HND", "CO-TD-TINH", title, [collective("T-HND")], 2023)
-        certs = [
-            start(
-                world,
-                code,
-                "BK-TINH",
-                f"Đề nghị tặng Bằng khen của Chủ tịch UBND tỉnh năm 2023 ({code})",
-                [collective(code)],
-                2023,
-            )
-            for code in ("T-LDLD", "T-HCCB")
-        ]
-        clock.shift(datetime.timedelta(days=1))
-        for dossier in [flag, *certs]:
-            act(world, f"head-{dossier.organization.code}", dossier, "submit")
-        clock.shift(datetime.timedelta(days=3))
-        bloc_ballot(world, "voter-T-HND", "CUM-CTXH-T", 2023, [flag, *certs], PROVINCE_CODES)
-        clock.shift(datetime.timedelta(days=5))
-        for dossier in [flag, *certs]:
-            act(world, "t-board-officer", dossier, "accept")
-            act(world, "t-board-officer", dossier, "forward")
-        batch = wf.decision_prepare(
-            actor=world.user("t-board-officer"),
-            decider="T-UBND",
-            dossier_ids=[d.pk for d in [flag, *certs]],
-        )
-        clock.shift(datetime.timedelta(days=7))
-        wf.decision_sign(
-            actor=world.user("t-chair"),
-            decision=batch,
-            number="3101/QĐ-UBND",
-            signed_on=datetime.date(2023, 12, 22),
-        )
+            actor=world.user(case.signer), decision=batch, number=case.number,
+            signed_on=case.signed_on,
+        )  # fmt: skip
 
 
 def open_dossiers(world: World) -> None:
@@ -622,6 +613,6 @@ def seed_demo() -> None:
     build_users()
     build_devices()
     world = World()
-    real_central_case(world)
-    real_province_case(world)
+    for case in REAL_CASES:
+        real_case(world, case)
     open_dossiers(world)

@@ -12,7 +12,7 @@ from dossiers.errors import DossierError
 from dossiers.models import Attachment, AwardForm, Dossier, DossierState, NomineeKind
 from dossiers.uploads import DOCX, XLSX, sniff
 from workflows import services as wf
-from workflows.demo import CENTRAL_CODES, bloc_ballot
+from workflows.demo import CENTRAL_CODES, bloc_ballot, start
 
 pytestmark = pytest.mark.django_db
 
@@ -130,44 +130,18 @@ def test_submit_requires_the_forms_documents(world, pdf):
     assert Dossier.objects.get(pk=dossier.pk).state == DossierState.DRAFT
 
 
-def test_flag_needs_a_bloc(world, pdf):
+def test_flag_needs_a_bloc(world):
     # A provincial flag proposed by an organisation that belongs to no cluster that year.
-    dossier = wf.dossier_start(
-        actor=world.user("proposer-T-HND"),
-        organization=world.org("T-HND"),
-        award_form=world.form("CO-TD-TINH"),
-        year=2022,
-        title="Không thuộc cụm",
-        nominees=[{"kind": "collective", "name": "Hội ND tỉnh", "organization": "T-HND"}],
-    )
-    for kind in ("to_trinh", "bao_cao_thanh_tich"):
-        services.attachment_add(
-            actor=world.user("proposer-T-HND"),
-            dossier=dossier,
-            kind_code=kind,
-            upload=pdf(f"{kind}.pdf"),
-        )
+    nominee = {"kind": "collective", "name": "Hội ND tỉnh", "organization": "T-HND"}
+    dossier = start(world, "T-HND", "CO-TD-TINH", "Không thuộc cụm", [nominee], 2022)
     with pytest.raises(DossierError) as error:
         wf.dossier_act(actor=world.user("head-T-HND"), dossier=dossier, action="submit", payload={})
     assert error.value.code == "not_a_bloc_member"
 
 
-def test_pm_certificate_skips_the_bloc_when_not_a_member(world, pdf):
-    dossier = wf.dossier_start(
-        actor=world.user("proposer-HND"),
-        organization=world.org("HND"),
-        award_form=world.form("BK-TTG"),
-        year=2021,
-        title="Không qua khối",
-        nominees=[{"kind": "individual", "name": "A", "organization": "HND"}],
-    )
-    for kind in ("to_trinh", "bao_cao_thanh_tich"):
-        services.attachment_add(
-            actor=world.user("proposer-HND"),
-            dossier=dossier,
-            kind_code=kind,
-            upload=pdf(f"{kind}.pdf"),
-        )
+def test_pm_certificate_skips_the_bloc_when_not_a_member(world):
+    nominee = {"kind": "individual", "name": "A", "organization": "HND"}
+    dossier = start(world, "HND", "BK-TTG", "Không qua khối", [nominee], 2021)
     submitted = wf.dossier_act(
         actor=world.user("head-HND"), dossier=dossier, action="submit", payload={}
     )
