@@ -3,6 +3,8 @@
 A dossier follows the route of stages its award form defines; `next_state` reads it.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 from dossiers.models import AwardForm, DossierState, Stage
 
 S = DossierState
@@ -60,6 +62,19 @@ DOSSIER_ACTIONS = [
     "withdraw",
     "revoke",
 ]
+
+ACTION_LABELS = {
+    "submit": _("Sign and submit"),
+    "accept": _("Accept as complete"),
+    "return": _("Return for supplement"),
+    "close_notice": _("Close the public notice"),
+    "forward": _("Forward for decision"),
+    "reject": _("Not approved"),
+    "hold": _("Put on hold"),
+    "release": _("Release the hold"),
+    "withdraw": _("Withdraw the dossier"),
+    "revoke": _("Revoke the award"),
+}
 
 TERMINAL = {S.DECIDED, S.NOT_APPROVED, S.WITHDRAWN, S.REVOKED}
 PRE_DECISION = ACTION_SOURCES["withdraw"]

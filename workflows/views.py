@@ -22,7 +22,7 @@ from approvals.selectors import (
     decision_list_visible_to,
     decisions_waiting_for,
 )
-from dossiers import permissions, selectors
+from dossiers import lifecycle, permissions, selectors
 from dossiers.errors import DossierError
 from dossiers.models import AwardForm, Bloc, DocumentKind, DossierState
 from dossiers.services import (
@@ -85,7 +85,10 @@ def dossier_detail(request, pk: int):
     process = DossierProcess.objects.filter(dossier=dossier).first()
     context = {
         "dossier": dossier,
-        "actions": permissions.dossier_actions(request.user, dossier),
+        "actions": [
+            (action, lifecycle.ACTION_LABELS[action])
+            for action in permissions.dossier_actions(request.user, dossier)
+        ],
         "can_edit": permissions.can_edit(request.user, dossier),
         "events": selectors.dossier_events(dossier),
         "process": process,
@@ -129,7 +132,8 @@ def dossier_action(request, pk: int, action: str):
     except DossierError as exc:
         messages.error(request, str(exc))
         return redirect("workflows:dossier", pk=pk)
-    messages.success(request, _("Done: %(action)s.") % {"action": action})
+    label = lifecycle.ACTION_LABELS.get(action, action)
+    messages.success(request, _("Done: %(action)s.") % {"action": label})
     return redirect("workflows:dossier", pk=pk)
 
 

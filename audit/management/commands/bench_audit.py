@@ -2,7 +2,9 @@
 in a throwaway database of the configured backend."""
 
 import datetime
+import tempfile
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand
 from django.db import connection
@@ -46,7 +48,12 @@ class Command(BaseCommand):
     def handle(self, *args, events: int, **options):
         old_name = connection.settings_dict["NAME"]
         test = connection.settings_dict.setdefault("TEST", {})
-        test["NAME"] = f"{old_name}_bench_audit" if connection.vendor != "sqlite" else None
+        # SQLite: a file (WAL) as in use, so the column check can read alongside the chain walk.
+        test["NAME"] = (
+            f"{old_name}_bench_audit"
+            if connection.vendor != "sqlite"
+            else str(Path(tempfile.gettempdir()) / "khenthuong-bench-audit.sqlite3")
+        )
         connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
         try:
             started = time.perf_counter()
