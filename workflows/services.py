@@ -58,7 +58,7 @@ def open_task(dossier: Dossier) -> Task | None:
 
 
 def flow_sync(*, actor, dossier: Dossier) -> None:
-    """Finish the open task if the dossier has left that stage; the switch routes the process.
+    """Finish the open task if the dossier has left that stage; the process moves to the next.
 
     Callers hold the dossier's row lock (every way into a dossier's flow takes it first), so
     viewflow's own process lock would only repeat it. The locked, just-changed dossier is handed
