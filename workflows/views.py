@@ -99,8 +99,18 @@ def dossier_detail(request, pk: int):
         "revoke_reasons": REVOKE_REASONS,
         "request_key": uuid.uuid4().hex,
         "changes": _changes(dossier) if permissions.is_inspector(request.user) else None,
+        "ballots": dossier_ballots(request.user, dossier),
     }
     return render(request, "workflows/dossier_detail.html", context)
+
+
+def dossier_ballots(user, dossier) -> list:
+    """The ballot sessions this dossier's nominees are on, as far as the user may see them."""
+    from approvals.selectors import ballot_list_visible_to
+
+    return list(
+        ballot_list_visible_to(user).filter(items__dossier=dossier).distinct().order_by("id")
+    )
 
 
 def _changes(dossier) -> list[dict]:
