@@ -11,7 +11,6 @@ import hashlib
 import json
 import secrets
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -341,12 +340,6 @@ def ballot_close(*, actor, session: BallotSession | int) -> tuple[BallotSession,
             )
         )
     return session, moved
-
-
-def council_members(council: Organization):
-    return get_user_model().objects.filter(
-        role_grants__role=Role.COUNCIL_MEMBER, role_grants__organization=council
-    )
 
 
 def ballot_abilities(user, session: BallotSession) -> dict[str, bool]:

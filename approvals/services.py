@@ -192,7 +192,7 @@ def decision_sign(
             dossier=dossier,
             number=number,
             year=year,
-            declined={k: v for k, v in declined_map.items()},
+            declined=declined_map,
         )
     decision.state, decision.number, decision.year = DecisionState.SIGNED, number, year
     decision.signed_on, decision.signed_by = signed_on, actor

@@ -5,6 +5,7 @@ A dossier follows the route of stages its award form defines; `next_state` reads
 
 from django.utils.translation import gettext_lazy as _
 
+from dossiers.errors import STATE_CONFLICT, Conflict
 from dossiers.models import AwardForm, DossierState, Stage
 
 S = DossierState
@@ -77,16 +78,12 @@ ACTION_LABELS = {
 }
 
 TERMINAL = {S.DECIDED, S.NOT_APPROVED, S.WITHDRAWN, S.REVOKED}
-PRE_DECISION = ACTION_SOURCES["withdraw"]
-
-
-class InvalidTransition(Exception):
-    pass
 
 
 def ensure_allowed(action: str, state: str) -> None:
+    """The same refusal a person gets (409) when a move is not possible from `state`."""
     if state not in ACTION_SOURCES.get(action, set()):
-        raise InvalidTransition(action, state)
+        raise Conflict(STATE_CONFLICT, code="invalid_state", action=action, state=state)
 
 
 def next_state(form: AwardForm, after: str, *, with_bloc: bool) -> str:

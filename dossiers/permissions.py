@@ -11,7 +11,6 @@ from guardian.shortcuts import get_objects_for_user
 from dossiers import lifecycle
 from dossiers.models import (
     BlocLeadership,
-    Decider,
     Dossier,
     DossierState,
     Role,
@@ -44,13 +43,6 @@ def has_role(user, role: str, org_code: str | None = None) -> bool:
 
 def is_inspector(user) -> bool:
     return user.is_superuser or has_role(user, Role.INSPECTOR)
-
-
-def _decider_codes_for(form_decider: str) -> set[str]:
-    """Deciding offices that see a form's dossiers: the PM also proposes President forms."""
-    if form_decider == Decider.PRESIDENT:
-        return {Decider.PRESIDENT, Decider.PM}
-    return {form_decider}
 
 
 def led_blocs(user) -> frozenset[tuple[int, int]]:
@@ -144,19 +136,7 @@ def dossier_actions(user, dossier: Dossier) -> list[str]:
     ]
 
 
-def can_act(user, dossier: Dossier, action: str) -> bool:
-    return action in dossier_actions(user, dossier)
-
-
 def can_create_for(user, organization_code: str) -> bool:
     return has_role(user, Role.UNIT_OFFICER, organization_code) or has_role(
         user, Role.UNIT_HEAD, organization_code
     )
-
-
-def can_prepare_decision(user, decider: str, reviewing_body: str) -> bool:
-    return has_role(user, Role.BOARD_HEAD, reviewing_body)
-
-
-def decider_codes_for(form_decider: str) -> set[str]:
-    return _decider_codes_for(form_decider)
