@@ -1,5 +1,9 @@
-"""Test settings: fast hasher, in-memory cache and email, uploads in a temp folder."""
+"""Test settings: fast hasher, in-memory cache and email, uploads in a temp folder.
 
+Each test run gets its own test database, outside the work tree, so runs side by side
+(two developers' checks, CI's two databases) never share one."""
+
+import os
 import tempfile
 
 from .base import *  # noqa: F403
@@ -10,5 +14,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="khenthuong-test-media-")
+_RUN = os.environ.get("TEST_DB_SUFFIX") or str(os.getpid())
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}  # noqa: F405
+    _name = os.path.join(tempfile.gettempdir(), f"khenthuong-test-{_RUN}.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": _name}
+else:
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_khenthuong_{_RUN}"
