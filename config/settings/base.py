@@ -78,22 +78,26 @@ TEMPLATES = [
 ]
 
 
+# SQLite, however it is named: writers queue instead of failing with "database is locked"
+# (viewflow-notes §4): IMMEDIATE transactions, a busy timeout, WAL.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
 def database_config(url: str | None) -> dict:
-    """PostgreSQL when DATABASE_URL is set; else SQLite tuned for concurrent writers."""
+    """DATABASE_URL when set (PostgreSQL, or a SQLite file); else the embedded SQLite file."""
     if url:
         config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
         config.setdefault("TEST", {})
-        return config
-    return {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": BASE_DIR / "db.sqlite3",
-        "OPTIONS": {
-            # Writers queue instead of failing with "database is locked" (viewflow-notes §4).
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        },
-    }
+    else:
+        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
+    if config["ENGINE"].endswith("sqlite3"):
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+    return config
 
 
 DATABASES = {"default": database_config(env_str("DATABASE_URL", "") or None)}
