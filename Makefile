@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-postgres lint bench messages clean
+.PHONY: install run test test-postgres schemathesis lint bench messages clean
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ test: install
 
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q --create-db
+
+# Schemathesis (`--checks all`) against the app served on PostgreSQL, as three personas.
+schemathesis: install
+	.ci/schemathesis.sh
 
 lint: install
 	$(BIN)/ruff check .

@@ -36,7 +36,7 @@ class BallotSessionAdmin(SimpleHistoryAdmin):
 
     list_display = ["id", "body", "bloc", "council", "year", "state", "opened_at", "closed_at"]
     list_filter = ["body", "state", "year"]
-    readonly_fields = [f.name for f in BallotSession._meta.fields]
+    readonly_fields = [f.name for f in BallotSession._meta.fields if f.name != "sealing_salt"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -1,15 +1,21 @@
 """Secret ballots of a bloc or the council: open (leader / secretary), cast (one per member),
 close (tally, minutes, and every dossier on the ballot moves on in the same transaction).
 
-What each member chose is stored only in `AnonymousBallot`, which has no link to the member, no
-time and no history; `BallotCast` says who voted and when. Nothing here logs a choice."""
+`BallotCast` says who voted and when, and `BallotConflict` which nominees the member declared a
+conflict of interest on. While the session is open, what the member chose is only in a
+`SealedBallot`, encrypted with the session's key, which is not in the database
+(approvals.sealing). The close opens every sealed ballot, writes its choices as `AnonymousChoice`
+rows (one per nominee) and its receipt as a `BallotReceipt`, all in a random order, with random
+keys and no time, in the closing transaction, and deletes the sealed ballots: nothing written
+by the member's own transaction remains next to a choice. Nothing here logs a choice.
+docs/ballot-secrecy.md gives the threat model."""
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import secrets
+from collections import Counter, defaultdict
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -17,16 +23,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from approvals import rules
+from approvals import rules, sealing
 from approvals.minutes import render_minutes
 from approvals.models import (
-    AnonymousBallot,
+    AnonymousChoice,
     BallotBody,
     BallotCast,
+    BallotConflict,
     BallotItem,
+    BallotReceipt,
     BallotSession,
     BallotState,
     BallotVoter,
+    SealedBallot,
 )
 from audit import ledger
 from dossiers import permissions
@@ -65,6 +74,14 @@ UNKNOWN_NOMINEE = _("Nominee %(value)s is not on this ballot.")
 NOT_DUE = _("The ballot is still open until %(deadline)s.")
 UNKNOWN_BLOC = _("Unknown bloc: %(value)s.")
 UNKNOWN_COUNCIL = _("Unknown council: %(value)s.")
+UNSEALABLE = _(
+    "The sealed ballots of this session cannot be opened: the ballot sealing key has changed "
+    "since the session opened. Restore the previous key, then close the ballot again."
+)
+TAMPERED = _(
+    "The sealed ballots of this session do not match its casts (%(sealed)s sealed ballots, "
+    "%(casts)s casts): they were altered in the database, so the ballot cannot be counted."
+)
 
 
 def _lock_session(session: BallotSession | int) -> BallotSession:
@@ -167,6 +184,7 @@ def ballot_open(
     if not roll:
         raise DossierError(EMPTY_ROLL, code="empty_roll")
     session.deadline = deadline
+    session.sealing_salt = sealing.new_salt()
     with ledger.recording(actor=actor, action="ballot.opened", obj=session) as event:
         session._history_user, session._change_reason = actor, "ballot.opened"
         session.save()
@@ -206,15 +224,13 @@ def _voter_for(actor, session: BallotSession) -> BallotVoter:
     return voter
 
 
-def receipt_of(session_id: int, nonce: str, choices: dict[str, str]) -> str:
-    canonical = json.dumps(choices, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"{session_id}|{nonce}|{canonical}".encode()).hexdigest()
-
-
 @transaction.atomic
 def ballot_cast(*, actor, session: BallotSession | int, choices: dict, conflicts: list) -> str:
     """Cast the member's one ballot; returns its receipt. A second ballot is refused (409),
-    by a unique constraint on the member's row of the roll, whatever the timing."""
+    by a unique constraint on the member's row of the roll, whatever the timing.
+
+    The declared conflicts are recorded on the cast; the choices are sealed with the session's
+    key, together with a random receipt, and stored with nothing else (no time, a random key)."""
     session = _lock_session(session)
     if session.state != BallotState.OPEN:
         raise Conflict(CLOSED, code="ballot_closed")
@@ -224,45 +240,111 @@ def ballot_cast(*, actor, session: BallotSession | int, choices: dict, conflicts
     items = {str(i.nominee_id): i.pk for i in session.items.all()}
     if not isinstance(choices, dict) or not isinstance(conflicts, list):
         raise DossierError(BAD_CHOICE, code="invalid_choice", value="choices/conflicts")
-    marked: dict[str, str] = {}
+    conflicted: set[int] = set()
     for nominee_id in conflicts:
         key = str(nominee_id)
         if key not in items:
             raise DossierError(UNKNOWN_NOMINEE, code="unknown_nominee", value=nominee_id)
-        marked[str(items[key])] = rules.CONFLICT
+        conflicted.add(items[key])
+    marked: dict[str, str] = {}
     for nominee_id, choice in choices.items():
         key = str(nominee_id)
         if key not in items:
             raise DossierError(UNKNOWN_NOMINEE, code="unknown_nominee", value=nominee_id)
-        if choice not in rules.CHOICES or str(items[key]) in marked:
+        if choice not in rules.CHOICES or items[key] in conflicted:
             raise DossierError(BAD_CHOICE, code="invalid_choice", value=f"{nominee_id}: {choice}")
         marked[str(items[key])] = choice
-    if len(marked) != len(items):
-        missing = [n for n, i in items.items() if str(i) not in marked]
+    if len(marked) + len(conflicted) != len(items):
+        missing = [n for n, i in items.items() if str(i) not in marked and i not in conflicted]
         raise DossierError(BAD_CHOICE, code="invalid_choice", value=", ".join(missing))
     who = voter.organization.code if voter.organization_id else actor.get_username()
     try:
         with transaction.atomic():
-            BallotCast.objects.create(session=session, voter=voter, cast_by=actor)
+            cast = BallotCast.objects.create(session=session, voter=voter, cast_by=actor)
     except IntegrityError as exc:
         raise Conflict(ALREADY_VOTED, code="already_voted") from exc
-    # Who voted and when — never what.
-    ledger.append(actor=actor, action="ballot.cast", obj=session, data={"voter": who})
-    nonce = secrets.token_hex(16)
-    receipt = receipt_of(session.pk, nonce, marked)
-    AnonymousBallot.objects.create(session=session, nonce=nonce, choices=marked, receipt=receipt)
+    BallotConflict.objects.bulk_create(
+        BallotConflict(cast=cast, item_id=item_id) for item_id in sorted(conflicted)
+    )
+    # Who voted, when, and which nominees it may not vote on — never what.
+    nominee_of = {i: int(n) for n, i in items.items()}
+    ledger.append(
+        actor=actor, action="ballot.cast", obj=session,
+        data={"voter": who, "conflicts": sorted(nominee_of[i] for i in conflicted)},
+    )  # fmt: skip
+    receipt = secrets.token_hex(32)
+    SealedBallot.objects.create(
+        session=session,
+        sealed=sealing.seal(
+            session_id=session.pk,
+            salt=session.sealing_salt,
+            payload={"r": receipt, "c": marked},
+            size=sealing.padded_size(sorted(nominee_of)),
+        ),  # fmt: skip
+    )
     return receipt
 
 
+def _unseal_and_shuffle(session: BallotSession) -> int:
+    """Open every sealed ballot of the session, write its receipt and its choices (one row per
+    nominee) in a random order, delete the sealed ballots and forget the session's salt.
+
+    Runs inside the closing transaction: every anonymous row shares that transaction, none the
+    member's. Returns the number of ballots opened."""
+    sealed = list(session.sealed_ballots.values_list("sealed", flat=True))
+    try:
+        opened = [
+            sealing.unseal(session_id=session.pk, salt=session.sealing_salt, blob=blob)
+            for blob in sealed
+        ]
+    except sealing.Unsealable as exc:
+        raise Conflict(UNSEALABLE, code="ballot_unsealable") from exc
+    # A database writer cannot forge a sealed ballot (no key), but could delete or copy one:
+    # one ballot per cast, each receipt once, and per nominee one choice per cast that did not
+    # declare a conflict on it.
+    casts = session.casts.count()
+    items = set(session.items.values_list("pk", flat=True))
+    declared = Counter(
+        BallotConflict.objects.filter(cast__session=session).values_list("item_id", flat=True)
+    )
+    per_item = Counter(int(item) for ballot in opened for item in ballot["c"])
+    if (
+        len(opened) != casts
+        or len({ballot["r"] for ballot in opened}) != casts
+        or set(per_item) - items
+        or any(per_item[i] + declared[i] != casts for i in items)
+    ):
+        raise Conflict(TAMPERED, code="ballot_tampered", sealed=len(opened), casts=casts)
+    shuffle = secrets.SystemRandom().shuffle
+    receipts = [ballot["r"] for ballot in opened]
+    choices = [(int(item), choice) for ballot in opened for item, choice in ballot["c"].items()]
+    shuffle(receipts)
+    shuffle(choices)
+    BallotReceipt.objects.bulk_create(BallotReceipt(session=session, receipt=r) for r in receipts)
+    AnonymousChoice.objects.bulk_create(
+        AnonymousChoice(session=session, item_id=item, choice=choice) for item, choice in choices
+    )
+    SealedBallot.objects.filter(session=session).delete()
+    session.sealing_salt = b""
+    return len(opened)
+
+
 def ballot_tally(session: BallotSession) -> list[BallotItem]:
-    """Recompute every nominee's tally from the stored anonymous ballots."""
+    """Recompute every nominee's tally from the stored anonymous choices and the conflicts the
+    members declared on their casts (a conflicted member counts as the rules say: neither
+    eligible nor voting for that nominee)."""
     roll = session.roll.count()
-    ballots = list(session.ballots.values_list("choices", flat=True))
+    chosen: dict[int, list[str]] = defaultdict(list)
+    for item_id, choice in session.anonymous_choices.values_list("item_id", "choice"):
+        chosen[item_id].append(choice)
+    declared = Counter(
+        BallotConflict.objects.filter(cast__session=session).values_list("item_id", flat=True)
+    )
     items = list(session.items.select_related("dossier__award_form", "nominee"))
     for item in items:
         form = item.dossier.award_form
         result = rules.tally(
-            [b.get(str(item.pk), "") for b in ballots],
+            chosen[item.pk] + [rules.CONFLICT] * declared[item.pk],
             roll=roll,
             quorum_percent=form.quorum_percent,
             threshold_percent=form.vote_threshold_percent,
@@ -276,7 +358,8 @@ def ballot_tally(session: BallotSession) -> list[BallotItem]:
 
 @transaction.atomic
 def ballot_close(*, actor, session: BallotSession | int) -> tuple[BallotSession, list[Dossier]]:
-    """Close: tally, minutes PDF on every dossier, each dossier moves on or ends, all at once.
+    """Close: open the sealed ballots and store them anonymously, tally, minutes PDF on every
+    dossier, each dossier moves on or ends, all at once.
 
     `actor=None` is the clock closing a session whose deadline has passed."""
     session = _lock_session(session)
@@ -287,10 +370,11 @@ def ballot_close(*, actor, session: BallotSession | int) -> tuple[BallotSession,
             raise Conflict(NOT_DUE, code="not_due", deadline=session.deadline)
     else:
         _check_manager(actor, session)
+    _unseal_and_shuffle(session)
     items = ballot_tally(session)
     session.state, session.closed_by, session.closed_at = BallotState.CLOSED, actor, timezone.now()
     roll = list(session.roll.select_related("organization", "user").order_by("id"))
-    casts = list(session.casts.all())
+    casts = list(session.casts.prefetch_related("conflicts__item__nominee"))
     pdf = render_minutes(session, roll, casts, items)
     name = f"bien-ban-kiem-phieu-{session.pk}.pdf"
     session.minutes.save(name, ContentFile(pdf), save=False)

@@ -19,7 +19,8 @@ def _when(value) -> str:
 
 
 def render_minutes(session, roll, casts, items) -> bytes:
-    """Session, attendance (who voted and when — never what), the tally and outcome per nominee."""
+    """Session, attendance (who voted, when, and the conflicts each declared — never what it
+    chose), the tally and outcome per nominee."""
     pdf = FPDF(format="A4")
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
@@ -42,10 +43,14 @@ def render_minutes(session, roll, casts, items) -> bytes:
     pdf.set_font("DejaVu", "B", 11)
     pdf.cell(0, 7, "Thành phần tham gia bỏ phiếu", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 9)
-    cast_at = {c.voter_id: c.cast_at for c in casts}
+    cast_of = {c.voter_id: c for c in casts}
     for voter in roll:
         name = voter.organization.code if voter.organization_id else voter.user.username
-        state = f"đã bỏ phiếu lúc {_when(cast_at[voter.pk])}" if voter.pk in cast_at else "vắng"
+        cast = cast_of.get(voter.pk)
+        state = f"đã bỏ phiếu lúc {_when(cast.cast_at)}" if cast else "vắng"
+        declared = [c.item.nominee.name for c in cast.conflicts.all()] if cast else []
+        if declared:
+            state += f"; tự khai xung đột lợi ích, không bỏ phiếu cho: {', '.join(declared)}"
         pdf.cell(0, 5, f"• {name}: {state}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font("DejaVu", "B", 11)
@@ -72,8 +77,9 @@ def render_minutes(session, roll, casts, items) -> bytes:
         0,
         5,
         "Phiếu kín: hệ thống lưu ai đã bỏ phiếu và lúc nào, nhưng không lưu lựa chọn gắn với "
-        "người bỏ phiếu. Mỗi phiếu có một mã biên nhận (SHA-256) để đơn vị tự kiểm tra phiếu "
-        "của mình đã được kiểm.",
+        "người bỏ phiếu. Trong thời gian bỏ phiếu, lựa chọn được niêm phong (mã hóa); khi kiểm "
+        "phiếu, các lựa chọn được mở, xáo trộn và lưu không kèm người bỏ phiếu. Mỗi phiếu có một "
+        "mã biên nhận ngẫu nhiên để đơn vị tự kiểm tra phiếu của mình đã được kiểm.",
         new_x="LMARGIN",
         new_y="NEXT",
     )

@@ -102,7 +102,10 @@ class BallotSession(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     minutes = models.FileField(_("minutes"), upload_to="ballots/", blank=True)
     minutes_sha256 = models.CharField(_("minutes SHA-256"), max_length=64, blank=True)
-    history = History()
+    # Random salt of the session's sealing key (approvals.sealing); wiped at the close, kept out
+    # of the history so that no copy outlives the session in the database's own tables.
+    sealing_salt = models.BinaryField(default=b"", blank=True, editable=False)
+    history = History(excluded_fields=["sealing_salt"])
 
     class Meta:
         verbose_name = _("ballot session")
@@ -180,25 +183,73 @@ class BallotCast(models.Model):
         ordering = ["cast_at"]
 
 
+class BallotConflict(models.Model):
+    """A conflict of interest the member declared with its cast: it does not vote on that
+    nominee and is left out of the nominee's eligible members. Public, like the cast itself;
+    the member's anonymous choices say nothing about it."""
+
+    cast = models.ForeignKey(BallotCast, on_delete=models.CASCADE, related_name="conflicts")
+    item = models.ForeignKey(
+        BallotItem, on_delete=models.PROTECT, related_name="declared_conflicts"
+    )
+
+    class Meta:
+        verbose_name = _("declared conflict of interest")
+        verbose_name_plural = _("declared conflicts of interest")
+        constraints = [
+            models.UniqueConstraint(fields=["cast", "item"], name="uniq_conflict_per_cast_item")
+        ]
+
+
 def _ballot_id():
     import uuid
 
     return uuid.uuid4()
 
 
-class AnonymousBallot(models.Model):
-    """What one ballot chose, never who cast it: a random key, no time, no history.
-
-    `choices` maps ballot-item ids to yes/no/abstain/conflict. `receipt` = SHA-256 of the session,
-    a random nonce and the canonical choices: the voter keeps it to check that its ballot is
-    among those counted, and an auditor can recompute it to see the choices are untouched."""
+class SealedBallot(models.Model):
+    """A ballot while its session is open: the receipt and the choices, sealed with the
+    session's key (approvals.sealing), which is not in the database. Deleted at the close,
+    when its contents are written, shuffled, as `AnonymousChoice` and `BallotReceipt` rows."""
 
     id = models.UUIDField(primary_key=True, default=_ballot_id, editable=False)
-    session = models.ForeignKey(BallotSession, on_delete=models.PROTECT, related_name="ballots")
-    nonce = models.CharField(max_length=32)
-    choices = models.JSONField()
+    session = models.ForeignKey(
+        BallotSession, on_delete=models.PROTECT, related_name="sealed_ballots"
+    )
+    sealed = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("sealed ballot")
+        verbose_name_plural = _("sealed ballots")
+
+
+class AnonymousChoice(models.Model):
+    """One choice on one nominee of a closed session, never who made it nor which ballot it
+    came from: a random key, no time, no history, all written by the close in a random order.
+
+    One row per (ballot, nominee) rather than per ballot: a whole ballot that lacks a nominee
+    would point to the member who declared a conflict on it."""
+
+    id = models.UUIDField(primary_key=True, default=_ballot_id, editable=False)
+    session = models.ForeignKey(
+        BallotSession, on_delete=models.PROTECT, related_name="anonymous_choices"
+    )
+    item = models.ForeignKey(BallotItem, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(max_length=10)
+
+    class Meta:
+        verbose_name = _("anonymous choice")
+        verbose_name_plural = _("anonymous choices")
+
+
+class BallotReceipt(models.Model):
+    """The receipt of one counted ballot of a closed session (random, 64 hex digits): the member
+    got it when casting and finds it in the published list; it says nothing of the choices."""
+
+    id = models.UUIDField(primary_key=True, default=_ballot_id, editable=False)
+    session = models.ForeignKey(BallotSession, on_delete=models.PROTECT, related_name="receipts")
     receipt = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        verbose_name = _("anonymous ballot")
-        verbose_name_plural = _("anonymous ballots")
+        verbose_name = _("ballot receipt")
+        verbose_name_plural = _("ballot receipts")

@@ -79,7 +79,7 @@ def ballot_get_for_user(user, pk: int, *, detail: bool = True):
                 queryset=BallotCast.objects.select_related("voter__organization", "voter__user"),
             ),
             Prefetch("items", queryset=BallotItem.objects.select_related("nominee", "dossier")),
-            "ballots",
+            "receipts",
         )
     session = queryset.filter(pk=pk).first()
     if session is None:

@@ -4,6 +4,8 @@ history rows being written belong to."""
 import contextvars
 import uuid
 
+from axes.helpers import get_client_ip_address
+
 request_id = contextvars.ContextVar("audit_request_id", default="")
 client_ip = contextvars.ContextVar("audit_client_ip", default="")
 current_seq = contextvars.ContextVar("audit_current_seq", default=None)
@@ -19,7 +21,9 @@ class AuditContextMiddleware:
         rid = (request.headers.get("X-Request-ID") or uuid.uuid4().hex)[:64]
         tokens = (
             request_id.set(rid),
-            client_ip.set(request.META.get("REMOTE_ADDR", "")[:64]),
+            # The same address the sign-in lockout uses: behind PROXY_COUNT reverse proxies,
+            # the one the outermost proxy saw (config/settings/base.py).
+            client_ip.set((get_client_ip_address(request) or "")[:64]),
         )
         try:
             response = self.get_response(request)

@@ -1,56 +1,35 @@
 """Searching the ledger (inspectors only)."""
 
-import datetime
-
 from django.db.models import QuerySet
-from django.utils.dateparse import parse_date, parse_datetime
 
+from audit.filters import LedgerEventFilter
 from audit.models import LedgerEvent
 
 
 class BadFilter(ValueError):
-    pass
+    """A search parameter that is not valid; `errors` maps each parameter to its messages."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
 
 
-def _moment(value: str, *, end: bool) -> datetime.datetime:
-    moment = parse_datetime(value)
-    if moment is None:
-        day = parse_date(value)
-        if day is None:
-            raise BadFilter(f"Not a date or time: {value}")
-        moment = datetime.datetime.combine(day, datetime.time.max if end else datetime.time.min)
-    if moment.tzinfo is None:
-        from django.utils import timezone
+def ledger_events() -> QuerySet[LedgerEvent]:
+    return LedgerEvent.objects.order_by("seq")
 
-        moment = timezone.make_aware(moment)
-    return moment
+
+def ledger_filter(params) -> LedgerEventFilter:
+    """The search form bound to `params` (a QueryDict or a dict): dossier (id or reference), actor,
+    organisation, action, object type, since, until."""
+    return LedgerEventFilter(params, queryset=ledger_events())
 
 
 def ledger_search(params) -> QuerySet[LedgerEvent]:
-    """Filter by dossier (id or reference), actor, organisation, action, object, date range."""
-    queryset = LedgerEvent.objects.order_by("seq")
-    if value := params.get("dossier"):
-        if str(value).isdigit():
-            queryset = queryset.filter(dossier_id=int(value))
-        else:
-            from dossiers.models import Dossier
-
-            queryset = queryset.filter(
-                dossier_id__in=Dossier.objects.filter(reference=value).values("pk")
-            )
-    if value := params.get("actor"):
-        queryset = queryset.filter(actor_name=value)
-    if value := params.get("organization"):
-        queryset = queryset.filter(organizations__regex=rf"(^|,){value}(,|$)")
-    if value := params.get("action"):
-        queryset = queryset.filter(action=value)
-    if value := params.get("object_type"):
-        queryset = queryset.filter(object_type=value)
-    if value := params.get("since"):
-        queryset = queryset.filter(at__gte=_moment(value, end=False))
-    if value := params.get("until"):
-        queryset = queryset.filter(at__lte=_moment(value, end=True))
-    return queryset
+    """The events matching `params`. Raises BadFilter when a parameter is not valid."""
+    search = ledger_filter(params)
+    if not search.is_valid():
+        raise BadFilter(search.errors)
+    return search.qs
 
 
 EXPORT_FIELDS = [

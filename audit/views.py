@@ -2,6 +2,7 @@
 
 import csv
 import json
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,11 +12,13 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from audit.export import export_lines
-from audit.selectors import EXPORT_FIELDS, BadFilter, ledger_search
+from audit.selectors import EXPORT_FIELDS, ledger_filter
 from audit.verify import verify
 from dossiers.permissions import is_inspector
 
 FILTERS = ["dossier", "actor", "organization", "action", "object_type", "since", "until"]
+# OWASP CSV injection: a cell a spreadsheet would read as a formula is prefixed with a quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _inspector(request) -> None:
@@ -29,15 +32,22 @@ def _row(event) -> dict:
     return row
 
 
+def csv_cell(value):
+    """The value as a spreadsheet shows it as text: `=HYPERLINK(...)` becomes `'=HYPERLINK(...)`."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 @login_required
 def search(request):
     _inspector(request)
-    params = {k: request.GET.get(k, "").strip() for k in FILTERS}
-    error = ""
-    try:
-        events = ledger_search({k: v for k, v in params.items() if v})
-    except BadFilter as exc:
-        events, error = ledger_search({}), str(exc)
+    params = {k: request.GET.get(k, "") for k in FILTERS}
+    search = ledger_filter(request.GET)
+    if not search.is_valid():
+        context = {"form": search.form, "params": params, "page": None, "query": ""}
+        return render(request, "audit/search.html", context, status=400)
+    events = search.qs
     fmt = request.GET.get("format")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     if fmt == "csv":
@@ -46,7 +56,7 @@ def search(request):
         writer = csv.DictWriter(response, fieldnames=EXPORT_FIELDS)
         writer.writeheader()
         for event in events.iterator(chunk_size=2000):
-            writer.writerow(_row(event))
+            writer.writerow({k: csv_cell(v) for k, v in _row(event).items()})
         return response
     if fmt == "json":
         rows = (json.dumps(_row(e), ensure_ascii=False) for e in events.iterator(chunk_size=2000))
@@ -55,11 +65,11 @@ def search(request):
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.json"'
         return response
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in params.items() if v)
+    query = urlencode({k: v for k, v in params.items() if v})
     return render(
         request,
         "audit/search.html",
-        {"page": page, "params": params, "query": query, "error": error},
+        {"form": search.form, "page": page, "params": params, "query": query},
     )
 
 

@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from django_otp.admin import OTPAdminSite
 
+from workflows.api import errors
 from workflows.auth import sign_in
 
 # The admin needs a verified second factor; its sign-in is ours (lockout + TOTP).
@@ -26,3 +27,10 @@ urlpatterns += i18n_patterns(
     path("", include("workflows.urls")),
     prefix_default_language=False,
 )
+
+# JSON under /api/ ({"detail", "code"}), translated pages elsewhere; a database that cannot be
+# reached is a 503 (`unavailable`), any other failure a 500 (`server_error`).
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.not_found
+handler500 = errors.server_error

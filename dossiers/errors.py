@@ -23,6 +23,22 @@ class Conflict(DossierError):
     code = "conflict"
 
 
+class ProofRequired(DossierError):
+    """A signature-like act without fresh proof of the signer: an unused authenticator code.
+
+    403, not 401: the request is authenticated; it lacks the proof this act asks for."""
+
+    status = 403
+    code = "otp_required"
+
+
+class Forbidden(DossierError):
+    """A rule of who may name what (e.g. a nominee of another organisation): 403."""
+
+    status = 403
+    code = "forbidden"
+
+
 FORM_NOT_IN_FORCE = _("The award form %(form)s is not in force on %(day)s (in force %(span)s).")
 KIND_NOT_ALLOWED = _("The award form %(form)s cannot be given to a %(kind)s nominee (%(name)s).")
 NO_NOMINEES = _("A dossier needs at least one nominee.")
@@ -44,3 +60,13 @@ STATE_CONFLICT = _("The action “%(action)s” is not possible while the dossie
 NOTICE_RUNNING = _("The public notice runs until %(until)s; it cannot be closed before then.")
 NOT_EDITABLE = _("The dossier can only be changed while it is a draft or returned to the unit.")
 YEAR_INVALID = _("The year %(year)s is not a valid achievement year.")
+TOO_MANY_NOMINEES = _("A dossier names at most %(limit)s nominees; this one names %(count)s.")
+FIELD_TITLE = _("dossier title")
+FIELD_NOMINEE_NAME = _("nominee's name")
+FIELD_ACHIEVEMENTS = _("nominee's achievements")
+TEXT_TOO_LONG = _("The %(field)s is %(length)s characters long; at most %(limit)s are allowed.")
+TEXT_REQUIRED = _("The %(field)s cannot be empty.")
+NUL_CHARACTER = _("The %(field)s contains a NUL character, which is not allowed.")
+ORGANIZATION_FORBIDDEN = _(
+    "A dossier of %(org)s can only name nominees of %(org)s or of units under it, not of %(value)s."
+)

@@ -351,7 +351,11 @@ class Nominee(models.Model):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
-    return f"dossiers/{instance.dossier_id}/v{instance.version}/{instance.sha256[:16]}-{filename}"
+    """Under 255 bytes on disk whatever the name's script: shortened by UTF-8 bytes (uploads)."""
+    from dossiers.uploads import safe_name
+
+    name = safe_name(filename)
+    return f"dossiers/{instance.dossier_id}/v{instance.version}/{instance.sha256[:16]}-{name}"
 
 
 class Attachment(models.Model):
@@ -446,9 +450,13 @@ class RoleGrant(models.Model):
 
 
 class ActionRequest(models.Model):
-    """A client's idempotency key: a retried request returns the first result, acts once."""
+    """A client's idempotency key: a retried request returns the first result, acts once.
 
-    key = models.CharField(max_length=64)
+    `fingerprint` binds the key to its first request (method, path, body hash): the same key on
+    another request is refused (workflows/idempotency.py)."""
+
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     action = models.CharField(max_length=40)
     dossier = models.ForeignKey(Dossier, null=True, on_delete=models.CASCADE, related_name="+")

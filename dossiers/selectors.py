@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from audit.models import LedgerEvent
@@ -20,6 +20,19 @@ def dossier_list_visible_to(user) -> QuerySet[Dossier]:
             Prefetch("nominees", queryset=Nominee.objects.select_related("organization"))
         )
         .order_by("-id")
+    )
+
+
+def dossier_list_summaries(user, *, nominees_shown: int) -> QuerySet[Dossier]:
+    """List items: each dossier's first `nominees_shown` nominees in `listed_nominees` (one
+    windowed query per page) and the number of all of them in `nominee_count`, so a dossier
+    with hundreds of nominees does not make every list response long."""
+    first = Nominee.objects.select_related("organization").order_by("id")[:nominees_shown]
+    return (
+        dossier_list_visible_to(user)
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("nominees", queryset=first, to_attr="listed_nominees"))
+        .annotate(nominee_count=Count("nominees"))
     )
 
 

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import ledger
-from dossiers import access, calendar, errors, lifecycle, permissions
+from dossiers import access, calendar, errors, lifecycle, permissions, uploads
 from dossiers.errors import Conflict, DossierError
 from dossiers.models import (
     Attachment,
@@ -38,7 +38,6 @@ from dossiers.models import (
     RoleGrant,
     Stage,
 )
-from dossiers.uploads import sniff
 
 S = DossierState
 DEFAULT_STAGE_DAYS = 10
@@ -164,33 +163,108 @@ def _set_nominee_outcomes(
 # --- creating and editing ----------------------------------------------------------------------
 
 
-def _validate_nominees(form: AwardForm, nominees: list[dict]) -> list[dict]:
+def _text(value, *, field, limit: int, required: bool = False) -> str:
+    """A text field as given, trimmed: refused (never cut) when too long, empty where required,
+    or carrying a NUL character, which PostgreSQL cannot store."""
+    text = str(value if value is not None else "").strip()
+    if "\x00" in text:
+        raise DossierError(errors.NUL_CHARACTER, code="nul_character", field=field)
+    if required and not text:
+        raise DossierError(errors.TEXT_REQUIRED, code="text_required", field=field)
+    if len(text) > limit:
+        raise DossierError(
+            errors.TEXT_TOO_LONG, code="text_too_long", field=field, length=len(text), limit=limit
+        )
+    return text
+
+
+def title_limit() -> int:
+    return Dossier._meta.get_field("title").max_length
+
+
+def nominee_name_limit() -> int:
+    return Nominee._meta.get_field("name").max_length
+
+
+def _units_under(organization: Organization) -> set[int]:
+    """The organisation and every unit below it in the Organization.parent tree."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in Organization.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent, []).append(pk)
+    found, todo = set(), [organization.pk]
+    while todo:
+        pk = todo.pop()
+        if pk not in found:
+            found.add(pk)
+            todo.extend(children.get(pk, ()))
+    return found
+
+
+def _nominee_organizations(nominees: list[dict]) -> dict[str, Organization]:
+    """The organisations named by code, in one query (codes that cannot exist are not asked)."""
+    codes = {
+        item.get("organization")
+        for item in nominees
+        if isinstance(item.get("organization"), str)
+        and item["organization"]
+        and "\x00" not in item["organization"]
+        and len(item["organization"]) <= 32
+    }
+    return {org.code: org for org in Organization.objects.filter(code__in=codes)} if codes else {}
+
+
+def _validate_nominees(
+    form: AwardForm, organization: Organization, nominees: list[dict]
+) -> list[dict]:
+    """Each nominee checked against the form, the limits and the proposing organisation: a unit
+    names nominees of its own or of units under it (else Forbidden, 403)."""
     if not nominees:
         raise DossierError(errors.NO_NOMINEES, code="no_nominees")
+    limit = settings.DOSSIER_MAX_NOMINEES
+    if len(nominees) > limit:
+        raise DossierError(
+            errors.TOO_MANY_NOMINEES, code="too_many_nominees", limit=limit, count=len(nominees)
+        )
+    by_code = _nominee_organizations(nominees)
+    allowed: set[int] | None = None
     cleaned = []
     for item in nominees:
         kind = item.get("kind")
+        name = _text(
+            item.get("name"), field=errors.FIELD_NOMINEE_NAME, limit=nominee_name_limit(),
+            required=True,
+        )  # fmt: skip
         if kind not in NomineeKind.values or not form.allows(kind):
             raise DossierError(
                 errors.KIND_NOT_ALLOWED,
                 code="nominee_kind_not_allowed",
                 form=form.name,
                 kind=NomineeKind(kind).label if kind in NomineeKind.values else kind,
-                name=item.get("name", ""),
+                name=name,
             )
-        org = item.get("organization")
+        org = item.get("organization") or None
         if isinstance(org, str):
             code = org
-            org = Organization.objects.filter(code=code).first()
+            org = by_code.get(code)
             if org is None:
                 raise DossierError(errors.UNKNOWN_ORG, code="unknown_organization", value=code)
+        if org is not None:
+            if allowed is None:
+                allowed = _units_under(organization)
+            if org.pk not in allowed:
+                raise errors.Forbidden(
+                    errors.ORGANIZATION_FORBIDDEN,
+                    code="forbidden_organization",
+                    org=organization.code,
+                    value=org.code,
+                )
+        achievements = _text(
+            item.get("achievements"),
+            field=errors.FIELD_ACHIEVEMENTS,
+            limit=settings.DOSSIER_MAX_ACHIEVEMENTS_CHARS,
+        )
         cleaned.append(
-            {
-                "kind": kind,
-                "name": str(item.get("name", "")).strip()[:255],
-                "organization": org,
-                "achievements": str(item.get("achievements", "")),
-            }
+            {"kind": kind, "name": name, "organization": org, "achievements": achievements}
         )
     return cleaned
 
@@ -225,10 +299,15 @@ def dossier_create(
     """Create a draft with its nominees. Raises PermissionDenied, DossierError (form rules)."""
     if not permissions.can_create_for(actor, organization.code):
         raise PermissionDenied
-    if not 1945 <= int(year) <= calendar.today().year + 1:
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise DossierError(errors.YEAR_INVALID, code="year_invalid", year=year) from None
+    if not 1945 <= year <= calendar.today().year + 1:
         raise DossierError(errors.YEAR_INVALID, code="year_invalid", year=year)
+    title = _text(title, field=errors.FIELD_TITLE, limit=title_limit()) or award_form.name
     _check_in_force(award_form, calendar.today())
-    cleaned = _validate_nominees(award_form, nominees)
+    cleaned = _validate_nominees(award_form, organization, nominees)
     # Serialise reference numbering per organisation.
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
     dossier = Dossier(
@@ -236,7 +315,7 @@ def dossier_create(
         organization=organization,
         award_form=award_form,
         year=year,
-        title=title.strip()[:255] or award_form.name,
+        title=title,
         created_by=actor,
     )
     dossier.full_clean()
@@ -258,13 +337,19 @@ def dossier_update(
     """Change a draft or returned dossier's title or its whole nominee list."""
     dossier = _lock(dossier)
     _check_edit(actor, dossier)
-    cleaned = _validate_nominees(dossier.award_form, nominees) if nominees is not None else None
+    if title is not None:
+        title = _text(title, field=errors.FIELD_TITLE, limit=title_limit(), required=True)
+    cleaned = (
+        _validate_nominees(dossier.award_form, dossier.organization, nominees)
+        if nominees is not None
+        else None
+    )
     changed = [
         name for name, value in (("title", title), ("nominees", nominees)) if value is not None
     ]
     with _recording(dossier, actor=actor, action="update", data={"changed": changed}):
         if title is not None:
-            dossier.title = title.strip()[:255]
+            dossier.title = title
         if cleaned is not None:
             for old in dossier.nominees.all():
                 old._history_user, old._change_reason = actor, "nominee.removed"
@@ -294,10 +379,8 @@ def attachment_add(*, actor, dossier: Dossier, kind_code: str, upload) -> Attach
         raise DossierError(errors.FILE_EMPTY, code="file_empty")
     upload.seek(0)
     data = upload.read()
-    content_type = sniff(data[:16], data)
-    name = str(getattr(upload, "name", "file"))[-200:].replace("/", "_")
-    if content_type is None:
-        raise DossierError(errors.FILE_TYPE_REFUSED, code="file_type_refused", name=name)
+    name = uploads.safe_name(getattr(upload, "name", "") or "")
+    content_type = uploads.check(data, name)  # by content, deeply; raises DossierError
     return attachment_store(
         actor=actor, dossier=dossier, kind=kind, name=name, data=data, content_type=content_type
     )

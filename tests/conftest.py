@@ -2,7 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from workflows.demo import World, demo_pdf, seed_demo
@@ -25,9 +25,9 @@ def api(db):
 
     def make(username: str) -> APIClient:
         user = get_user_model().objects.get(username=username)
-        token, _ = Token.objects.get_or_create(user=user)
+        _instance, token = AuthToken.objects.create(user=user)  # knox: stored as a digest
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return make

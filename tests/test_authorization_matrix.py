@@ -12,15 +12,23 @@ import time_machine
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from approvals.models import BallotSession, Decision
 from dossiers import lifecycle, permissions
 from dossiers.models import BlocMembership, Dossier, DossierState
-from tests.signin import signin
+from tests.signin import fresh_code, signin
 from workflows import services as wf
-from workflows.demo import CENTRAL_CODES, World, act, bloc_ballot, demo_pdf, start
+from workflows.demo import (
+    CENTRAL_CODES,
+    SECOND_FACTOR_PERSONAS,
+    World,
+    act,
+    bloc_ballot,
+    demo_pdf,
+    start,
+)
 
 pytestmark = pytest.mark.django_db
 S = DossierState
@@ -107,8 +115,10 @@ def _api(username: str) -> APIClient:
     from django.contrib.auth import get_user_model
 
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=get_user_model().objects.get(username=username))
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _instance, token = AuthToken.objects.create(
+        user=get_user_model().objects.get(username=username)
+    )
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 
@@ -309,14 +319,18 @@ def test_ballot_and_decision_routes_matrix():
             checks[1] = (*checks[1][:4], 409)
         sees_decision = persona in ("board-officer", "board-head", "pm", "inspector", "admin")
         durl = f"/api/v1/decisions/{draft.pk}"
-        sign = {"number": "999/QĐ-TTg", "signed_on": "2026-11-20"}
+        sign = {"number": "999/QĐ-TTg", "signed_on": "2026-11-20", "otp": ""}
         checks += [
             ("decision", "get", f"{durl}/", None, 200 if sees_decision else 404),
             ("sign", "post", f"{durl}/sign/", sign,
              (200 if persona == "pm" else 403) if sees_decision else 404),
-            ("propose", "post", f"{durl}/propose/", {}, 409 if sees_decision else 404),
+            # A signature-like act: the persona's new code first (none without a device: 403).
+            ("propose", "post", f"{durl}/propose/", {"otp": ""},
+             (409 if persona in SECOND_FACTOR_PERSONAS else 403) if sees_decision else 404),
         ]  # fmt: skip
         for route, method, url, data, want in checks:
+            if data and "otp" in data:  # each signature carries a new code of the persona
+                data = {**data, "otp": fresh_code(persona)}
             got = _call(client, method, url, data)
             rows += 1
             if got != want:

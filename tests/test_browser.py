@@ -1,5 +1,8 @@
 """In a real browser (headless Chromium from Debian): a bloc member finds the ballot in its
-inbox, casts it on one page and gets its receipt; the leader closes it and the dossier moves on."""
+inbox, casts it on one page and gets its receipt; the leader closes it and the dossier moves on.
+
+Every page is read under the site's Content-Security-Policy (the production one: no inline script
+or style): the browser's console and `securitypolicyviolation` events must report no violation."""
 
 import shutil
 from pathlib import Path
@@ -9,6 +12,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from dossiers.models import Dossier
 from workflows import services as wf
@@ -31,10 +35,29 @@ def browser():
     ):  # fmt: skip
         options.add_argument(flag)
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": REPORT_CSP})
     driver.implicitly_wait(5)
     yield driver
     driver.quit()
+
+
+# Each violation is also written to the console, where the test reads it with the browser's own
+# reports ("Refused to execute inline script because it violates … Content Security Policy").
+REPORT_CSP = """document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " " + e.blockedURI + " at "
+                + e.sourceFile + ":" + e.lineNumber);
+}, true);"""
+
+
+def _csp_violations(browser) -> list[str]:
+    """The console messages about the Content-Security-Policy since the last call."""
+    return [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if "Content Security Policy" in entry["message"] or "CSP violation" in entry["message"]
+    ]
 
 
 def _sign_in(browser, base: str, username: str) -> None:
@@ -67,7 +90,7 @@ def test_a_member_casts_its_ballot_in_the_browser(browser, live_server):
     browser.save_screenshot(str(SHOTS / "ballot.png"))
     browser.find_element(By.CSS_SELECTOR, "#ballot-form button[type=submit]").click()
     receipt = browser.find_element(By.CSS_SELECTOR, "p.messages code").text
-    assert len(receipt) == 64 and receipt in session.ballots.values_list("receipt", flat=True)
+    assert len(receipt) == 64 and session.sealed_ballots.count() == 1  # sealed until the close
     assert 'name="choice_' not in browser.page_source  # one ballot only
     browser.save_screenshot(str(SHOTS / "receipt.png"))
 
@@ -78,6 +101,21 @@ def test_a_member_casts_its_ballot_in_the_browser(browser, live_server):
     # Wait for the closed ballot's page (its minutes link) before reading the database.
     browser.find_element(By.CSS_SELECTOR, f'a[href="/api/v1/ballots/{session.pk}/minutes/"]')
     assert Dossier.objects.get(pk=dossier.pk).state == "not_approved"  # 1 of 9: no quorum
+    assert receipt in session.receipts.values_list("receipt", flat=True)  # counted
     browser.get(f"{base}/dossiers/{dossier.pk}/")
     browser.save_screenshot(str(SHOTS / "dossier.png"))
     assert "bien-ban-kiem-phieu" in browser.page_source
+    violations = _csp_violations(browser)
+
+    # The other pages, and the language switch (static/js/site.js, no inline handler).
+    for url in ("/", "/dossiers/", "/decisions/", "/audit/", "/flow.svg", "/dossiers/new/"):
+        browser.get(f"{base}{url}")
+        violations += _csp_violations(browser)
+    browser.get(f"{base}/api/docs/")
+    browser.find_element(By.CSS_SELECTOR, ".swagger-ui .opblock")  # drawn by its static script
+    violations += _csp_violations(browser)
+    browser.get(f"{base}/dossiers/")
+    Select(browser.find_element(By.NAME, "language")).select_by_value("en")
+    browser.find_element(By.CSS_SELECTOR, 'html[lang="en"]')  # the form was sent on change
+    violations += _csp_violations(browser)
+    assert violations == [], "\n".join(violations)

@@ -22,6 +22,7 @@ from dossiers import services as ds
 from dossiers.errors import DossierError
 from dossiers.models import ActionRequest, AwardForm, Dossier, Organization
 from workflows.flows import NODE_STATES, AwardFlow
+from workflows.idempotency import KEY_REUSED, IdempotencyKeyReused, RequestKey, service_key
 
 ACTIONS: dict[str, Callable[[Any, Dossier, dict], Dossier]] = {
     "submit": lambda a, d, p: ds.dossier_submit(actor=a, dossier=d, reason=p.get("reason", "")),
@@ -77,14 +78,29 @@ def flow_sync(*, actor, dossier: Dossier) -> None:
     activation.execute()
 
 
-def _remember(actor, key: str | None, action: str, dossier: Dossier | None) -> bool:
-    """Store the idempotency key; False when this key was already used (a retry)."""
+def _remember(
+    actor, key: RequestKey | str | None, action: str, dossier: Dossier | None, target: str = ""
+) -> bool:
+    """Store the idempotency key; False when this very request was already made (a retry).
+
+    The key is bound to its request (workflows/idempotency.py): used again for another
+    dossier, action or body it raises IdempotencyKeyReused (422); it is never cut."""
     if not key:
         return True
+    request_key = service_key(key, action, target or f"dossier:{dossier.pk if dossier else ''}")
     try:
         with transaction.atomic():
-            ActionRequest.objects.create(user=actor, key=key[:64], action=action, dossier=dossier)
+            ActionRequest.objects.create(
+                user=actor,
+                key=request_key.key,
+                fingerprint=request_key.fingerprint,
+                action=action,
+                dossier=dossier,
+            )
     except IntegrityError:
+        first = ActionRequest.objects.filter(user=actor, key=request_key.key).first()
+        if first is None or first.fingerprint != request_key.fingerprint:
+            raise IdempotencyKeyReused(KEY_REUSED) from None
         return False
     return True
 
@@ -114,7 +130,12 @@ def dossier_start(
 
 @transaction.atomic
 def dossier_act(
-    *, actor, dossier: Dossier | int, action: str, payload: dict, request_key: str | None = None
+    *,
+    actor,
+    dossier: Dossier | int,
+    action: str,
+    payload: dict,
+    request_key: RequestKey | str | None = None,
 ) -> Dossier:
     """Perform `action` as `actor`. Raises PermissionDenied, DossierError, Conflict."""
     pk = dossier if isinstance(dossier, int) else dossier.pk
@@ -151,9 +172,9 @@ def decision_sign(
     number: str,
     signed_on: datetime.date,
     declined: list[dict] | None = None,
-    request_key: str | None = None,
+    request_key: RequestKey | str | None = None,
 ) -> Decision:
-    if not _remember(actor, request_key, "sign", None):
+    if not _remember(actor, request_key, "sign", None, target=f"decision:{decision.pk}"):
         return Decision.objects.get(pk=decision.pk)
     decision = approval_services.decision_sign(
         actor=actor, decision=decision, number=number, signed_on=signed_on, declined=declined

@@ -2,15 +2,16 @@
 
 import uuid
 
+from csp.decorators import csp_replace, csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from viewflow.workflow import chart
 
@@ -24,7 +25,7 @@ from approvals.selectors import (
 )
 from dossiers import lifecycle, permissions, selectors
 from dossiers.errors import DossierError
-from dossiers.models import AwardForm, Bloc, DocumentKind, DossierState
+from dossiers.models import AwardForm, Bloc, DocumentKind, DossierState, NomineeKind
 from dossiers.services import (
     HOLD_REASONS,
     REJECT_REASONS,
@@ -32,9 +33,17 @@ from dossiers.services import (
     attachment_add,
 )
 from workflows import services as wf
-from workflows.api.serializers import BallotSerializer
+from workflows.action_forms import BallotOpenForm, DossierActionForm, FlowChartForm
+from workflows.api.serializers import (
+    BallotSerializer,
+    DecisionProposeSerializer,
+    DecisionSignSerializer,
+    DossierCreateSerializer,
+)
 from workflows.auth import reauthenticate
+from workflows.filters import DossierFilter
 from workflows.flows import AwardFlow
+from workflows.idempotency import RequestKey, form_request_key
 from workflows.models import DossierProcess
 
 PAGE_SIZE = 25
@@ -66,12 +75,21 @@ def inbox(request):
     return render(request, "workflows/inbox.html", context)
 
 
+FILTER_IGNORED = gettext_lazy("A filter value was not valid and has been ignored.")
+
+
 @login_required
 def dossier_list(request):
-    queryset = selectors.dossier_list_visible_to(request.user)
-    state = request.GET.get("state")
-    if state in DossierState.values:
-        queryset = queryset.filter(state=state)
+    """Dossiers the user may see, filtered by the API's own FilterSet: a value it refuses (an
+    unknown state, a NUL byte) is ignored with a message. The rows name no nominee, so none is
+    loaded."""
+    queryset = selectors.dossier_list_visible_to(request.user).prefetch_related(None)
+    chosen = DossierFilter(request.GET, queryset=queryset)
+    state = ""
+    if chosen.is_valid():
+        queryset, state = chosen.qs, chosen.form.cleaned_data.get("state") or ""
+    else:
+        messages.error(request, FILTER_IGNORED)
     return render(
         request,
         "workflows/dossier_list.html",
@@ -130,14 +148,17 @@ def _changes(dossier) -> list[dict]:
 @require_POST
 def dossier_action(request, pk: int, action: str):
     selectors.dossier_get_for_user(request.user, pk)
-    payload = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken",)}
+    form = DossierActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.first_error())
+        return redirect("workflows:dossier", pk=pk)
     try:
         wf.dossier_act(
             actor=request.user,
             dossier=pk,
             action=action,
-            payload=payload,
-            request_key=request.POST.get("request_key"),
+            payload=form.cleaned_data["payload"],
+            request_key=form_request_key(request),  # bound to user, path and form body
         )
     except DossierError as exc:
         messages.error(request, str(exc))
@@ -169,12 +190,40 @@ def dossier_upload(request, pk: int):
     return redirect("workflows:dossier", pk=pk)
 
 
+CREATE_FIELDS = {"award_form": "award_form", "year": "year", "title": "title"}
+NOMINEE_FIELDS = {"kind": "nominee_kind", "name": "nominee_name", "achievements": "achievements"}
+
+
+def _form_errors(errors, names: dict[str, str], into: dict[str, list[str]]) -> dict:
+    """The serializer's errors under the page's field names ("form" for the rest)."""
+    for field, problems in errors.items():
+        if field == "nominees":  # {index: {field: [...]}}, or a list of messages
+            items = problems.values() if isinstance(problems, dict) else problems
+            for item in items:
+                if isinstance(item, dict):
+                    _form_errors(item, NOMINEE_FIELDS, into)
+                else:
+                    into.setdefault("form", []).extend(
+                        str(p) for p in (item if isinstance(item, list) else [item])
+                    )
+            continue
+        if isinstance(problems, dict):
+            _form_errors(problems, {}, into)
+            continue
+        items = problems if isinstance(problems, list) else [problems]
+        into.setdefault(names.get(field, "form"), []).extend(str(p) for p in items)
+    return into
+
+
 @login_required
 def dossier_create(request):
-    forms = AwardForm.objects.all()
+    """The create form, validated as `POST /api/v1/dossiers/` is: the same serializer, then the
+    same service; whatever either refuses is shown on the form (status 400, 403 or 409 as the
+    API answers), and nothing is stored."""
+    values: dict[str, str] = {}
+    problems: dict[str, list[str]] = {}
+    status = 200
     if request.method == "POST":
-        from dossiers.models import Organization
-
         units = sorted(
             {
                 o
@@ -184,33 +233,42 @@ def dossier_create(request):
         )
         if not units:
             raise PermissionDenied
-        try:
-            form = AwardForm.objects.filter(code=request.POST.get("award_form")).first()
-            if form is None:
-                raise DossierError(_("Choose an award form."), code="invalid")
-            year = request.POST.get("year", "")
-            if not year.isdigit():
-                raise DossierError(_("The year must be a number."), code="invalid")
-            dossier = wf.dossier_start(
-                actor=request.user,
-                organization=Organization.objects.get(code=units[0]),
-                award_form=form,
-                year=int(year),
-                title=request.POST.get("title", ""),
-                nominees=[
-                    {
-                        "kind": request.POST.get("nominee_kind"),
-                        "name": request.POST.get("nominee_name", ""),
-                        "organization": units[0],
-                        "achievements": request.POST.get("achievements", ""),
-                    }
-                ],
-            )
-        except DossierError as exc:
-            messages.error(request, str(exc))
+        names = [*CREATE_FIELDS.values(), *NOMINEE_FIELDS.values()]
+        values = {name: request.POST.get(name, "") for name in names}
+        nominee = {key: values[name] for key, name in NOMINEE_FIELDS.items()}
+        data = DossierCreateSerializer(
+            data={
+                **{key: values[name] for key, name in CREATE_FIELDS.items()},
+                "organization": units[0],
+                "nominees": [{**nominee, "organization": units[0]}],
+            },
+            context={"request": request},
+        )
+        if not data.is_valid():
+            problems, status = _form_errors(data.errors, CREATE_FIELDS, {}), 400
         else:
-            return redirect("workflows:dossier", pk=dossier.pk)
-    return render(request, "workflows/dossier_create.html", {"forms": forms})
+            checked = data.validated_data
+            try:
+                dossier = wf.dossier_start(
+                    actor=request.user,
+                    organization=checked["organization"],
+                    award_form=checked["award_form"],
+                    year=checked["year"],
+                    title=checked["title"],
+                    nominees=[dict(n) for n in checked["nominees"]],
+                )
+            except DossierError as exc:
+                problems, status = {"form": [str(exc)]}, exc.status
+            else:
+                return redirect("workflows:dossier", pk=dossier.pk)
+    kinds = sorted(NomineeKind.choices, key=lambda c: c[0] != NomineeKind.COLLECTIVE)
+    context = {
+        "forms": AwardForm.objects.all(),
+        "kinds": kinds,
+        "values": values,
+        "errors": problems,
+    }
+    return render(request, "workflows/dossier_create.html", context, status=status)
 
 
 @login_required
@@ -222,54 +280,137 @@ def decision_list(request):
     )
 
 
+SIGN_FORM_FIELDS = {"csrfmiddlewaretoken", "request_key", "password", "otp", "op", "number"}
+UNKNOWN_FIELD = gettext_lazy("Unknown field: %(name)s.")
+
+
+def _flat_errors(errors) -> list[str]:
+    """A serializer's errors as messages, each after its field's name."""
+    if isinstance(errors, dict):
+        return [
+            f"{field}: {message}" if field != "non_field_errors" else message
+            for field, problems in errors.items()
+            for message in _flat_errors(problems)
+        ]
+    if isinstance(errors, list):
+        return [message for item in errors for message in _flat_errors(item)]
+    return [str(errors)]
+
+
+def _decision_form(request, decision, propose: bool) -> tuple[dict, dict, list[str]]:
+    """The sign (or propose) form read as the API's serializer reads its body: the values to
+    show again, the checked values, and what is wrong (unknown fields included: a
+    `decline_<id>` that names no nominee of the batch is refused, not ignored)."""
+    nominees = {
+        n.pk for d in decision.dossiers.all() for n in d.nominees.all()
+    }  # prefetched by decision_get_for_user
+    values = {name: request.POST.get(name, "") for name in ("number", "signed_on", "otp")}
+    known = SIGN_FORM_FIELDS | ({"signed_on"} if not propose else set())
+    problems, declined = [], []
+    for name, value in request.POST.items():
+        raw = name.removeprefix("decline_")
+        if raw != name and raw.isascii() and raw.isdigit() and int(raw) in nominees:
+            values[name] = value
+            if value.strip() and propose:  # nominees are declined when signing, not proposing
+                problems.append(UNKNOWN_FIELD % {"name": name})
+            elif value.strip():
+                declined.append({"nominee": int(raw), "reason": value})
+            continue
+        if name not in known:
+            problems.append(UNKNOWN_FIELD % {"name": name[:80]})
+    body = {"number": values["number"], "otp": "000000"}  # the code is checked after the form
+    if not propose:
+        body = {**body, "signed_on": values["signed_on"], "declined": declined}
+    serializer_class = DecisionProposeSerializer if propose else DecisionSignSerializer
+    data = serializer_class(data=body)
+    if not data.is_valid():
+        problems += _flat_errors(data.errors)
+        return values, {}, problems
+    return values, dict(data.validated_data), problems
+
+
 @login_required
 def decision_detail(request, pk: int):
+    """The submission; its decider signs it here (the PM proposes a President form to the
+    President). The form is checked as the API checks its body (same serializer): a malformed
+    or unknown field is a form error (400) and consumes nothing; then the password (unless the
+    sign-in was recent) and a new authenticator code of the signer (403 without one, the form
+    kept filled in so the signer only waits for the next code); then the signature."""
     decision = decision_get_for_user(request.user, pk)
+    values: dict = {}
+    problems: list[str] = []
+    status = 200
     if request.method == "POST":
-        problem = reauthenticate(
-            request, request.POST.get("password", ""), request.POST.get("otp", "")
-        )
-        if problem:
-            messages.error(request, problem)
-            return redirect("workflows:decision", pk=pk)
-        try:
-            if request.POST.get("op") == "propose":
-                wf.decision_propose(
-                    actor=request.user, decision=decision, number=request.POST.get("number", "")
-                )
+        propose = request.POST.get("op") == "propose"
+        values, checked, problems = _decision_form(request, decision, propose)
+        if problems:
+            status = 400
+        else:
+            problem = reauthenticate(
+                request, request.POST.get("password", ""), request.POST.get("otp", "")
+            )
+            if problem:
+                problems, status = [problem], 403
+        if not problems:
+            try:
+                if propose:
+                    wf.decision_propose(
+                        actor=request.user, decision=decision, number=checked["number"]
+                    )
+                else:
+                    wf.decision_sign(
+                        actor=request.user,
+                        decision=decision,
+                        number=checked["number"],
+                        signed_on=checked["signed_on"],
+                        declined=checked["declined"],
+                        request_key=_sign_request_key(request),
+                    )
+            except DossierError as exc:
+                problems, status = [str(exc)], exc.status
             else:
-                signed_on = parse_date(request.POST.get("signed_on", ""))
-                if signed_on is None:
-                    raise DossierError(_("Give the signing date as YYYY-MM-DD."), code="invalid")
-                declined = [
-                    {"nominee": int(key.split("_", 1)[1]), "reason": value}
-                    for key, value in request.POST.items()
-                    if key.startswith("decline_") and value.strip()
-                ]
-                wf.decision_sign(
-                    actor=request.user,
-                    decision=decision,
-                    number=request.POST.get("number", ""),
-                    signed_on=signed_on,
-                    declined=declined,
-                    request_key=request.POST.get("request_key"),
-                )
-        except DossierError as exc:
-            messages.error(request, str(exc))
-        return redirect("workflows:decision", pk=pk)
-    return render(
-        request,
-        "workflows/decision_detail.html",
-        {"decision": decision, "request_key": uuid.uuid4().hex},
-    )
+                return redirect("workflows:decision", pk=pk)
+    rows = [
+        {"dossier": d, "nominee": n, "decline": values.get(f"decline_{n.pk}", "")}
+        for d in decision.dossiers.all()
+        for n in d.nominees.all()
+    ]
+    proposing = decision.decider == "CTN" and decision.state == "draft"
+    context = {
+        "decision": decision,
+        "can_decline": decision.state != "signed" and not proposing,
+        "rows": rows,
+        "values": values,
+        "problems": problems,
+        "request_key": uuid.uuid4().hex,
+    }
+    return render(request, "workflows/decision_detail.html", context, status=status)
+
+
+def _sign_request_key(request) -> RequestKey | None:
+    """The form's `request_key`, bound to the path and the fields that say what is signed (not
+    the password or the code, which prove who signs and are never stored, even hashed)."""
+    key = request.POST.get("request_key")
+    if not key:
+        return None
+    proof = {"csrfmiddlewaretoken", "request_key", "password", "otp"}
+    body = {k: v for k, v in request.POST.lists() if k not in proof}
+    return RequestKey.of(key, request.method, request.path, body)
 
 
 @login_required
+@csp_update({"style-src": ["'unsafe-inline'"]})  # viewflow's SVG carries its own <style>
+@csp_replace({"frame-ancestors": ["'self'"]})  # shown in the dossier page's <object>
+@xframe_options_sameorigin
 def flow_chart(request):
     """The flow drawn by viewflow; with ?process=<id> the dossier's own path is marked."""
+    form = FlowChartForm(request.GET)
+    if not form.is_valid():
+        message = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
     grid = chart.calc_layout_data(AwardFlow)
-    process_pk = request.GET.get("process")
-    if process_pk and process_pk.isdigit():
+    process_pk = form.cleaned_data["process"]
+    if process_pk is not None:
         process = DossierProcess.objects.filter(pk=process_pk).select_related("dossier").first()
         if process is None or not permissions.can_view(request.user, process.dossier):
             raise PermissionDenied
@@ -319,39 +460,42 @@ def ballot_open(request):
     """The bloc leader (or the council secretary) puts waiting nominees on a new ballot."""
     led = sorted(permissions.led_blocs(request.user))
     secretary = sorted(permissions.orgs_with_role(request.user, "council_secretary"))
-    if request.method == "POST":
-        target = request.POST.get("target", "")
-        kind, _sep, rest = target.partition(":")
-        try:
-            if kind == "bloc":
-                bloc_id, year = (int(x) for x in rest.split("-"))
-                bloc = Bloc.objects.get(pk=bloc_id)
-                kwargs = {"bloc_code": bloc.code, "year": year}
-            else:
-                kwargs = {"council_code": rest, "year": int(request.POST.get("year", "0") or 0)}
-            session = wf.ballot_open(
-                actor=request.user,
-                nominee_ids=[int(v) for v in request.POST.getlist("nominees")],
-                **kwargs,
-            )
-        except (DossierError, ValueError, Bloc.DoesNotExist) as exc:
-            messages.error(request, str(exc))
-        else:
-            return redirect("workflows:ballot", pk=session.pk)
-    waiting = []
+    waiting, targets = [], {}
     for bloc_id, year in led:
         dossiers = selectors.dossier_list_visible_to(request.user).filter(
             state=DossierState.BLOC_VOTING, bloc_id=bloc_id, year=year
         )
-        waiting.append((f"bloc:{bloc_id}-{year}", Bloc.objects.get(pk=bloc_id), year, dossiers))
+        bloc = Bloc.objects.get(pk=bloc_id)
+        waiting.append((f"bloc:{bloc_id}-{year}", bloc, year, dossiers))
+        targets[f"bloc:{bloc_id}-{year}"] = {"bloc_code": bloc.code, "year": year}
     for code in secretary:
         dossiers = selectors.dossier_list_visible_to(request.user).filter(
             state=DossierState.COUNCIL_REVIEW, award_form__level="central"
         )
         waiting.append((f"council:{code}", code, None, dossiers))
+        targets[f"council:{code}"] = {"council_code": code}
     if not waiting:
         raise PermissionDenied
-    return render(request, "workflows/ballot_open.html", {"waiting": waiting})
+    form, status = None, 200
+    if request.method == "POST":
+        form = BallotOpenForm(request.POST, targets=targets)
+        if form.is_valid():
+            try:
+                session = wf.ballot_open(
+                    actor=request.user,
+                    nominee_ids=form.cleaned_data["nominees"],
+                    **form.cleaned_data["ballot"],
+                )
+            except DossierError as exc:
+                messages.error(request, str(exc))
+                status = exc.status
+            else:
+                return redirect("workflows:ballot", pk=session.pk)
+        else:
+            status = 400
+    return render(
+        request, "workflows/ballot_open.html", {"waiting": waiting, "form": form}, status=status
+    )
 
 
 @login_required

@@ -1,5 +1,6 @@
 """Settings shared by every environment; local, test and production only override."""
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -21,7 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -44,6 +45,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "workflows.api.middleware.ApiLanguageMiddleware",
+    "workflows.api.middleware.ApiBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -90,7 +92,11 @@ SQLITE_OPTIONS = {
 def database_config(url: str | None) -> dict:
     """DATABASE_URL when set (PostgreSQL, or a SQLite file); else the embedded SQLite file."""
     if url:
-        config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+        # Health checks: a persistent connection that died (database restarted) is replaced
+        # before use, so the first request after an outage succeeds.
+        config = dj_database_url.parse(
+            url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
         config.setdefault("TEST", {})
     else:
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
@@ -123,7 +129,9 @@ LOGIN_URL = "login"
 # a second factor (TOTP, django-otp) for the board head, the deciders and administrators.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Failures lock the (user, address) pair, so an attacker elsewhere cannot lock a user out of
+# its own address; spraying one user from many addresses is slowed instead (below).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "workflows.auth.locked_out"
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_SECONDS", 8 * 3600)
@@ -133,12 +141,45 @@ CSRF_COOKIE_HTTPONLY = True
 OTP_TOTP_ISSUER = "Khen thưởng"
 # Signing a decision asks for the password (and code) again unless signed in this recently.
 REAUTH_SECONDS = env_int("REAUTH_SECONDS", 300)
+# Password spraying across addresses (workflows/auth.py, `signin_delay`): once a username has
+# SIGNIN_DELAY_AFTER failures within SIGNIN_DELAY_WINDOW seconds, from any addresses, every
+# sign-in attempt for it (browser and API token) waits SIGNIN_DELAY_BASE seconds, doubling
+# with each further failure, at most SIGNIN_DELAY_MAX: slowed, never locked.
+SIGNIN_DELAY_AFTER = env_int("SIGNIN_DELAY_AFTER", 5)
+SIGNIN_DELAY_BASE = env_int("SIGNIN_DELAY_BASE_MS", 250) / 1000
+SIGNIN_DELAY_MAX = env_int("SIGNIN_DELAY_MAX_MS", 4000) / 1000
+SIGNIN_DELAY_WINDOW = env_int("SIGNIN_DELAY_WINDOW", 30 * 60)
+# The client address behind reverse proxies (axes, through django-ipware). PROXY_COUNT is the
+# number of proxies in front of the app, each appending to X-Forwarded-For; 0 (the default)
+# ignores that header entirely, since any client can send it. With N proxies the address is
+# the N-th entry from the right (python-ipware counts the proxies listed in the header, which
+# is N - 1: the nearest proxy is REMOTE_ADDR) and a client's own entries further left are
+# ignored (not strict).
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_IPWARE_PROXY_ORDER = "left-most"
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1 if PROXY_COUNT > 0 else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    (*env_list("PROXY_CLIENT_HEADERS", "HTTP_X_FORWARDED_FOR"), "REMOTE_ADDR")
+    if PROXY_COUNT > 0
+    else ("REMOTE_ADDR",)
+)
+IPWARE_STRICT = False
+# API tokens (django-rest-knox): one per client, stored as a SHA-512 digest, expiring after
+# API_TOKEN_SECONDS; revoked by DELETE /api/v1/auth/token/ or in the admin.
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(seconds=env_int("API_TOKEN_SECONDS", 8 * 3600)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'unsafe-inline'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
+        # No inline script or style: the pages' behaviour is static/js/site.js, their look
+        # static/css/site.css. Only the flow chart (an SVG image) and the API docs widen
+        # style-src for their own responses (workflows/views.py, workflows/api/urls.py).
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "object-src": ["'self'"],
         "frame-ancestors": ["'none'"],
@@ -158,6 +199,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 
@@ -165,25 +207,53 @@ MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Deep content checks (dossiers/uploads.py): an image's pixels (full decode), a DOCX/XLSX's parts
+# and the bytes really inflated from them (counted while streaming, headers not trusted), a PDF's
+# objects walked for JavaScript and embedded files.
+UPLOAD_IMAGE_MAX_PIXELS = env_int("UPLOAD_IMAGE_MAX_PIXELS", 50_000_000)
+UPLOAD_ZIP_MAX_MEMBERS = env_int("UPLOAD_ZIP_MAX_MEMBERS", 2000)
+UPLOAD_ZIP_MAX_BYTES = env_int("UPLOAD_ZIP_MAX_BYTES", 200 * 1024 * 1024)
+UPLOAD_PDF_MAX_OBJECTS = env_int("UPLOAD_PDF_MAX_OBJECTS", 200_000)
+
+# Input limits of dossiers (refused with a clear error, never cut): nominees per dossier, the
+# length of a nominee's achievements (title and names: the 255 characters their columns hold);
+# lists carry at most DOSSIER_LIST_NOMINEES nominees per item (details carry all of them) and
+# at most API_MAX_PAGE_SIZE items per page (`?page_size=`).
+DOSSIER_MAX_NOMINEES = env_int("DOSSIER_MAX_NOMINEES", 500)
+DOSSIER_MAX_ACHIEVEMENTS_CHARS = env_int("DOSSIER_MAX_ACHIEVEMENTS_CHARS", 20_000)
+DOSSIER_LIST_NOMINEES = env_int("DOSSIER_LIST_NOMINEES", 20)
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)
 
 VIEWFLOW = {"AUTOREGISTER": False}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "workflows.auth.ExpiringTokenAuthentication",  # knox: hashed, per client, expiring
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "workflows.api.schema.ApiSchema",
     "EXCEPTION_HANDLER": "workflows.api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "workflows.api.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
+# JSON request bodies (workflows/api/parsers.py): larger → 413 `too_large`, nested deeper →
+# 400 `too_deep`. Idempotency-Key / request_key longer than this → 400, never cut.
+API_JSON_MAX_BYTES = env_int("API_JSON_MAX_BYTES", 2 * 1024 * 1024)
+API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32)
+IDEMPOTENCY_KEY_MAX_LENGTH = env_int("IDEMPOTENCY_KEY_MAX_LENGTH", 128)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Khen thưởng API",
     "DESCRIPTION": "Award dossier workflow: dossiers, actions, decisions.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components (no read-only fields; minLength on non-blank text).
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -195,6 +265,8 @@ SPECTACULAR_SETTINGS = {
         "BlocKindEnum": "dossiers.models.BlocKind",
         "DeciderEnum": "dossiers.models.Decider",
         "BatchDeciderEnum": ["TTG", "CTN", "T-UBND"],
+        "BallotBodyEnum": "approvals.models.BallotBody",
+        "BallotStateEnum": "approvals.models.BallotState",
     },
 }
 
@@ -202,6 +274,11 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # Signs the head of audit exports (HMAC-SHA256); inspectors verify offline with the same key.
 AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")
+
+# Seals secret ballots while their session is open (approvals/sealing.py). Every app process
+# needs the same value; it never goes into the database. Empty: derived from SECRET_KEY, so set it
+# if SECRET_KEY may change while a ballot is open (docs/ballot-secrecy.md).
+BALLOT_SEALING_KEY = env_str("BALLOT_SEALING_KEY", "")
 
 LOGGING = {
     "version": 1,

@@ -6,8 +6,15 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from approvals.ballots import ballot_tally, receipt_of
-from approvals.models import AnonymousBallot, BallotCast, BallotSession
+from approvals.ballots import ballot_tally
+from approvals.models import (
+    AnonymousChoice,
+    BallotCast,
+    BallotConflict,
+    BallotReceipt,
+    BallotSession,
+    SealedBallot,
+)
 from dossiers.models import Dossier, DossierState
 from tests.signin import signin
 from tests.workflows.helpers import CENTRAL, PROVINCE, act, ballot, create, upload_required
@@ -99,7 +106,9 @@ def test_bad_input_changes_nothing(api):
     assert api("voter-MTTQ").post(f"/api/v1/ballots/{session}/close/").status_code == 200
     closed = vote("voter-DOAN", {"choices": {str(nominee): "yes"}})
     assert closed.status_code == 409 and closed.json()["code"] == "ballot_closed"
-    assert AnonymousBallot.objects.filter(session_id=session).count() == 1
+    assert BallotReceipt.objects.filter(session_id=session).count() == 1
+    assert AnonymousChoice.objects.filter(session_id=session).count() == 1
+    assert not SealedBallot.objects.filter(session_id=session).exists()
 
 
 def test_receipts_and_recount(api):
@@ -121,9 +130,8 @@ def test_receipts_and_recount(api):
     row = closed["nominees"][0]
     assert (row["yes"], row["no"], row["abstain"], row["passed"]) == (7, 1, 1, False)  # 7/9 < 80%
     stored = BallotSession.objects.get(pk=session)
-    for ballot_row in stored.ballots.all():  # every receipt still matches its choices
-        assert receipt_of(session, ballot_row.nonce, ballot_row.choices) == ballot_row.receipt
-    recount = ballot_tally(stored)
+    assert len(set(receipts.values())) == 9 and stored.receipts.count() == 9
+    recount = ballot_tally(stored)  # from the stored anonymous choices, the same figures
     assert [(i.yes, i.no, i.abstain, i.passed) for i in recount] == [(7, 1, 1, False)]
 
 
@@ -175,3 +183,89 @@ def test_casting_and_closing_in_the_browser_form(client):
     client.post(f"/ballots/{open_session.pk}/", {"op": "close"})
     assert BallotSession.objects.get(pk=open_session.pk).state == "closed"
     assert items[0].dossier.__class__.objects.get(pk=items[0].dossier_id).state == "intake"
+
+
+def test_conflicts_are_on_the_cast_and_out_of_the_count(api):
+    """A declared conflict is recorded on the member's cast, its anonymous choices hold none,
+    and the tally leaves the member out of that nominee's eligible members and voters."""
+    flag = _submitted(api, "HLHPN", "CO-TD-CP")
+    cert = _submitted(api, "HCCB", "BK-TTG")
+    flag_id, cert_id = flag["nominees"][0]["id"], cert["nominees"][0]["id"]
+    result = ballot(api, "voter-MTTQ", [flag, cert], voters=CENTRAL)
+    session = result["id"]
+    declared = {
+        (c.cast.voter.organization.code, c.item.nominee_id)
+        for c in BallotConflict.objects.filter(cast__session_id=session)
+    }
+    assert declared == {("HLHPN", flag_id), ("HCCB", cert_id)}
+    choices = list(AnonymousChoice.objects.filter(session_id=session))
+    assert {c.choice for c in choices} == {"yes"} and len(choices) == 2 * 8
+    counts = {r["nominee"]: (r["yes"], r["conflicts"], r["eligible"], r["voted"]) for r in
+              result["nominees"]}  # fmt: skip
+    assert counts == {flag_id: (8, 1, 8, 8), cert_id: (8, 1, 8, 8)}
+    # A member cannot both declare a conflict on a nominee and vote on it.
+    other = _submitted(api, "VHNT", "BK-TTG")
+    nominee = other["nominees"][0]["id"]
+    opened = api("voter-MTTQ").post(
+        "/api/v1/ballots/", {"bloc": "KHOI-CTXH-TW", "year": 2023, "nominees": [nominee]},
+        format="json",
+    ).json()["id"]  # fmt: skip
+    both = api("voter-VHNT").post(
+        f"/api/v1/ballots/{opened}/votes/",
+        {"choices": {str(nominee): "yes"}, "conflicts": [nominee]}, format="json",
+    )  # fmt: skip
+    assert both.status_code == 400 and both.json()["code"] == "invalid_choice"
+    assert not BallotCast.objects.filter(session_id=opened).exists()
+
+
+def test_a_sealed_ballot_opens_only_with_its_sessions_key(api, settings):
+    """The sealed ballot is bound to its session's key: with another application key the close
+    refuses (409) and changes nothing; with the right key it opens and counts."""
+    dossier = _submitted(api, "TLDLD", "BK-TTG")
+    nominee = str(dossier["nominees"][0]["id"])
+    session = api("voter-MTTQ").post(
+        "/api/v1/ballots/", {"bloc": "KHOI-CTXH-TW", "year": 2023, "nominees": [int(nominee)]},
+        format="json",
+    ).json()["id"]  # fmt: skip
+    cast = api("voter-HND").post(
+        f"/api/v1/ballots/{session}/votes/", {"choices": {nominee: "no"}}, format="json"
+    )
+    assert cast.status_code == 201
+    stored = BallotSession.objects.get(pk=session)
+    assert len(bytes(stored.sealing_salt)) == 32
+    settings.BALLOT_SEALING_KEY = "another key"
+    refused = api("voter-MTTQ").post(f"/api/v1/ballots/{session}/close/")
+    assert refused.status_code == 409 and refused.json()["code"] == "ballot_unsealable"
+    assert BallotSession.objects.get(pk=session).state == "open"
+    assert SealedBallot.objects.filter(session_id=session).count() == 1
+    settings.BALLOT_SEALING_KEY = ""
+    closed = api("voter-MTTQ").post(f"/api/v1/ballots/{session}/close/").json()
+    assert closed["receipts"] == [cast.json()["receipt"]]
+    assert closed["nominees"][0]["no"] == 1
+    # The close forgets the session's salt: the sealed ballot could no longer be opened.
+    assert bytes(BallotSession.objects.get(pk=session).sealing_salt) == b""
+
+
+def test_a_sealed_ballot_deleted_or_copied_in_the_database_stops_the_count(api):
+    """Without the key nobody forges a sealed ballot, but a database writer could delete one or
+    copy another member's: the close sees it (one sealed ballot per cast) and counts nothing."""
+    dossier = _submitted(api, "VUFO", "BK-TTG")
+    nominee = str(dossier["nominees"][0]["id"])
+    session = api("voter-MTTQ").post(
+        "/api/v1/ballots/", {"bloc": "KHOI-CTXH-TW", "year": 2023, "nominees": [int(nominee)]},
+        format="json",
+    ).json()["id"]  # fmt: skip
+    for code in ("HCCB", "DOAN"):
+        api(f"voter-{code}").post(
+            f"/api/v1/ballots/{session}/votes/", {"choices": {nominee: "yes"}}, format="json"
+        )
+    first, second = SealedBallot.objects.filter(session_id=session)
+    first.delete()
+    SealedBallot.objects.create(session_id=session, sealed=bytes(second.sealed))  # a copy
+    refused = api("voter-MTTQ").post(f"/api/v1/ballots/{session}/close/")
+    assert refused.status_code == 409 and refused.json()["code"] == "ballot_tampered"
+    assert BallotSession.objects.get(pk=session).state == "open"
+    SealedBallot.objects.filter(session_id=session).first().delete()
+    refused = api("voter-MTTQ").post(f"/api/v1/ballots/{session}/close/")
+    assert refused.json()["code"] == "ballot_tampered"  # 1 sealed ballot for 2 casts
+    assert not AnonymousChoice.objects.filter(session_id=session).exists()

@@ -1,14 +1,20 @@
 """Ballot secrecy with accountability: who voted and when is recorded; what each member chose
-is not linked to it anywhere — API responses, pages, logs, history rows or any table."""
+is not linked to it anywhere — API responses, pages, logs, history rows or any table; while the
+session is open no table holds a readable choice, and after the close (PostgreSQL) neither the
+transaction ids, nor the rows' physical or insertion order, nor their keys link a member to its
+choice. docs/ballot-secrecy.md gives the threat model."""
 
+import json
 import logging
 import re
+import uuid
 
 import pytest
 from django.apps import apps
+from django.db import connection
 from django.test import Client
 
-from approvals.models import AnonymousBallot
+from approvals.models import AnonymousChoice, BallotReceipt, SealedBallot
 from tests.signin import signin
 from tests.workflows.helpers import CENTRAL, act, create, upload_required
 
@@ -122,7 +128,198 @@ def test_nothing_links_a_member_to_its_choice(api, caplog):
             if _strings(values) & CHOICES:
                 holders.add(model._meta.label)
             _json_links(values, found)
-    assert holders == {"approvals.AnonymousBallot"}
-    fields = {f.name for f in AnonymousBallot._meta.get_fields()}
-    assert fields == {"id", "session", "nonce", "choices", "receipt"}
+    assert holders == {"approvals.AnonymousChoice"}
+    assert {f.name for f in AnonymousChoice._meta.get_fields()} == {
+        "id", "session", "item", "choice",
+    }  # fmt: skip
+    assert {f.name for f in BallotReceipt._meta.get_fields()} == {"id", "session", "receipt"}
+    assert not SealedBallot.objects.filter(session_id=session).exists()
     assert not found, found[:3]
+
+
+# --- The raw tables, during the session -----------------------------------------------------
+
+
+def _raw_rows() -> set[tuple[str, tuple]]:
+    """Every row of every table of the database, read with SQL, values as bytes or text."""
+    rows = set()
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - names from introspection
+            for row in cursor.fetchall():
+                values = tuple(
+                    bytes(v) if isinstance(v, bytes | memoryview) else
+                    json.dumps(v, sort_keys=True, default=str) if isinstance(v, dict | list) else
+                    "" if v is None else str(v)
+                    for v in row
+                )  # fmt: skip
+                rows.add((table, values))
+    return rows
+
+
+def _readable_choices(value) -> set[str]:
+    """The choices a raw value shows: the value itself, or a quoted choice inside a document or
+    a binary value (unquoted, two random bytes would read "no" far too often)."""
+    if isinstance(value, bytes):
+        return {c for c in CHOICES if f'"{c}"'.encode() in value}
+    return {c for c in CHOICES if value == c or f'"{c}"' in value}
+
+
+def test_during_the_session_no_table_holds_a_readable_choice(api):
+    """Everything the casts wrote, read raw from every table: sealed ballots of one length, and
+    no choice in any row (the old design wrote each ballot's choices in clear with its cast)."""
+    dossiers = []
+    for org in ("VUFO", "VHNT"):
+        nominee = {"kind": "individual", "name": f"Ứng viên kín {org}", "organization": org}
+        dossier = create(api, org, "BK-TTG", [nominee])
+        upload_required(api, org, dossier, ["to_trinh", "bao_cao_thanh_tich"])
+        dossiers.append(act(api, f"head-{org}", dossier, "submit"))
+    nominees = [d["nominees"][0]["id"] for d in dossiers]
+    session = api("voter-MTTQ").post(
+        "/api/v1/ballots/", {"bloc": "KHOI-CTXH-TW", "year": 2023, "nominees": nominees},
+        format="json",
+    ).json()["id"]  # fmt: skip
+    before = _raw_rows()
+    patterns = {"MTTQ": ("yes", "no"), "HCCB": ("no", "abstain"), "TLDLD": ("abstain", "yes"),
+                "VUFO": (None, "yes"), "VHNT": ("no", None)}  # fmt: skip
+    for code, pattern in patterns.items():
+        choices = {str(n): c for n, c in zip(nominees, pattern, strict=True) if c}
+        conflicts = [n for n, c in zip(nominees, pattern, strict=True) if c is None]
+        answer = api(f"voter-{code}").post(
+            f"/api/v1/ballots/{session}/votes/",
+            {"choices": choices, "conflicts": conflicts}, format="json",
+        )  # fmt: skip
+        assert answer.status_code == 201
+    written = _raw_rows() - before
+    tables = {table for table, _ in written}
+    assert {
+        SealedBallot._meta.db_table, "approvals_ballotcast", "approvals_ballotconflict",
+        "audit_ledgerevent",
+    } <= tables  # fmt: skip
+    readable = {
+        (table, choice) for table, row in written for v in row for choice in _readable_choices(v)
+    }
+    assert not readable, readable
+    assert not AnonymousChoice.objects.filter(session_id=session).exists()
+    assert not BallotReceipt.objects.filter(session_id=session).exists()
+    sealed = [bytes(b) for b in SealedBallot.objects.filter(session_id=session).values_list(
+        "sealed", flat=True)]  # fmt: skip
+    assert len(sealed) == 5 and len({len(b) for b in sealed}) == 1  # lengths say nothing
+
+
+# --- After the close, on PostgreSQL: transaction ids, physical and insertion order, keys --------
+
+
+def _pg_world_ballot() -> tuple[int, list[tuple[str, dict[int, str]]]]:
+    """A real ballot, every call committed on its own as in production: 2 dossiers, 9 members
+    with distinct patterns (two declare a conflict), closed by the leader. Returns the session
+    and, in cast order, what each member chose per ballot item."""
+    from approvals.models import BallotItem
+    from dossiers.services import attachment_add
+    from workflows import services as wf
+    from workflows.demo import World, build_organisations, build_users, demo_pdf
+
+    build_organisations()
+    build_users()
+    world = World()
+    dossiers = []
+    for org in ("VUFO", "VHNT"):
+        dossier = wf.dossier_start(
+            actor=world.user(f"proposer-{org}"), organization=world.org(org),
+            award_form=world.form("BK-TTG"), year=2023, title=f"Bí mật {org}",
+            nominees=[{"kind": "collective", "name": f"Tập thể {org}", "organization": org}],
+        )  # fmt: skip
+        for kind in dossier.award_form.required_documents.all():
+            attachment_add(
+                actor=world.user(f"proposer-{org}"), dossier=dossier, kind_code=kind.code,
+                upload=demo_pdf(f"{kind.code}.pdf"),
+            )  # fmt: skip
+        wf.dossier_act(
+            actor=world.user(f"head-{org}"), dossier=dossier, action="submit", payload={}
+        )
+        dossiers.append(dossier)
+    nominees = [d.nominees.get().pk for d in dossiers]
+    session = wf.ballot_open(
+        actor=world.user("voter-MTTQ"), bloc_code="KHOI-CTXH-TW", year=2023, nominee_ids=nominees
+    )
+    item_of = dict(BallotItem.objects.filter(session=session).values_list("nominee_id", "pk"))
+    patterns = [("yes", "yes"), ("no", "yes"), ("abstain", "no"), ("yes", "abstain"),
+                ("no", "no"), ("yes", "no"), ("abstain", "abstain"), (None, "yes"),
+                ("no", None)]  # fmt: skip
+    codes = ["MTTQ", "HCCB", "TLDLD", "HND", "DOAN", "HLHPN", "VUSTA", "VUFO", "VHNT"]
+    cast_order = []
+    for code, pattern in zip(codes, patterns, strict=True):
+        chosen = {n: c for n, c in zip(nominees, pattern, strict=True) if c}
+        wf.ballot_cast(
+            actor=world.user(f"voter-{code}"), session=session,
+            choices={str(n): c for n, c in chosen.items()},
+            conflicts=[n for n, c in zip(nominees, pattern, strict=True) if c is None],
+        )  # fmt: skip
+        cast_order.append((code, {item_of[n]: c for n, c in chosen.items()}))
+    wf.ballot_close(actor=world.user("voter-MTTQ"), session=session)
+    return session.pk, cast_order
+
+
+def _scalar(sql: str, params=()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="xmin and ctid are PostgreSQL's; SQLite keeps no transaction id on its rows",
+)
+def test_after_the_close_nothing_links_a_member_to_its_choice_postgres():
+    session, cast_order = _pg_world_ballot()
+    choices = "approvals_anonymouschoice"
+    # 1. Transaction ids: the join that undid the old design finds no cast, no ledger event of
+    #    a cast and no declared conflict sharing a transaction with a choice or a receipt ...
+    for table in (choices, "approvals_ballotreceipt"):
+        for other, where in (
+            ("audit_ledgerevent", "o.action = 'ballot.cast'"),
+            ("approvals_ballotcast", "o.session_id = a.session_id"),
+            ("approvals_ballotconflict", "TRUE"),
+        ):
+            linked = _scalar(
+                f"SELECT count(*) FROM {table} a JOIN {other} o ON a.xmin = o.xmin "  # noqa: S608
+                f"WHERE a.session_id = %s AND {where}",
+                [session],
+            )
+            assert linked == 0, (table, other)
+    # ... but it works: every anonymous row shares the transaction of the close, and only it.
+    assert _scalar(f"SELECT count(DISTINCT xmin::text) FROM {choices} WHERE session_id = %s",
+                   [session]) == 1  # fmt: skip
+    closing = _scalar(
+        f"SELECT count(*) FROM {choices} a JOIN audit_ledgerevent e ON a.xmin = e.xmin "  # noqa: S608
+        "WHERE a.session_id = %s AND e.action = 'ballot.closed' AND e.object_id = %s",
+        [session, str(session)],
+    )
+    assert closing == 16  # 9 ballots × 2 nominees, less the 2 declared conflicts
+    casts = _scalar(
+        "SELECT count(DISTINCT xmin::text) FROM approvals_ballotcast WHERE session_id = %s",
+        [session],
+    )
+    assert casts == 9  # each cast committed on its own
+    # 2. Order: neither the physical order (ctid), nor the keys' order, nor the choice rows taken
+    #    in any of those orders reproduce the casts' order; keys are random (UUID4).
+    in_cast_order = [(item, c) for _, chosen in cast_order for item, c in sorted(chosen.items())]
+    with connection.cursor() as cursor:
+        for order in ("ctid", "id"):
+            cursor.execute(
+                f"SELECT item_id, choice FROM {choices} WHERE session_id = %s ORDER BY {order}",  # noqa: S608
+                [session],
+            )
+            stored = cursor.fetchall()
+            assert sorted(stored) == sorted(in_cast_order)
+            assert stored != in_cast_order, order
+        cursor.execute(f"SELECT id FROM {choices} WHERE session_id = %s", [session])  # noqa: S608
+        assert {uuid.UUID(str(r[0])).version for r in cursor.fetchall()} == {4}
+    # 3. No time and no sealed ballot left: nothing else to sort or join by.
+    for model in (AnonymousChoice, BallotReceipt):
+        kinds = {f.get_internal_type() for f in model._meta.concrete_fields}
+        assert not kinds & {"DateTimeField", "DateField", "AutoField", "BigAutoField"}
+    assert not SealedBallot.objects.filter(session_id=session).exists()
+    assert _scalar("SELECT length(sealing_salt) FROM approvals_ballotsession WHERE id = %s",
+                   [session]) == 0  # fmt: skip

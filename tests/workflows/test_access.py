@@ -97,7 +97,7 @@ def test_token_endpoint(client):
         {"username": "proposer-HND", "password": "demo"},
         content_type="application/json",
     )
-    assert ok.status_code == 200 and len(ok.json()["token"]) == 40
+    assert ok.status_code == 200 and len(ok.json()["token"]) == 64  # knox
     bad = client.post(
         "/api/v1/auth/token/",
         {"username": "proposer-HND", "password": "nope"},

@@ -8,10 +8,10 @@ import threading
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from approvals.models import AnonymousBallot, BallotCast
+from approvals.models import BallotCast, SealedBallot
 from audit.models import LedgerEvent as DossierEvent
 from dossiers.models import Dossier, DossierState, Organization, Role
 from dossiers.services import attachment_add, role_grant
@@ -50,9 +50,9 @@ def _dossier_in_intake() -> Dossier:
 
 def _client(username: str) -> APIClient:
     user = get_user_model().objects.get(username=username)
-    token, _ = Token.objects.get_or_create(user=user)
+    _instance, token = AuthToken.objects.create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 
@@ -138,4 +138,4 @@ def test_twenty_simultaneous_ballots_from_one_organisation_store_one():
     )
     assert sorted(statuses) == [201] + [409] * 19
     assert BallotCast.objects.filter(session=session).count() == 1
-    assert AnonymousBallot.objects.filter(session=session).count() == 1
+    assert SealedBallot.objects.filter(session=session).count() == 1

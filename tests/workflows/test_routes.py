@@ -6,6 +6,7 @@ import time_machine
 from viewflow.workflow.status import STATUS
 
 from dossiers.models import Dossier, DossierState
+from tests.signin import fresh_code
 from tests.workflows.helpers import NOMINEE, act, ballot, create, upload_required
 from workflows.models import DossierProcess
 
@@ -74,10 +75,15 @@ def test_pm_form_with_two_returns_hold_partial_decline_and_revocation(api):
     }
     assert (
         api("board-head")
-        .post(f"/api/v1/decisions/{decision['id']}/sign/", sign, format="json")
+        .post(
+            f"/api/v1/decisions/{decision['id']}/sign/",
+            {**sign, "otp": fresh_code("board-head")},
+            format="json",
+        )
         .status_code
         == 403
     )
+    sign["otp"] = fresh_code("pm")  # every signature carries a new code of the signer
     signed = api("pm").post(f"/api/v1/decisions/{decision['id']}/sign/", sign, format="json")
     assert signed.status_code == 200, signed.json()
     body = signed.json()
@@ -85,6 +91,7 @@ def test_pm_form_with_two_returns_hold_partial_decline_and_revocation(api):
     assert [n["nominee"] for n in body["declined"]] == [declined_id]
     assert [n["name"] for n in body["awarded"]] == [NOMINEE["name"]]
     # Signing again is refused: the same decision acts once.
+    sign["otp"] = fresh_code("pm")
     assert (
         api("pm").post(f"/api/v1/decisions/{decision['id']}/sign/", sign, format="json").status_code
         == 409
@@ -137,18 +144,22 @@ def test_president_form_goes_through_the_prime_minister(api):
         .json()
     )
     url = f"/api/v1/decisions/{decision['id']}"
-    sign = {"number": "77/QĐ-CTN", "signed_on": "2026-10-01"}
+    sign = {"number": "77/QĐ-CTN", "signed_on": "2026-10-01", "otp": fresh_code("president")}
     assert (
         api("president").post(f"{url}/sign/", sign, format="json").json()["code"] == "not_proposed"
     )
     assert api("president").post(f"{url}/propose/", {}, format="json").status_code == 403
     assert (
-        api("pm").post(f"{url}/propose/", {"number": "12/TTr-TTg"}, format="json").status_code
+        api("pm")
+        .post(f"{url}/propose/", {"number": "12/TTr-TTg", "otp": fresh_code("pm")}, format="json")
+        .status_code
         == 200
     )
     assert Dossier.objects.get(pk=dossier["id"]).state == DossierState.AWAITING_PRESIDENT
     assert api("pm").post(f"{url}/sign/", sign, format="json").status_code == 403
-    signed = api("president").post(f"{url}/sign/", sign, format="json")
+    signed = api("president").post(
+        f"{url}/sign/", {**sign, "otp": fresh_code("president")}, format="json"
+    )
     assert signed.status_code == 200 and signed.json()["awarded"]
     assert Dossier.objects.get(pk=dossier["id"]).state == DossierState.DECIDED
     assert _tasks(dossier["id"])[-3:] == [
@@ -183,7 +194,7 @@ def test_provincial_form_ends_with_the_provincial_chair(api):
         )
         .json()
     )
-    sign = {"number": "3101/QĐ-UBND", "signed_on": "2024-12-20"}
+    sign = {"number": "3101/QĐ-UBND", "signed_on": "2024-12-20", "otp": fresh_code("t-chair")}
     ok = api("t-chair").post(f"/api/v1/decisions/{decision['id']}/sign/", sign, format="json")
     assert ok.status_code == 200, ok.json()
     assert Dossier.objects.get(pk=dossier["id"]).state == DossierState.DECIDED
@@ -198,6 +209,7 @@ def test_provincial_form_ends_with_the_provincial_chair(api):
         .post("/api/v1/decisions/", {"decider": "T-UBND", "dossiers": [other["id"]]}, format="json")
         .json()
     )
+    sign["otp"] = fresh_code("t-chair")
     clash = api("t-chair").post(f"/api/v1/decisions/{second['id']}/sign/", sign, format="json")
     assert clash.status_code == 409 and clash.json()["code"] == "number_taken"
     assert Dossier.objects.get(pk=other["id"]).state == DossierState.AWAITING_DECISION

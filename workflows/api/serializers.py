@@ -1,8 +1,11 @@
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals.models import Decision
 from audit.models import LedgerEvent
-from dossiers import permissions
+from dossiers import errors, permissions
 from dossiers.models import (
     Attachment,
     AwardForm,
@@ -12,6 +15,7 @@ from dossiers.models import (
     NomineeKind,
     Organization,
 )
+from workflows.api import schema as doc
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -88,11 +92,23 @@ class NomineeSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "organization", "achievements", "outcome", "outcome_reason"]
 
 
+TITLE_MAX = Dossier._meta.get_field("title").max_length
+NAME_MAX = Nominee._meta.get_field("name").max_length
+OWN_UNIT_NEEDED = _("Name the proposing organisation's code.")
+
+
 class NomineeInputSerializer(serializers.Serializer):
+    """A nominee as the API and the UI's create form give it (limits: dossiers.services)."""
+
     kind = serializers.ChoiceField(choices=NomineeKind.choices)
-    name = serializers.CharField(max_length=255)
+    name = serializers.CharField(max_length=NAME_MAX)
     organization = serializers.CharField(allow_null=True, required=False, max_length=32)
-    achievements = serializers.CharField(allow_blank=True, required=False, default="")
+    achievements = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=settings.DOSSIER_MAX_ACHIEVEMENTS_CHARS,
+    )
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -108,10 +124,15 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class DossierSerializer(serializers.ModelSerializer):
+    """A list item: `nominees` holds the first 20 nominees (`DOSSIER_LIST_NOMINEES`),
+    `nominee_count` counts all of them, `nominees_truncated` says whether some are left out."""
+
     award_form = serializers.SlugRelatedField(slug_field="code", read_only=True)
     organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
     bloc = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    nominees = NomineeSerializer(many=True, read_only=True)
+    nominees = serializers.SerializerMethodField()
+    nominee_count = serializers.SerializerMethodField()
+    nominees_truncated = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
 
@@ -119,37 +140,101 @@ class DossierSerializer(serializers.ModelSerializer):
         model = Dossier
         fields = [
             "id", "reference", "title", "state", "version", "award_form", "year",
-            "organization", "bloc", "nominees", "available_actions", "due_date", "overdue",
-            "reason_code", "created_at", "updated_at", "submitted_at",
+            "organization", "bloc", "nominees", "nominee_count", "nominees_truncated",
+            "available_actions", "due_date", "overdue", "reason_code", "created_at",
+            "updated_at", "submitted_at",
         ]  # fmt: skip
+
+    def _shown(self, dossier) -> list[Nominee]:
+        # The list's selector prefetches only the first ones, as `listed_nominees`.
+        shown = getattr(dossier, "listed_nominees", None)
+        if shown is None:
+            shown = list(dossier.nominees.all())[: settings.DOSSIER_LIST_NOMINEES]
+        return shown
+
+    @extend_schema_field(NomineeSerializer(many=True))
+    def get_nominees(self, dossier) -> list[dict]:
+        return NomineeSerializer(self._shown(dossier), many=True).data
+
+    def get_nominee_count(self, dossier) -> int:
+        count = getattr(dossier, "nominee_count", None)
+        return count if count is not None else len(dossier.nominees.all())
+
+    def get_nominees_truncated(self, dossier) -> bool:
+        return self.get_nominee_count(dossier) > len(self._shown(dossier))
 
     def get_available_actions(self, dossier) -> list[str]:
         return permissions.dossier_actions(self.context["request"].user, dossier)
 
 
 class DossierDetailSerializer(DossierSerializer):
+    """One dossier: every nominee (`nominees_truncated` is always false)."""
+
+    nominees = NomineeSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta(DossierSerializer.Meta):
         fields = [*DossierSerializer.Meta.fields, "attachments"]
 
+    def _shown(self, dossier) -> list[Nominee]:
+        return list(dossier.nominees.all())
+
 
 class DossierCreateSerializer(serializers.Serializer):
-    award_form = serializers.SlugField()
+    """Create a draft: the one validation of `POST /api/v1/dossiers/` and of the UI's form.
+    Returns the award form and the proposing organisation as objects; the domain's limits
+    (nominee count, lengths, whose nominees) are checked again by `dossier_create`."""
+
+    award_form = serializers.SlugField(max_length=32)
     year = serializers.IntegerField(min_value=1945, max_value=2100)
-    title = serializers.CharField(max_length=255)
-    organization = serializers.CharField(required=False, max_length=32)
+    title = serializers.CharField(max_length=TITLE_MAX)
+    organization = serializers.SlugField(required=False, max_length=32)
     nominees = NomineeInputSerializer(many=True, allow_empty=False)
+
+    def validate_award_form(self, code: str) -> AwardForm:
+        form = AwardForm.objects.filter(code=code).first()
+        if form is None:
+            raise serializers.ValidationError(errors.UNKNOWN_FORM % {"value": code})
+        return form
+
+    def validate(self, data: dict) -> dict:
+        code = data.get("organization") or self._own_unit()
+        organization = Organization.objects.filter(code=code).first()
+        if organization is None:
+            raise serializers.ValidationError(
+                {"organization": [errors.UNKNOWN_ORG % {"value": code}]}
+            )
+        return {**data, "organization": organization}
+
+    def _own_unit(self) -> str:
+        user = self.context["request"].user
+        units = {o for r, o in permissions.user_roles(user) if r in ("unit_officer", "unit_head")}
+        units.discard(None)
+        if len(units) != 1:
+            raise serializers.ValidationError({"organization": [OWN_UNIT_NEEDED]})
+        return units.pop()
 
 
 class DossierPatchSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=255, required=False)
+    title = serializers.CharField(max_length=TITLE_MAX, required=False)
     nominees = NomineeInputSerializer(many=True, required=False, allow_empty=False)
 
 
+# A dossier action's reason (kept in the ledger and the history) and its code (a column of 40).
+ACTION_REASON_MAX_LENGTH = 2000
+ACTION_REASON_CODE_MAX_LENGTH = 40
+
+
 class ActionSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-    reason_code = serializers.CharField(required=False, allow_blank=True, default="")
+    """A dossier action's input, for the API and the page alike (workflows/action_forms.py).
+    NUL characters are refused by the field (DRF's ProhibitNullCharactersValidator)."""
+
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=ACTION_REASON_MAX_LENGTH
+    )
+    reason_code = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=ACTION_REASON_CODE_MAX_LENGTH
+    )
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -170,14 +255,26 @@ class DeclineSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+OTP_HELP = _(
+    "A new code of the signer's authenticator app, used once: a code already used, or "
+    "missing, is refused with 403 (`otp_invalid`, `otp_required`) and nothing is written."
+)
+
+
 class DecisionSignSerializer(serializers.Serializer):
+    """The signature: the API's body and the UI's sign form (`decline_<nominee id>` fields)."""
+
     number = serializers.CharField(max_length=40)
     signed_on = serializers.DateField()
     declined = DeclineSerializer(many=True, required=False, default=list)
+    otp = serializers.CharField(min_length=6, max_length=8, help_text=OTP_HELP)
 
 
 class DecisionProposeSerializer(serializers.Serializer):
+    """The PM's proposal to the President: a signed act too, so it carries a fresh code."""
+
     number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    otp = serializers.CharField(min_length=6, max_length=8, help_text=OTP_HELP)
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -196,6 +293,7 @@ class DecisionSerializer(serializers.ModelSerializer):
     def _nominees(self, decision) -> list[Nominee]:
         return [n for d in decision.dossiers.all() for n in d.nominees.all()]
 
+    @extend_schema_field(doc.DecisionDossierSerializer(many=True))
     def get_dossiers(self, decision) -> list[dict]:
         return [
             {
@@ -215,9 +313,11 @@ class DecisionSerializer(serializers.ModelSerializer):
             if n.outcome in outcomes
         ]  # fmt: skip
 
+    @extend_schema_field(doc.DecisionNomineeSerializer(many=True))
     def get_awarded(self, decision) -> list[dict]:
         return self._list(decision, {"awarded", "revoked"})
 
+    @extend_schema_field(doc.DecisionNomineeSerializer(many=True))
     def get_declined(self, decision) -> list[dict]:
         return self._list(decision, {"declined"})
 
@@ -288,7 +388,7 @@ class BallotSerializer(serializers.Serializer):
             "can_close": not closed and self.context.get("can_close", False),
         }
         if closed:
-            data["receipts"] = sorted(b.receipt for b in session.ballots.all())
+            data["receipts"] = sorted(r.receipt for r in session.receipts.all())
             data["minutes_sha256"] = session.minutes_sha256
         return data
 
@@ -307,6 +407,15 @@ class LedgerEventSerializer(serializers.ModelSerializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(
+        style={"input_type": "password"}, trim_whitespace=False, max_length=4096
+    )
     otp = serializers.CharField(required=False, allow_blank=True, max_length=10)
+
+
+class TokenSerializer(serializers.Serializer):
+    """A new API token: shown once (only its digest is stored), valid until `expires_at`."""
+
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True)

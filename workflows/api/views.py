@@ -1,15 +1,16 @@
 """REST API v1 (Django REST framework): the contract other systems integrate with."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db.models import Prefetch
 from django.http import FileResponse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,35 +21,52 @@ from approvals.selectors import (
     decision_get_for_user,
     decision_list_visible_to,
 )
-from audit.selectors import BadFilter, ledger_search
+from audit.filters import LedgerEventFilter
+from audit.selectors import ledger_events
 from audit.verify import verify
 from dossiers import selectors
+from dossiers.errors import ProofRequired
 from dossiers.lifecycle import DOSSIER_ACTIONS
 from dossiers.models import AwardForm, Bloc, BlocLeadership, BlocMembership, Organization
-from dossiers.permissions import is_inspector, user_roles
+from dossiers.permissions import is_inspector
 from dossiers.services import attachment_add, dossier_update
 from workflows import auth
 from workflows import services as wf
+from workflows.api import schema as doc
 from workflows.api import serializers as s
+from workflows.filters import BlocFilter, DossierFilter
+from workflows.idempotency import RequestKey, api_request_key, check_key
 
 
-def _key(request) -> str | None:
-    return request.headers.get("Idempotency-Key") or None
+def _key(request) -> RequestKey | None:
+    """The Idempotency-Key, bound to user, method, path and body (400 if too long, never cut)."""
+    return api_request_key(request)
 
 
-class TokenView(ObtainAuthToken):
-    """POST {"username", "password"} → {"token"}; users with a second factor add {"otp"}.
+class TokenView(APIView):
+    """POST {"username", "password"} → {"token", "expires_at"}; users with a second factor add
+    {"otp"}. Each call mints a new token (one per client; only its digest is stored), valid for
+    API_TOKEN_SECONDS. DELETE revokes the token the request is made with.
 
     Wrong credentials → 400; a missing or wrong code → 401 `otp_required` / `otp_invalid`;
-    too many failures → 429 `locked_out`."""
+    too many failures from this address → 429 `locked_out`. Every attempt for a username that
+    is being sprayed from many addresses waits first (`auth.slow_down`)."""
 
-    serializer_class = s.TokenRequestSerializer
+    authentication_classes = [auth.ExpiringTokenAuthentication]
 
-    @extend_schema(request=s.TokenRequestSerializer, responses={200: dict})
+    def get_permissions(self):
+        return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
+
+    def perform_authentication(self, request):
+        if request.method == "DELETE":  # asking for a new token ignores an old (expired) one
+            super().perform_authentication(request)
+
+    @extend_schema(request=s.TokenRequestSerializer, responses={200: s.TokenSerializer})
     def post(self, request, *args, **kwargs):
         data = s.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         username = data.validated_data["username"]
+        auth.slow_down(username)
         user = authenticate(
             request=request._request, username=username, password=data.validated_data["password"]
         )
@@ -65,8 +83,39 @@ class TokenView(ObtainAuthToken):
             if auth.verify_code(user, code) is None:
                 auth._failed(request._request, username)
                 return Response({"detail": str(auth.CODE_WRONG), "code": "otp_invalid"}, status=401)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        instance, token = auth.token_issue(user)
+        return Response(s.TokenSerializer({"token": token, "expires_at": instance.expiry}).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, *args, **kwargs):
+        auth.token_revoke(actor=request.user, token=request.auth, how="self")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _with_fresh_code(request, serializer_class) -> tuple[dict, RequestKey | None]:
+    """A signature-like act's body, validated, then its `otp` checked and consumed.
+
+    A missing code is 403 `otp_required` whatever else the body holds; other invalid fields are
+    400 and consume nothing; a wrong or used code is 403 `otp_invalid`. The Idempotency-Key is
+    bound to the body without the code, so a retry (which needs a new code) still acts once."""
+    data = serializer_class(data=request.data)
+    if not data.is_valid():
+        errors = data.errors if isinstance(data.errors, dict) else {}
+        codes = {getattr(e, "code", "") for e in errors.get("otp", [])}
+        if codes & {"required", "blank", "null"}:
+            raise ProofRequired(auth.CODE_TO_SIGN)
+        if codes:
+            raise ProofRequired(auth.CODE_USED, code="otp_invalid")
+        raise ValidationError(data.errors)
+    values = dict(data.validated_data)
+    key = request.headers.get("Idempotency-Key")
+    request_key = None
+    if key:
+        check_key(key)
+        body = {k: v for k, v in request.data.items() if k != "otp"}
+        request_key = RequestKey.of(key, request.method, request.path, body)
+    auth.require_fresh_code(request._request, request.user, values.pop("otp"))
+    return values, request_key
 
 
 class AwardFormList(generics.ListAPIView):
@@ -82,16 +131,20 @@ class OrganizationList(generics.ListAPIView):
 
 
 class BlocList(generics.ListAPIView):
+    """Every bloc; with `?year=` its members and leaders that year (a year that is not a whole
+    number in range answers 400 `invalid`)."""
+
     serializer_class = s.BlocSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = BlocFilter
 
     def _year(self) -> int | None:
-        raw = self.request.query_params.get("year")
-        if raw in (None, ""):
-            return None
-        try:
-            return int(raw)
-        except ValueError as exc:
-            raise ValidationError({"year": ["A year is a number, e.g. 2023."]}) from exc
+        if not hasattr(self, "_parsed_year"):
+            parsed = BlocFilter(self.request.query_params, queryset=Bloc.objects.none())
+            if not parsed.is_valid():
+                raise ValidationError(parsed.errors)
+            self._parsed_year = parsed.parsed_year()
+        return self._parsed_year
 
     def get_queryset(self):
         year = self._year()
@@ -112,41 +165,42 @@ class BlocList(generics.ListAPIView):
         return {**super().get_serializer_context(), "year": self._year()}
 
 
+class DossierPagination(PageNumberPagination):
+    """`?page=` and `?page_size=` (at most API_MAX_PAGE_SIZE; a value that is not a positive
+    whole number falls back to the default page size)."""
+
+    page_size_query_param = "page_size"
+
+    @property
+    def max_page_size(self) -> int:
+        return settings.API_MAX_PAGE_SIZE
+
+
 class DossierListCreate(generics.ListCreateAPIView):
+    """Dossiers the user may see, filtered by state, year, award form and organisation code (a
+    value that is not valid answers 400 `invalid`). Each item names at most its first 20
+    nominees (`DOSSIER_LIST_NOMINEES`); `nominee_count` counts them all and
+    `nominees_truncated` says some were left out; the dossier's own page carries every one."""
+
     serializer_class = s.DossierSerializer
-    FILTERS = {
-        "state": "state",
-        "year": "year",
-        "award_form": "award_form__code",
-        "organization": "organization__code",
-    }
+    pagination_class = DossierPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DossierFilter
 
     def get_queryset(self):
-        queryset = selectors.dossier_list_visible_to(self.request.user)
-        for param, field in self.FILTERS.items():
-            value = self.request.query_params.get(param)
-            if value:
-                if param == "year" and not value.isdigit():
-                    raise ValidationError({"year": ["A year is a number, e.g. 2023."]})
-                queryset = queryset.filter(**{field: value})
-        return queryset
+        return selectors.dossier_list_summaries(
+            self.request.user, nominees_shown=settings.DOSSIER_LIST_NOMINEES
+        )
 
     @extend_schema(request=s.DossierCreateSerializer, responses={201: s.DossierDetailSerializer})
     def post(self, request):
-        data = s.DossierCreateSerializer(data=request.data)
+        data = s.DossierCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        form = AwardForm.objects.filter(code=values["award_form"]).first()
-        if form is None:
-            raise ValidationError({"award_form": [f"Unknown award form: {values['award_form']}."]})
-        org_code = values.get("organization") or self._own_unit(request.user)
-        organization = Organization.objects.filter(code=org_code).first()
-        if organization is None:
-            raise ValidationError({"organization": [f"Unknown organisation: {org_code}."]})
         dossier = wf.dossier_start(
             actor=request.user,
-            organization=organization,
-            award_form=form,
+            organization=values["organization"],
+            award_form=values["award_form"],
             year=values["year"],
             title=values["title"],
             nominees=[dict(n) for n in values["nominees"]],
@@ -154,13 +208,6 @@ class DossierListCreate(generics.ListCreateAPIView):
         dossier = selectors.dossier_get_for_user(request.user, dossier.pk, detail=True)
         body = s.DossierDetailSerializer(dossier, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
-
-    @staticmethod
-    def _own_unit(user) -> str:
-        units = sorted({o for r, o in user_roles(user) if r in ("unit_officer", "unit_head") and o})
-        if len(units) != 1:
-            raise ValidationError({"organization": ["Name the proposing organisation's code."]})
-        return units[0]
 
 
 class DossierDetail(APIView):
@@ -192,8 +239,9 @@ class AttachmentCreate(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request={"multipart/form-data": {"type": "object", "properties": {
-            "file": {"type": "string", "format": "binary"}, "kind": {"type": "string"}}}},
+        request={"multipart/form-data": {"type": "object", "required": ["file", "kind"],
+            "properties": {"file": {"type": "string", "format": "binary"},
+                           "kind": {"type": "string", "minLength": 1}}}},
         responses={201: s.AttachmentSerializer},
     )  # fmt: skip
     def post(self, request, pk: int):
@@ -209,7 +257,11 @@ class AttachmentCreate(APIView):
 
 
 class DossierAction(APIView):
-    @extend_schema(request=s.ActionSerializer, responses=s.DossierDetailSerializer)
+    @extend_schema(
+        request=s.ActionSerializer,
+        responses=s.DossierDetailSerializer,
+        parameters=[doc.ACTION, doc.IDEMPOTENCY_KEY],
+    )
     def post(self, request, pk: int, action: str):
         if action not in DOSSIER_ACTIONS:
             raise NotFound(f"Unknown action: {action}.")
@@ -264,19 +316,21 @@ class DecisionDetail(generics.RetrieveAPIView):
 
 
 class DecisionSign(APIView):
-    @extend_schema(request=s.DecisionSignSerializer, responses=s.DecisionSerializer)
+    @extend_schema(
+        request=s.DecisionSignSerializer,
+        responses=s.DecisionSerializer,
+        parameters=[doc.IDEMPOTENCY_KEY],
+    )
     def post(self, request, pk: int):
         decision = decision_get_for_user(request.user, pk)
-        data = s.DecisionSignSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values, request_key = _with_fresh_code(request, s.DecisionSignSerializer)
         wf.decision_sign(
             actor=request.user,
             decision=decision,
             number=values["number"],
             signed_on=values["signed_on"],
             declined=[dict(d) for d in values["declined"]],
-            request_key=_key(request),
+            request_key=request_key,
         )
         return Response(s.DecisionSerializer(decision_get_for_user(request.user, pk)).data)
 
@@ -285,16 +339,15 @@ class DecisionPropose(APIView):
     @extend_schema(request=s.DecisionProposeSerializer, responses=s.DecisionSerializer)
     def post(self, request, pk: int):
         decision = decision_get_for_user(request.user, pk)
-        data = s.DecisionProposeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        wf.decision_propose(
-            actor=request.user, decision=decision, number=data.validated_data["number"]
-        )
+        values, _request_key = _with_fresh_code(request, s.DecisionProposeSerializer)
+        wf.decision_propose(actor=request.user, decision=decision, number=values["number"])
         return Response(s.DecisionSerializer(decision_get_for_user(request.user, pk)).data)
 
 
 class BallotListCreate(APIView):
-    @extend_schema(responses=dict, operation_id="v1_ballots_list")
+    @extend_schema(
+        responses=doc.BallotPageSerializer, parameters=[doc.PAGE], operation_id="v1_ballots_list"
+    )
     def get(self, request):
         sessions = ballot_list_visible_to(request.user).order_by("-id")
         page = self.paginator.paginate_queryset(sessions, request, view=self)
@@ -314,7 +367,7 @@ class BallotListCreate(APIView):
             self._paginator = PageNumberPagination()
         return self._paginator
 
-    @extend_schema(request=s.BallotOpenSerializer, responses={201: dict})
+    @extend_schema(request=s.BallotOpenSerializer, responses={201: doc.BallotSessionSerializer})
     def post(self, request):
         data = s.BallotOpenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -337,13 +390,13 @@ def _ballot_body(request, pk: int) -> dict:
 
 
 class BallotDetail(APIView):
-    @extend_schema(responses=dict)
+    @extend_schema(responses=doc.BallotSessionSerializer)
     def get(self, request, pk: int):
         return Response(_ballot_body(request, pk))
 
 
 class BallotVote(APIView):
-    @extend_schema(request=s.BallotVoteSerializer, responses={201: dict})
+    @extend_schema(request=s.BallotVoteSerializer, responses={201: doc.BallotReceiptSerializer})
     def post(self, request, pk: int):
         ballot_get_for_user(request.user, pk, detail=False)
         data = s.BallotVoteSerializer(data=request.data)
@@ -358,7 +411,7 @@ class BallotVote(APIView):
 
 
 class BallotClose(APIView):
-    @extend_schema(request=None, responses=dict)
+    @extend_schema(request=None, responses=doc.BallotSessionSerializer)
     def post(self, request, pk: int):
         ballot_get_for_user(request.user, pk, detail=False)
         wf.ballot_close(actor=request.user, session=pk)
@@ -388,17 +441,19 @@ class InspectorsOnly(BasePermission):
 class AuditVerify(APIView):
     permission_classes = [InspectorsOnly]
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses=doc.AuditVerifySerializer)
     def get(self, request):
         return Response(verify().as_dict())
 
 
 class AuditEvents(generics.ListAPIView):
+    """The ledger searched with the inspector page's own filters (`audit.filters`): a filter that
+    is not valid (an impossible date, a NUL byte) answers 400 `invalid`."""
+
     permission_classes = [InspectorsOnly]
     serializer_class = s.LedgerEventSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = LedgerEventFilter
 
     def get_queryset(self):
-        try:
-            return ledger_search(self.request.query_params)
-        except BadFilter as exc:
-            raise ValidationError({"since/until": [str(exc)]}) from exc
+        return ledger_events()
