@@ -8,10 +8,12 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt
+# Dependencies are declared in pyproject.toml and installed exactly as locked in uv.lock
+# (runtime and the dev group); `uv lock` after changing a pin.
+$(STAMP): pyproject.toml uv.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet uv==0.13.9
+	$(BIN)/uv sync --frozen --quiet
 	touch $(STAMP)
 
 run: install
@@ -32,6 +34,7 @@ schemathesis: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 bench: install
