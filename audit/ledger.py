@@ -19,7 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from audit import context
+from audit import context, hooks
 from audit.models import GENESIS, LedgerEvent, LedgerHead
 
 
@@ -53,9 +53,7 @@ class Entry:
 def _actor_facts(actor) -> tuple[str, str, str]:
     if actor is None:
         return "", "", ""
-    from dossiers.permissions import user_roles
-
-    pairs = sorted(user_roles(actor), key=lambda p: (p[0], p[1] or ""))
+    pairs = sorted(hooks.roles_of(actor), key=lambda p: (p[0], p[1] or ""))
     roles = ",".join(f"{r}@{o}" if o else r for r, o in pairs)
     if actor.is_superuser:
         roles = ",".join(filter(None, ["superuser", roles]))

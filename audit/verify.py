@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import connection, connections
 
+from audit import hooks
 from audit.models import GENESIS, LedgerEvent, LedgerHead
 
 TABLE = LedgerEvent._meta.db_table
@@ -95,34 +96,6 @@ def _projection() -> int | None:
     return row[0] if row else None
 
 
-def _live_state() -> tuple[int | None, str]:
-    """Each dossier's state and version must be those its last event left."""
-    from dossiers.models import Dossier
-
-    dossiers = Dossier._meta.db_table
-    sql = f"""
-        SELECT d.id, d.reference, d.state, d.version, e.seq, e.to_state, e.version
-        FROM "{dossiers}" d
-        LEFT JOIN "{TABLE}" e ON e.seq = (
-            SELECT MAX(x.seq) FROM "{TABLE}" x WHERE x.dossier_id = d.id
-        )
-        WHERE e.seq IS NULL OR e.to_state <> d.state OR e.version <> d.version
-        ORDER BY e.seq LIMIT 1
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        row = cursor.fetchone()
-    if row is None:
-        return None, ""
-    _id, reference, state, version, seq, to_state, ev_version = row
-    if seq is None:
-        return 0, f"dossier {reference} has no event in the ledger"
-    return seq, (
-        f"dossier {reference} is {state} v{version} but its last event (seq {seq}) "
-        f"left it {to_state} v{ev_version}"
-    )
-
-
 def _projection_alongside() -> Callable[[], int | None]:
     """Start the column check on its own connection while this thread walks the chain (the
     database parses bodies while Python hashes them); inside a transaction, whose uncommitted
@@ -168,7 +141,8 @@ def verify() -> Report:
         return Report(False, report.events, report.head, report.events + 1, what)
     if bad is not None:
         return Report(False, report.events, report.head, bad, "columns differ from the body")
-    seq, what = _live_state()
-    if what:
-        return Report(False, report.events, report.head, seq, what)
+    for check in hooks.live_checks:  # registered by the apps whose rows the ledger describes
+        seq, what = check()
+        if what:
+            return Report(False, report.events, report.head, seq, what)
     return report
