@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-postgres schemathesis lint bench messages clean
+.PHONY: install run test test-postgres schemathesis lint typecheck bench messages clean
 
 install: $(STAMP)
 
@@ -36,6 +36,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(MAKE) typecheck
+
+# mypy with django-stubs on the typed core: the files and the settings are in pyproject.toml.
+typecheck: install
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python manage.py bench_workflow

@@ -16,7 +16,9 @@ import datetime
 import hashlib
 import secrets
 from collections import Counter, defaultdict
+from typing import TypedDict
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -37,7 +39,7 @@ from approvals.models import (
     BallotVoter,
     SealedBallot,
 )
-from audit import ledger
+from audit import history, ledger
 from dossiers import permissions
 from dossiers import services as dossier_services
 from dossiers.errors import Conflict, DossierError
@@ -55,6 +57,7 @@ from dossiers.models import (
     RoleGrant,
     Stage,
 )
+from dossiers.permissions import UserLike
 
 NOT_LEADER = _("Only the leader of %(bloc)s in %(year)s opens and closes its ballots.")
 NOT_SECRETARY = _("Only the council secretary opens and closes council ballots.")
@@ -84,6 +87,13 @@ TAMPERED = _(
 )
 
 
+class BallotAbilities(TypedDict):
+    """What `ballot_abilities` answers for one user and one session."""
+
+    can_vote: bool
+    can_close: bool
+
+
 def _lock_session(session: BallotSession | int) -> BallotSession:
     pk = session if isinstance(session, int) else session.pk
     return (
@@ -93,25 +103,34 @@ def _lock_session(session: BallotSession | int) -> BallotSession:
     )
 
 
-def _leads(actor, bloc: Bloc, year: int) -> bool:
+def _leads(actor: User, bloc: Bloc, year: int) -> bool:
     orgs = permissions.orgs_with_role(actor, Role.BLOC_VOTER)
     return BlocLeadership.objects.filter(bloc=bloc, year=year, leader__code__in=orgs).exists()
 
 
-def _check_manager(actor, session: BallotSession) -> None:
+def _bloc(session: BallotSession) -> Bloc:
+    assert session.bloc is not None, "ballot_open names the bloc of a bloc ballot"
+    return session.bloc
+
+
+def _council(session: BallotSession) -> Organization:
+    assert session.council is not None, "ballot_open names the council of a council ballot"
+    return session.council
+
+
+def _check_manager(actor: User, session: BallotSession) -> None:
     if session.body == BallotBody.BLOC:
-        if not _leads(actor, session.bloc, session.year):
-            raise PermissionDenied(
-                str(NOT_LEADER % {"bloc": session.bloc.code, "year": session.year})
-            )
-    elif not permissions.has_role(actor, Role.COUNCIL_SECRETARY, session.council.code):
+        bloc = _bloc(session)
+        if not _leads(actor, bloc, session.year):
+            raise PermissionDenied(str(NOT_LEADER % {"bloc": bloc.code, "year": session.year}))
+    elif not permissions.has_role(actor, Role.COUNCIL_SECRETARY, _council(session).code):
         raise PermissionDenied(str(NOT_SECRETARY))
 
 
 @transaction.atomic
 def ballot_open(
     *,
-    actor,
+    actor: User,
     year: int,
     nominee_ids: list[int],
     bloc_code: str | None = None,
@@ -161,7 +180,7 @@ def ballot_open(
         if bloc and (dossier.bloc_id != bloc.pk or dossier.year != year):
             raise DossierError(
                 WRONG_BLOC, code="wrong_bloc", ref=dossier.reference,
-                bloc=dossier.bloc.code if dossier.bloc_id else "—", year=dossier.year,
+                bloc=dossier.bloc.code if dossier.bloc else "—", year=dossier.year,
             )  # fmt: skip
     for dossier in dossiers.values():
         left = dossier.nominees.filter(outcome=NomineeOutcome.PENDING).exclude(pk__in=chosen)
@@ -186,22 +205,20 @@ def ballot_open(
     session.deadline = deadline
     session.sealing_salt = sealing.new_salt()
     with ledger.recording(actor=actor, action="ballot.opened", obj=session) as event:
-        session._history_user, session._change_reason = actor, "ballot.opened"
+        history.author(session, actor, "ballot.opened")
         session.save()
         for voter in roll:
             voter.session = session
         BallotVoter.objects.bulk_create(roll)  # the roll has no history; the event lists it
         for nominee in sorted(nominees, key=lambda n: n.pk):
             item = BallotItem(session=session, nominee=nominee, dossier_id=nominee.dossier_id)
-            item._history_user, item._change_reason = actor, "ballot.nominee_added"
+            history.author(item, actor, "ballot.nominee_added")
             item.save()
         event.data = {
             "stage": stage,
             "year": year,
             "nominees": sorted(chosen),
-            "roll": sorted(
-                v.organization.code if v.organization_id else str(v.user_id) for v in roll
-            ),
+            "roll": sorted(v.organization.code if v.organization else str(v.user_id) for v in roll),
         }
     for dossier in dossiers.values():
         ledger.append(
@@ -212,7 +229,7 @@ def ballot_open(
     return session
 
 
-def _voter_for(actor, session: BallotSession) -> BallotVoter:
+def _voter_for(actor: User, session: BallotSession) -> BallotVoter:
     roll = session.roll.all()
     if session.body == BallotBody.BLOC:
         orgs = permissions.orgs_with_role(actor, Role.BLOC_VOTER)
@@ -225,9 +242,12 @@ def _voter_for(actor, session: BallotSession) -> BallotVoter:
 
 
 @transaction.atomic
-def ballot_cast(*, actor, session: BallotSession | int, choices: dict, conflicts: list) -> str:
+def ballot_cast(
+    *, actor: User, session: BallotSession | int, choices: object, conflicts: object
+) -> str:
     """Cast the member's one ballot; returns its receipt. A second ballot is refused (409),
-    by a unique constraint on the member's row of the roll, whatever the timing.
+    by a unique constraint on the member's row of the roll, whatever the timing. `choices`
+    ({nominee id: choice}) and `conflicts` ([nominee id]) come as sent, and are checked here.
 
     The declared conflicts are recorded on the cast; the choices are sealed with the session's
     key, together with a random receipt, and stored with nothing else (no time, a random key)."""
@@ -257,7 +277,7 @@ def ballot_cast(*, actor, session: BallotSession | int, choices: dict, conflicts
     if len(marked) + len(conflicted) != len(items):
         missing = [n for n, i in items.items() if str(i) not in marked and i not in conflicted]
         raise DossierError(BAD_CHOICE, code="invalid_choice", value=", ".join(missing))
-    who = voter.organization.code if voter.organization_id else actor.get_username()
+    who = voter.organization.code if voter.organization else actor.get_username()
     try:
         with transaction.atomic():
             cast = BallotCast.objects.create(session=session, voter=voter, cast_by=actor)
@@ -357,7 +377,9 @@ def ballot_tally(session: BallotSession) -> list[BallotItem]:
 
 
 @transaction.atomic
-def ballot_close(*, actor, session: BallotSession | int) -> tuple[BallotSession, list[Dossier]]:
+def ballot_close(
+    *, actor: User | None, session: BallotSession | int
+) -> tuple[BallotSession, list[Dossier]]:
     """Close: open the sealed ballots and store them anonymously, tally, minutes PDF on every
     dossier, each dossier moves on or ends, all at once.
 
@@ -386,9 +408,9 @@ def ballot_close(*, actor, session: BallotSession | int) -> tuple[BallotSession,
     facts = {"tallies": tallies, "minutes_sha256": session.minutes_sha256, "ballots": len(casts)}
     with ledger.recording(actor=actor, action="ballot.closed", obj=session, data=facts):
         for item in items:
-            item._history_user, item._change_reason = actor, f"ballot.tallied {item.outcome}"
+            history.author(item, actor, f"ballot.tallied {item.outcome}")
             item.save()
-        session._history_user, session._change_reason = actor, "ballot.closed"
+        history.author(session, actor, "ballot.closed")
         session.save()
     is_bloc = session.body == BallotBody.BLOC
     kind = DocumentKind.objects.get(code="bien_ban_khoi" if is_bloc else "bien_ban_hoi_dong")
@@ -402,7 +424,7 @@ def ballot_close(*, actor, session: BallotSession | int) -> tuple[BallotSession,
     moved = []
     for dossier in dossiers:
         mine = [i for i in items if i.dossier_id == dossier.pk]
-        tally = {
+        tally: dossier_services.VoteTally = {
             "ballot": session.pk,
             "eligible": len(roll),
             "voted": len(casts),
@@ -426,7 +448,7 @@ def ballot_close(*, actor, session: BallotSession | int) -> tuple[BallotSession,
     return session, moved
 
 
-def ballot_abilities(user, session: BallotSession) -> dict[str, bool]:
+def ballot_abilities(user: UserLike, session: BallotSession) -> BallotAbilities:
     """Whether the user may vote now and may close, from the prefetched roll and casts."""
     if session.state != BallotState.OPEN:
         return {"can_vote": False, "can_close": False}
@@ -435,10 +457,10 @@ def ballot_abilities(user, session: BallotSession) -> dict[str, bool]:
     mine = [
         v
         for v in session.roll.all()
-        if (v.organization_id and v.organization.code in orgs) or v.user_id == user.pk
+        if (v.organization and v.organization.code in orgs) or v.user_id == user.pk
     ]
     if session.body == BallotBody.BLOC:
         can_close = (session.bloc_id, session.year) in permissions.led_blocs(user)
     else:
-        can_close = permissions.has_role(user, Role.COUNCIL_SECRETARY, session.council.code)
+        can_close = permissions.has_role(user, Role.COUNCIL_SECRETARY, _council(session).code)
     return {"can_vote": any(v.pk not in voted for v in mine), "can_close": can_close}

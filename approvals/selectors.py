@@ -87,6 +87,62 @@ def ballot_get_for_user(user, pk: int, *, detail: bool = True):
     return session
 
 
+def ballot_summary(session, *, can_vote: bool = False, can_close: bool = False) -> dict:
+    """A session as the ballot page and the API show it (api/schema.py's BallotSession): turnout
+    (who voted and when) and, once closed, the tally and the receipts. Never choices. Reads the
+    rows `ballot_get_for_user` prefetches; `can_vote`/`can_close` are `ballot_abilities`."""
+    closed = session.state == "closed"
+    roll = list(session.roll.all())
+    casts = list(session.casts.all())
+    voted_ids = {c.voter_id for c in casts}
+
+    def who(voter):
+        if voter.organization_id:
+            return {"organization": voter.organization.code}
+        return {"user": voter.user.username}
+
+    nominees = []
+    for item in session.items.all():
+        row = {
+            "nominee": item.nominee_id,
+            "name": item.nominee.name,
+            "dossier": item.dossier_id,
+            "reference": item.dossier.reference,
+        }
+        if closed:
+            row.update(
+                yes=item.yes, no=item.no, abstain=item.abstain, conflicts=item.conflicts,
+                eligible=item.eligible, voted=item.voted, passed=item.passed,
+                outcome=item.outcome,
+            )  # fmt: skip
+        nominees.append(row)
+    data = {
+        "id": session.pk,
+        "body": session.body,
+        "bloc": session.bloc.code if session.bloc_id else None,
+        "council": session.council.code if session.council_id else None,
+        "year": session.year,
+        "state": session.state,
+        "opened_by": session.opened_by.username,
+        "opened_at": session.opened_at,
+        "deadline": session.deadline,
+        "closed_at": session.closed_at,
+        "turnout": {
+            "eligible": len(roll),
+            "voted": len(casts),
+            "voters": [{**who(c.voter), "cast_at": c.cast_at} for c in casts],
+            "not_voted": [who(v) for v in roll if v.pk not in voted_ids],
+        },
+        "nominees": nominees,
+        "can_vote": not closed and can_vote,
+        "can_close": not closed and can_close,
+    }
+    if closed:
+        data["receipts"] = sorted(r.receipt for r in session.receipts.all())
+        data["minutes_sha256"] = session.minutes_sha256
+    return data
+
+
 def ballots_waiting_for(user) -> list:
     """Open sessions where the user's organisation (or the user) has not voted yet, and open
     sessions the user manages (the bloc leader, the council secretary)."""

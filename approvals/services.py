@@ -6,13 +6,16 @@ two batches never deadlock), and every dossier moves on together or not at all."
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from approvals import errors
 from approvals.models import Decision, DecisionEntry, DecisionState
-from audit import ledger
+from audit import history, ledger
 from dossiers import permissions
 from dossiers import services as dossier_services
 from dossiers.errors import Conflict, DossierError
@@ -35,7 +38,9 @@ def _lock_decision(decision: Decision | int) -> Decision:
     return Decision.objects.select_for_update().get(pk=pk)
 
 
-def _event(dossier: Dossier, actor, action: str, decision: Decision, reason: str = "") -> None:
+def _event(
+    dossier: Dossier, actor: User, action: str, decision: Decision, reason: str = ""
+) -> None:
     ledger.append(
         actor=actor,
         action=action,
@@ -49,7 +54,7 @@ def _event(dossier: Dossier, actor, action: str, decision: Decision, reason: str
 
 
 @transaction.atomic(savepoint=False)
-def decision_create(*, actor, decider: str, dossier_ids: list[int]) -> Decision:
+def decision_create(*, actor: User, decider: str, dossier_ids: list[int]) -> Decision:
     """The board head gathers dossiers awaiting decision into a draft submission."""
     if decider not in DECIDERS:
         raise DossierError(errors.BAD_DECIDER, code="bad_decider", codes=", ".join(DECIDERS))
@@ -95,11 +100,11 @@ def decision_create(*, actor, decider: str, dossier_ids: list[int]) -> Decision:
             )
     decision = Decision(decider=decider, created_by=actor)
     with ledger.recording(actor=actor, action="decision.prepared", obj=decision) as event:
-        decision._history_user, decision._change_reason = actor, "decision.prepared"
+        history.author(decision, actor, "decision.prepared")
         decision.save()
         for dossier in dossiers:
             entry = DecisionEntry(decision=decision, dossier=dossier)
-            entry._history_user, entry._change_reason = actor, "decision.dossier_added"
+            history.author(entry, actor, "decision.dossier_added")
             entry.save()
         event.data = {"decider": decider, "dossiers": [d.pk for d in dossiers]}
     for dossier in dossiers:
@@ -113,7 +118,7 @@ def decision_dossiers(decision: Decision) -> list[Dossier]:
 
 
 @transaction.atomic(savepoint=False)
-def decision_drop_dossier(*, actor, dossier: Dossier) -> None:
+def decision_drop_dossier(*, actor: User, dossier: Dossier) -> None:
     """A withdrawn dossier leaves any unsigned submission it was in."""
     for entry in DecisionEntry.objects.filter(dossier=dossier).exclude(
         decision__state=DecisionState.SIGNED
@@ -122,12 +127,12 @@ def decision_drop_dossier(*, actor, dossier: Dossier) -> None:
         with ledger.recording(
             actor=actor, action="decision.dossier_removed", obj=entry.decision, data=data
         ):
-            entry._history_user, entry._change_reason = actor, "decision.dossier_removed"
+            history.author(entry, actor, "decision.dossier_removed")
             entry.delete()
 
 
 @transaction.atomic(savepoint=False)
-def decision_propose(*, actor, decision: Decision, number: str = "") -> Decision:
+def decision_propose(*, actor: User, decision: Decision, number: str = "") -> Decision:
     """The PM signs the proposal to the President for a President-form submission."""
     decision = _lock_decision(decision)
     if decision.decider != Decider.PRESIDENT:
@@ -142,7 +147,7 @@ def decision_propose(*, actor, decision: Decision, number: str = "") -> Decision
         )
     decision.state, decision.proposal_number = DecisionState.PROPOSED, number.strip()
     with ledger.recording(actor=actor, action="decision.proposed", obj=decision, reason=number):
-        decision._history_user, decision._change_reason = actor, "decision.proposed"
+        history.author(decision, actor, "decision.proposed")
         decision.save(update_fields=["state", "proposal_number"])
     return decision
 
@@ -150,11 +155,11 @@ def decision_propose(*, actor, decision: Decision, number: str = "") -> Decision
 @transaction.atomic(savepoint=False)
 def decision_sign(
     *,
-    actor,
+    actor: User,
     decision: Decision,
     number: str,
     signed_on: datetime.date,
-    declined: list[dict] | None = None,
+    declined: list[Mapping[str, Any]] | None = None,
 ) -> Decision:
     """The decider signs: every dossier in the batch is decided, declined nominees with reasons."""
     decision = _lock_decision(decision)
@@ -196,7 +201,7 @@ def decision_sign(
         )
     decision.state, decision.number, decision.year = DecisionState.SIGNED, number, year
     decision.signed_on, decision.signed_by = signed_on, actor
-    decision._history_user, decision._change_reason = actor, f"decision.signed {number}"
+    history.author(decision, actor, f"decision.signed {number}")
     try:
         with transaction.atomic():
             with ledger.recording(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,7 +104,7 @@ def recording(
     object_id: str | int = "",
     dossier=None,
     reason: str = "",
-    data: dict | None = None,
+    data: Mapping[str, Any] | None = None,
     states: tuple[str, str, int | None] | None = None,
 ):
     """Reserve the next sequence number, run the block, then append its event.

@@ -6,8 +6,8 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from django_otp.admin import OTPAdminSite
 
-from workflows.api import errors
-from workflows.auth import sign_in
+from accounts.auth import sign_in
+from api import errors
 
 # The admin needs a verified second factor; its sign-in is ours (lockout + TOTP).
 admin.site.__class__ = OTPAdminSite
@@ -16,7 +16,7 @@ admin.site.login = lambda request, extra_context=None: redirect_to_login(
 )
 
 urlpatterns = [
-    path("api/", include("workflows.api.urls")),
+    path("api/", include("api.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]
 urlpatterns += i18n_patterns(
@@ -24,7 +24,7 @@ urlpatterns += i18n_patterns(
     path("accounts/login/", sign_in, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", include("audit.urls")),
-    path("", include("workflows.urls")),
+    path("", include("web.urls")),
     prefix_default_language=False,
 )
 

@@ -3,6 +3,7 @@
 A dossier follows the route of stages its award form defines; `next_state` reads it.
 """
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.errors import STATE_CONFLICT, Conflict
@@ -11,7 +12,7 @@ from dossiers.models import AwardForm, DossierState, Stage
 S = DossierState
 
 # Which waiting state each stage of a route puts the dossier in.
-STAGE_STATE = {
+STAGE_STATE: dict[str, str] = {
     Stage.BLOC_VOTE: S.BLOC_VOTING,
     Stage.INTAKE: S.INTAKE,
     Stage.PUBLIC_NOTICE: S.PUBLIC_NOTICE,
@@ -19,7 +20,7 @@ STAGE_STATE = {
     Stage.APPRAISAL: S.APPRAISAL,
     Stage.DECISION: S.AWAITING_DECISION,
 }
-STATE_STAGE = {state: stage for stage, state in STAGE_STATE.items()}
+STATE_STAGE: dict[str, str] = {state: stage for stage, state in STAGE_STATE.items()}
 
 # action -> the states it may start from. Targets are computed from the route.
 ACTION_SOURCES: dict[str, set[str]] = {
@@ -51,7 +52,7 @@ ACTION_SOURCES: dict[str, set[str]] = {
 
 # Actions a dossier page or API may call directly. Votes come from closing a ballot session
 # (approvals), decisions from signing a batch.
-DOSSIER_ACTIONS = [
+DOSSIER_ACTIONS: list[str] = [
     "submit",
     "accept",
     "return",
@@ -64,7 +65,7 @@ DOSSIER_ACTIONS = [
     "revoke",
 ]
 
-ACTION_LABELS = {
+ACTION_LABELS: dict[str, Promise] = {
     "submit": _("Sign and submit"),
     "accept": _("Accept as complete"),
     "return": _("Return for supplement"),
@@ -77,7 +78,7 @@ ACTION_LABELS = {
     "revoke": _("Revoke the award"),
 }
 
-TERMINAL = {S.DECIDED, S.NOT_APPROVED, S.WITHDRAWN, S.REVOKED}
+TERMINAL: set[str] = {S.DECIDED, S.NOT_APPROVED, S.WITHDRAWN, S.REVOKED}
 
 
 def ensure_allowed(action: str, state: str) -> None:

@@ -9,22 +9,25 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.db import transaction
+from django.core.files.base import ContentFile, File
+from django.db import models, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 
-from audit import ledger
+from audit import history, ledger
 from dossiers import access, calendar, errors, lifecycle, permissions, uploads
 from dossiers.errors import Conflict, DossierError
 from dossiers.models import (
     Attachment,
     AwardForm,
+    Bloc,
     BlocMembership,
     BlocVoteRule,
     DocumentKind,
@@ -51,6 +54,25 @@ REVOKE_REASONS = (
 )
 
 
+class NomineeFields(TypedDict):
+    """A nominee as `_validate_nominees` checked it, ready for `Nominee(dossier=..., **fields)`."""
+
+    kind: str
+    name: str
+    organization: Organization | None
+    achievements: str
+
+
+class VoteTally(TypedDict):
+    """What a closed ballot tells each dossier on it (also its ledger event's data)."""
+
+    ballot: int
+    eligible: int
+    voted: int
+    passed: list[int]
+    failed: list[int]
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 
@@ -65,8 +87,13 @@ def _lock(dossier: Dossier | int) -> Dossier:
 
 @contextmanager
 def _recording(
-    dossier: Dossier, *, actor, action: str, reason: str = "", data: dict[str, Any] | None = None
-):
+    dossier: Dossier,
+    *,
+    actor: User | None,
+    action: str,
+    reason: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> Iterator[ledger.Entry]:
     """Write the block's changes under one ledger event: from the state the dossier is in now
     to the state it is in when the block ends. History rows saved inside carry its seq."""
     from_state = dossier.state if dossier.pk else ""
@@ -85,9 +112,8 @@ def _recording(
         entry.to_state, entry.version = dossier.state, dossier.version
 
 
-def _save(dossier: Dossier, actor, reason: str, fields: Iterable[str]) -> None:
-    dossier._history_user = actor
-    dossier._change_reason = reason
+def _save(dossier: Dossier, actor: User | None, reason: str, fields: Iterable[str]) -> None:
+    history.author(dossier, actor, reason)
     dossier.save(update_fields=[*fields, "updated_at"])
 
 
@@ -106,7 +132,7 @@ def _require_code(code: str, allowed: tuple[str, ...]) -> str:
     return code
 
 
-def _check(actor, dossier: Dossier, action: str) -> None:
+def _check(actor: User, dossier: Dossier, action: str) -> None:
     """Who, then from where: 403 for a user who may never do this, 409 for the wrong state."""
     if not permissions.role_allows(actor, dossier)[action]:
         raise PermissionDenied
@@ -119,7 +145,7 @@ def _check(actor, dossier: Dossier, action: str) -> None:
         )
 
 
-def _check_edit(actor, dossier: Dossier) -> None:
+def _check_edit(actor: User, dossier: Dossier) -> None:
     """Only the proposing unit edits (else 403), and only while it holds the dossier (else 409)."""
     if not permissions.can_view(actor, dossier) or not permissions.is_unit_member(actor, dossier):
         raise PermissionDenied
@@ -152,18 +178,22 @@ def _enter(dossier: Dossier, state: str) -> None:
 
 
 def _set_nominee_outcomes(
-    dossier: Dossier, actor, outcome: str, reason: str, only: str = NomineeOutcome.PENDING
+    dossier: Dossier,
+    actor: User | None,
+    outcome: str,
+    reason: str,
+    only: str = NomineeOutcome.PENDING,
 ) -> None:
     for nominee in dossier.nominees.filter(outcome=only):
         nominee.outcome, nominee.outcome_reason = outcome, reason
-        nominee._history_user, nominee._change_reason = actor, f"nominee.{outcome}"
+        history.author(nominee, actor, f"nominee.{outcome}")
         nominee.save(update_fields=["outcome", "outcome_reason"])
 
 
 # --- creating and editing ----------------------------------------------------------------------
 
 
-def _text(value, *, field, limit: int, required: bool = False) -> str:
+def _text(value: object, *, field: Promise, limit: int, required: bool = False) -> str:
     """A text field as given, trimmed: refused (never cut) when too long, empty where required,
     or carrying a NUL character, which PostgreSQL cannot store."""
     text = str(value if value is not None else "").strip()
@@ -178,12 +208,18 @@ def _text(value, *, field, limit: int, required: bool = False) -> str:
     return text
 
 
+def _max_length(model: type[models.Model], name: str) -> int:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.CharField) and field.max_length is not None
+    return field.max_length
+
+
 def title_limit() -> int:
-    return Dossier._meta.get_field("title").max_length
+    return _max_length(Dossier, "title")
 
 
 def nominee_name_limit() -> int:
-    return Nominee._meta.get_field("name").max_length
+    return _max_length(Nominee, "name")
 
 
 def _units_under(organization: Organization) -> set[int]:
@@ -200,7 +236,7 @@ def _units_under(organization: Organization) -> set[int]:
     return found
 
 
-def _nominee_organizations(nominees: list[dict]) -> dict[str, Organization]:
+def _nominee_organizations(nominees: list[dict[str, Any]]) -> dict[str, Organization]:
     """The organisations named by code, in one query (codes that cannot exist are not asked)."""
     codes = {
         item.get("organization")
@@ -214,8 +250,8 @@ def _nominee_organizations(nominees: list[dict]) -> dict[str, Organization]:
 
 
 def _validate_nominees(
-    form: AwardForm, organization: Organization, nominees: list[dict]
-) -> list[dict]:
+    form: AwardForm, organization: Organization, nominees: list[dict[str, Any]]
+) -> list[NomineeFields]:
     """Each nominee checked against the form, the limits and the proposing organisation: a unit
     names nominees of its own or of units under it (else Forbidden, 403)."""
     if not nominees:
@@ -227,7 +263,7 @@ def _validate_nominees(
         )
     by_code = _nominee_organizations(nominees)
     allowed: set[int] | None = None
-    cleaned = []
+    cleaned: list[NomineeFields] = []
     for item in nominees:
         kind = item.get("kind")
         name = _text(
@@ -289,12 +325,12 @@ def _next_reference(organization: Organization, year: int) -> str:
 @transaction.atomic
 def dossier_create(
     *,
-    actor,
+    actor: User,
     organization: Organization,
     award_form: AwardForm,
     year: int,
     title: str,
-    nominees: list[dict],
+    nominees: list[dict[str, Any]],
 ) -> Dossier:
     """Create a draft with its nominees. Raises PermissionDenied, DossierError (form rules)."""
     if not permissions.can_create_for(actor, organization.code):
@@ -320,11 +356,11 @@ def dossier_create(
     )
     dossier.full_clean()
     with _recording(dossier, actor=actor, action="create"):
-        dossier._history_user, dossier._change_reason = actor, "dossier.created"
+        history.author(dossier, actor, "dossier.created")
         dossier.save()
         for item in cleaned:
             nominee = Nominee(dossier=dossier, **item)
-            nominee._history_user, nominee._change_reason = actor, "nominee.added"
+            history.author(nominee, actor, "nominee.added")
             nominee.save()
         access.on_created(dossier)
     return dossier
@@ -332,7 +368,11 @@ def dossier_create(
 
 @transaction.atomic
 def dossier_update(
-    *, actor, dossier: Dossier, title: str | None = None, nominees: list[dict] | None = None
+    *,
+    actor: User,
+    dossier: Dossier,
+    title: str | None = None,
+    nominees: list[dict[str, Any]] | None = None,
 ) -> Dossier:
     """Change a draft or returned dossier's title or its whole nominee list."""
     dossier = _lock(dossier)
@@ -352,11 +392,11 @@ def dossier_update(
             dossier.title = title
         if cleaned is not None:
             for old in dossier.nominees.all():
-                old._history_user, old._change_reason = actor, "nominee.removed"
+                history.author(old, actor, "nominee.removed")
                 old.delete()
             for item in cleaned:
                 nominee = Nominee(dossier=dossier, **item)
-                nominee._history_user, nominee._change_reason = actor, "nominee.added"
+                history.author(nominee, actor, "nominee.added")
                 nominee.save()
         dossier.full_clean()
         _save(dossier, actor, "dossier.updated", ["title"])
@@ -364,7 +404,9 @@ def dossier_update(
 
 
 @transaction.atomic
-def attachment_add(*, actor, dossier: Dossier, kind_code: str, upload) -> Attachment:
+def attachment_add(
+    *, actor: User, dossier: Dossier, kind_code: str, upload: File[bytes]
+) -> Attachment:
     """Store a document after checking its size and its real type; nothing is kept on refusal."""
     dossier = _lock(dossier)
     _check_edit(actor, dossier)
@@ -387,7 +429,13 @@ def attachment_add(*, actor, dossier: Dossier, kind_code: str, upload) -> Attach
 
 
 def attachment_store(
-    *, actor, dossier: Dossier, kind: DocumentKind, name: str, data: bytes, content_type: str
+    *,
+    actor: User | None,
+    dossier: Dossier,
+    kind: DocumentKind,
+    name: str,
+    data: bytes,
+    content_type: str,
 ) -> Attachment:
     """Store a checked document on a locked dossier (also used for generated minutes)."""
     attachment = Attachment(
@@ -405,7 +453,7 @@ def attachment_store(
     facts = {"kind": kind.code, "name": name, "sha256": attachment.sha256, "size": len(data)}
     try:
         with _recording(dossier, actor=actor, action="attach", data=facts):
-            attachment._history_user, attachment._change_reason = actor, "attachment.added"
+            history.author(attachment, actor, "attachment.added")
             attachment.save()
     except Exception:
         attachment.file.storage.delete(stored_name)
@@ -416,7 +464,7 @@ def attachment_store(
 # --- transitions -------------------------------------------------------------------------------
 
 
-def _bloc_for(dossier: Dossier):
+def _bloc_for(dossier: Dossier) -> Bloc | None:
     membership = (
         BlocMembership.objects.filter(organization=dossier.organization, year=dossier.year)
         .select_related("bloc")
@@ -426,7 +474,7 @@ def _bloc_for(dossier: Dossier):
 
 
 @transaction.atomic(savepoint=False)
-def dossier_submit(*, actor, dossier: Dossier, reason: str = "") -> Dossier:
+def dossier_submit(*, actor: User, dossier: Dossier, reason: str = "") -> Dossier:
     """The unit head signs the tờ trình: on to the bloc vote or the board's intake.
 
     A resubmission after a return makes a new numbered version. Raises PermissionDenied,
@@ -475,7 +523,12 @@ def dossier_submit(*, actor, dossier: Dossier, reason: str = "") -> Dossier:
 
 
 def _advance(
-    actor, dossier: Dossier, action: str, after: str, reason: str, data: dict | None = None
+    actor: User | None,
+    dossier: Dossier,
+    action: str,
+    after: str,
+    reason: str,
+    data: Mapping[str, Any] | None = None,
 ) -> Dossier:
     target = lifecycle.next_state(dossier.award_form, after, with_bloc=bool(dossier.bloc_id))
     with _recording(dossier, actor=actor, action=action, reason=reason, data=data):
@@ -485,7 +538,9 @@ def _advance(
     return dossier
 
 
-def _end_not_approved(actor, dossier: Dossier, action: str, code: str, reason: str) -> Dossier:
+def _end_not_approved(
+    actor: User | None, dossier: Dossier, action: str, code: str, reason: str
+) -> Dossier:
     with _recording(dossier, actor=actor, action=action, reason=reason, data={"code": code}):
         _enter(dossier, S.NOT_APPROVED)
         dossier.reason_code = code
@@ -498,7 +553,7 @@ def _end_not_approved(actor, dossier: Dossier, action: str, code: str, reason: s
 def _fail_nominees(dossier: Dossier, failed: dict[int, str]) -> None:
     for nominee in dossier.nominees.filter(pk__in=failed, outcome=NomineeOutcome.PENDING):
         nominee.outcome, nominee.outcome_reason = NomineeOutcome.NOT_APPROVED, failed[nominee.pk]
-        nominee._change_reason = "nominee.vote_failed"
+        history.change_reason(nominee, "nominee.vote_failed")
         nominee.save(update_fields=["outcome", "outcome_reason"])
 
 
@@ -508,8 +563,8 @@ def dossier_record_vote(
     stage: str,
     passed: bool,
     failed: dict[int, str],
-    tally: dict,
-    actor=None,
+    tally: VoteTally,
+    actor: User | None = None,
 ) -> Dossier:
     """A closed ballot moves its dossier: on if any nominee passed, else not approved.
 
@@ -527,7 +582,7 @@ def dossier_record_vote(
 
 
 @transaction.atomic(savepoint=False)
-def dossier_accept(*, actor, dossier: Dossier, reason: str = "") -> Dossier:
+def dossier_accept(*, actor: User, dossier: Dossier, reason: str = "") -> Dossier:
     """The board finds the dossier complete; the clock of the next stage starts."""
     dossier = _lock(dossier)
     _check(actor, dossier, "accept")
@@ -535,7 +590,7 @@ def dossier_accept(*, actor, dossier: Dossier, reason: str = "") -> Dossier:
 
 
 @transaction.atomic(savepoint=False)
-def dossier_return(*, actor, dossier: Dossier, reason: str) -> Dossier:
+def dossier_return(*, actor: User, dossier: Dossier, reason: str) -> Dossier:
     """Incomplete: back to the unit for supplement, with the reason. The board's clock stops."""
     dossier = _lock(dossier)
     _check(actor, dossier, "return")
@@ -548,7 +603,7 @@ def dossier_return(*, actor, dossier: Dossier, reason: str) -> Dossier:
 
 
 @transaction.atomic(savepoint=False)
-def dossier_close_notice(*, actor, dossier: Dossier, reason: str = "") -> Dossier:
+def dossier_close_notice(*, actor: User, dossier: Dossier, reason: str = "") -> Dossier:
     """End the public notice once its working days have run."""
     dossier = _lock(dossier)
     _check(actor, dossier, "close_notice")
@@ -558,7 +613,7 @@ def dossier_close_notice(*, actor, dossier: Dossier, reason: str = "") -> Dossie
 
 
 @transaction.atomic(savepoint=False)
-def dossier_forward(*, actor, dossier: Dossier, reason: str = "") -> Dossier:
+def dossier_forward(*, actor: User, dossier: Dossier, reason: str = "") -> Dossier:
     """Appraisal passed: the dossier waits for a decision batch."""
     dossier = _lock(dossier)
     _check(actor, dossier, "forward")
@@ -568,7 +623,7 @@ def dossier_forward(*, actor, dossier: Dossier, reason: str = "") -> Dossier:
 
 
 @transaction.atomic(savepoint=False)
-def dossier_reject(*, actor, dossier: Dossier, reason_code: str, reason: str) -> Dossier:
+def dossier_reject(*, actor: User, dossier: Dossier, reason_code: str, reason: str) -> Dossier:
     """Appraisal failed: not approved, with a reason code and a notice to the proposer."""
     dossier = _lock(dossier)
     _check(actor, dossier, "reject")
@@ -577,7 +632,7 @@ def dossier_reject(*, actor, dossier: Dossier, reason_code: str, reason: str) ->
 
 
 @transaction.atomic(savepoint=False)
-def dossier_hold(*, actor, dossier: Dossier, reason_code: str, reason: str) -> Dossier:
+def dossier_hold(*, actor: User, dossier: Dossier, reason_code: str, reason: str) -> Dossier:
     """Pause while a complaint, inspection or discipline is pending (Decree 98 Art. 4)."""
     dossier = _lock(dossier)
     _check(actor, dossier, "hold")
@@ -593,7 +648,7 @@ def dossier_hold(*, actor, dossier: Dossier, reason_code: str, reason: str) -> D
 
 
 @transaction.atomic(savepoint=False)
-def dossier_release(*, actor, dossier: Dossier, reason: str) -> Dossier:
+def dossier_release(*, actor: User, dossier: Dossier, reason: str) -> Dossier:
     """The pending matter is concluded: back to the state the dossier was held in."""
     dossier = _lock(dossier)
     _check(actor, dossier, "release")
@@ -607,7 +662,7 @@ def dossier_release(*, actor, dossier: Dossier, reason: str) -> Dossier:
 
 
 @transaction.atomic(savepoint=False)
-def dossier_withdraw(*, actor, dossier: Dossier, reason: str) -> Dossier:
+def dossier_withdraw(*, actor: User, dossier: Dossier, reason: str) -> Dossier:
     """The unit head withdraws the dossier before any decision."""
     dossier = _lock(dossier)
     _check(actor, dossier, "withdraw")
@@ -621,7 +676,7 @@ def dossier_withdraw(*, actor, dossier: Dossier, reason: str) -> Dossier:
 
 
 @transaction.atomic(savepoint=False)
-def dossier_revoke(*, actor, dossier: Dossier, reason_code: str, reason: str) -> Dossier:
+def dossier_revoke(*, actor: User, dossier: Dossier, reason_code: str, reason: str) -> Dossier:
     """Annul the award (Law Ch. VII): every awarded nominee is revoked."""
     dossier = _lock(dossier)
     _check(actor, dossier, "revoke")
@@ -636,7 +691,7 @@ def dossier_revoke(*, actor, dossier: Dossier, reason_code: str, reason: str) ->
     return dossier
 
 
-def dossier_propose_to_president(*, actor, dossier: Dossier, decision_ref: str) -> Dossier:
+def dossier_propose_to_president(*, actor: User, dossier: Dossier, decision_ref: str) -> Dossier:
     """The PM's proposal to the President: called inside the batch's transaction, row locked."""
     lifecycle.ensure_allowed("propose_to_president", dossier.state)
     data = {"decision": decision_ref}
@@ -648,7 +703,7 @@ def dossier_propose_to_president(*, actor, dossier: Dossier, decision_ref: str) 
 
 
 def dossier_decide(
-    *, actor, dossier: Dossier, number: str, year: int, declined: dict[int, str]
+    *, actor: User, dossier: Dossier, number: str, year: int, declined: dict[int, str]
 ) -> Dossier:
     """Record the signed decision on one dossier of a batch: each nominee awarded or declined.
 
@@ -664,7 +719,7 @@ def dossier_decide(
             else:
                 nominee.outcome, nominee.outcome_reason = NomineeOutcome.AWARDED, number
                 awarded.append(nominee)
-            nominee._history_user, nominee._change_reason = actor, f"nominee.{nominee.outcome}"
+            history.author(nominee, actor, f"nominee.{nominee.outcome}")
             nominee.save(update_fields=["outcome", "outcome_reason"])
         for nominee in awarded:
             PriorAward.objects.create(
@@ -689,7 +744,9 @@ def dossier_decide(
 
 
 @transaction.atomic
-def role_grant(*, actor, user, role: str, organization: Organization | None) -> RoleGrant:
+def role_grant(
+    *, actor: User | None, user: User, role: str, organization: Organization | None
+) -> RoleGrant:
     """Grant a role (idempotent); the grant is historied and leaves a ledger event."""
     grant = RoleGrant.objects.filter(user=user, role=role, organization=organization).first()
     if grant is not None:
@@ -702,7 +759,7 @@ def role_grant(*, actor, user, role: str, organization: Organization | None) -> 
         "organization": getattr(organization, "code", None),
     }
     with ledger.recording(actor=actor, action="role.granted", obj=grant, data=data):
-        grant._history_user, grant._change_reason = actor, "role.granted"
+        history.author(grant, actor, "role.granted")
         grant.save()
         user.groups.add(access.role_group(role, getattr(organization, "code", None)))
     user.__dict__.pop("_kt_roles", None)
@@ -710,22 +767,22 @@ def role_grant(*, actor, user, role: str, organization: Organization | None) -> 
 
 
 @transaction.atomic
-def role_withdraw(*, actor, grant: RoleGrant, reason: str = "") -> None:
+def role_withdraw(*, actor: User | None, grant: RoleGrant, reason: str = "") -> None:
     """Withdraw a role; the history keeps the grant's whole life."""
     data = {
         "user": grant.user.get_username(),
         "role": grant.role,
-        "organization": grant.organization.code if grant.organization_id else None,
+        "organization": grant.organization.code if grant.organization else None,
     }
     with ledger.recording(
         actor=actor, action="role.withdrawn", obj=grant, reason=reason, data=data
     ):
-        grant._history_user, grant._change_reason = actor, reason or "role.withdrawn"
+        history.author(grant, actor, reason or "role.withdrawn")
         grant.delete()
-        org = grant.organization.code if grant.organization_id else None
+        org = grant.organization.code if grant.organization else None
         name = access.group_name(grant.role, org)
         still = [
-            access.group_name(g.role, g.organization.code if g.organization_id else None)
+            access.group_name(g.role, g.organization.code if g.organization else None)
             for g in RoleGrant.objects.filter(user=grant.user).select_related("organization")
         ]
         if name not in still:

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from workflows.demo import World, demo_pdf, seed_demo
+from demo.world import World, demo_pdf, seed_demo
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from workflows.demo import demo_totp_key
+from demo.world import demo_totp_key
 
 
 def code_now(drift: int = 0) -> str:

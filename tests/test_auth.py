@@ -7,10 +7,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
+from accounts.auth import verify_code
 from approvals.models import Decision
+from demo.world import SECOND_FACTOR_PERSONAS
 from tests.signin import code_now, fresh_code, signin
-from workflows.auth import verify_code
-from workflows.demo import SECOND_FACTOR_PERSONAS
 
 pytestmark = pytest.mark.django_db
 TOKEN = "/api/v1/auth/token/"
@@ -158,7 +158,7 @@ def test_administrator_grants_and_withdraws_roles_in_the_admin(client):
 @pytest.fixture(autouse=True)
 def waits(monkeypatch):
     """The spraying delays asked for, recorded instead of slept."""
-    from workflows import auth
+    from accounts import auth
 
     asked: list[float] = []
     monkeypatch.setattr(auth, "sleep", asked.append)

@@ -16,11 +16,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from approvals.models import BallotSession, Decision
-from dossiers import lifecycle, permissions
-from dossiers.models import BlocMembership, Dossier, DossierState
-from tests.signin import fresh_code, signin
-from workflows import services as wf
-from workflows.demo import (
+from demo.world import (
     CENTRAL_CODES,
     SECOND_FACTOR_PERSONAS,
     World,
@@ -29,6 +25,10 @@ from workflows.demo import (
     demo_pdf,
     start,
 )
+from dossiers import lifecycle, permissions
+from dossiers.models import BlocMembership, Dossier, DossierState
+from tests.signin import fresh_code, signin
+from workflows import services as wf
 
 pytestmark = pytest.mark.django_db
 S = DossierState

@@ -14,9 +14,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from demo.world import World, act, build_devices, build_organisations, build_users, start
 from dossiers.models import Dossier
 from workflows import services as wf
-from workflows.demo import World, act, build_devices, build_organisations, build_users, start
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -7,9 +7,9 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from demo.world import STAFF, UNIT_CODES, seed_demo
 from dossiers.models import Dossier, DossierState, Nominee
 from tests.signin import signin
-from workflows.demo import STAFF, UNIT_CODES, seed_demo
 
 pytestmark = pytest.mark.django_db
 

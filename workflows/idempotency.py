@@ -14,11 +14,16 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.errors import DossierError
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from rest_framework.request import Request
 
 KEY_COLUMN_LENGTH = 255  # ActionRequest.key
 _VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
@@ -50,7 +55,7 @@ class RequestKey:
     fingerprint: str  # sha256 of method, path and body
 
     @classmethod
-    def of(cls, key: str, method: str, path: str, body) -> RequestKey:
+    def of(cls, key: str, method: str, path: str, body: Any) -> RequestKey:
         check_key(key)
         digest = hashlib.sha256(_canonical(body)).hexdigest()
         fingerprint = hashlib.sha256(f"{method.upper()}\n{path}\n{digest}".encode()).hexdigest()
@@ -67,20 +72,22 @@ def check_key(key: str) -> None:
         raise IdempotencyKeyInvalid(KEY_INVALID, limit=limit, length=len(key))
 
 
-def api_request_key(request) -> RequestKey | None:
+def api_request_key(request: Request) -> RequestKey | None:
     """The API request's `Idempotency-Key`, bound to its method, path and parsed body."""
     key = request.headers.get("Idempotency-Key")
     if key is None or key == "":
         return None
+    assert request.method is not None  # None only on an HttpRequest built by hand
     return RequestKey.of(key, request.method, request.path, request.data)
 
 
-def form_request_key(request) -> RequestKey | None:
+def form_request_key(request: HttpRequest) -> RequestKey | None:
     """The UI form's `request_key`, bound to the path and the other fields of the form."""
     key = request.POST.get("request_key")
     if not key:
         return None
     body = {k: v for k, v in request.POST.lists() if k not in _NOT_BODY}
+    assert request.method is not None  # None only on an HttpRequest built by hand
     return RequestKey.of(key, request.method, request.path, body)
 
 
@@ -91,7 +98,7 @@ def service_key(key: RequestKey | str, action: str, target: str) -> RequestKey:
     return RequestKey.of(key, "SERVICE", f"{action}:{target}", {})
 
 
-def _canonical(body) -> bytes:
+def _canonical(body: Any) -> bytes:
     if hasattr(body, "lists"):  # QueryDict: every value of every field
         body = {k: v for k, v in body.lists()}
     return json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()

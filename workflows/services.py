@@ -7,9 +7,10 @@ a clear conflict; a retried request with the same idempotency key acts once."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -24,7 +25,8 @@ from dossiers.models import ActionRequest, AwardForm, Dossier, Organization
 from workflows.flows import NODE_STATES, AwardFlow
 from workflows.idempotency import KEY_REUSED, IdempotencyKeyReused, RequestKey, service_key
 
-ACTIONS: dict[str, Callable[[Any, Dossier, dict], Dossier]] = {
+# The payload is what the page or the API sent: `reason`, `reason_code`; the services check it.
+ACTIONS: dict[str, Callable[[User, Dossier, Mapping[str, Any]], Dossier]] = {
     "submit": lambda a, d, p: ds.dossier_submit(actor=a, dossier=d, reason=p.get("reason", "")),
     "accept": lambda a, d, p: ds.dossier_accept(actor=a, dossier=d, reason=p.get("reason", "")),
     "return": lambda a, d, p: ds.dossier_return(actor=a, dossier=d, reason=p.get("reason", "")),
@@ -58,7 +60,7 @@ def open_task(dossier: Dossier) -> Task | None:
     )
 
 
-def flow_sync(*, actor, dossier: Dossier) -> None:
+def flow_sync(*, actor: User | None, dossier: Dossier) -> None:
     """Finish the open task if the dossier has left that stage; the process moves to the next.
 
     Callers hold the dossier's row lock (every way into a dossier's flow takes it first), so
@@ -79,7 +81,11 @@ def flow_sync(*, actor, dossier: Dossier) -> None:
 
 
 def _remember(
-    actor, key: RequestKey | str | None, action: str, dossier: Dossier | None, target: str = ""
+    actor: User,
+    key: RequestKey | str | None,
+    action: str,
+    dossier: Dossier | None,
+    target: str = "",
 ) -> bool:
     """Store the idempotency key; False when this very request was already made (a retry).
 
@@ -108,12 +114,12 @@ def _remember(
 @transaction.atomic
 def dossier_start(
     *,
-    actor,
+    actor: User,
     organization: Organization,
     award_form: AwardForm,
     year: int,
     title: str,
-    nominees: list[dict],
+    nominees: list[dict[str, Any]],
 ) -> Dossier:
     """Create a draft and its process; the unit's `prepare` task waits."""
     dossier = ds.dossier_create(
@@ -131,10 +137,10 @@ def dossier_start(
 @transaction.atomic
 def dossier_act(
     *,
-    actor,
+    actor: User,
     dossier: Dossier | int,
     action: str,
-    payload: dict,
+    payload: Mapping[str, Any],
     request_key: RequestKey | str | None = None,
 ) -> Dossier:
     """Perform `action` as `actor`. Raises PermissionDenied, DossierError, Conflict."""
@@ -152,12 +158,12 @@ def dossier_act(
 
 
 @transaction.atomic
-def decision_prepare(*, actor, decider: str, dossier_ids: list[int]) -> Decision:
+def decision_prepare(*, actor: User, decider: str, dossier_ids: list[int]) -> Decision:
     return approval_services.decision_create(actor=actor, decider=decider, dossier_ids=dossier_ids)
 
 
 @transaction.atomic
-def decision_propose(*, actor, decision: Decision, number: str = "") -> Decision:
+def decision_propose(*, actor: User, decision: Decision, number: str = "") -> Decision:
     decision = approval_services.decision_propose(actor=actor, decision=decision, number=number)
     for dossier in decision.dossiers.all():
         flow_sync(actor=actor, dossier=dossier)
@@ -167,11 +173,11 @@ def decision_propose(*, actor, decision: Decision, number: str = "") -> Decision
 @transaction.atomic
 def decision_sign(
     *,
-    actor,
+    actor: User,
     decision: Decision,
     number: str,
     signed_on: datetime.date,
-    declined: list[dict] | None = None,
+    declined: list[Mapping[str, Any]] | None = None,
     request_key: RequestKey | str | None = None,
 ) -> Decision:
     if not _remember(actor, request_key, "sign", None, target=f"decision:{decision.pk}"):
@@ -185,17 +191,19 @@ def decision_sign(
 
 
 @transaction.atomic
-def ballot_open(**kwargs) -> BallotSession:
+def ballot_open(**kwargs: Any) -> BallotSession:
     return ballots.ballot_open(**kwargs)
 
 
 @transaction.atomic
-def ballot_cast(*, actor, session, choices: dict, conflicts: list) -> str:
+def ballot_cast(
+    *, actor: User, session: BallotSession | int, choices: object, conflicts: object
+) -> str:
     return ballots.ballot_cast(actor=actor, session=session, choices=choices, conflicts=conflicts)
 
 
 @transaction.atomic
-def ballot_close(*, actor, session) -> BallotSession:
+def ballot_close(*, actor: User | None, session: BallotSession | int) -> BallotSession:
     """Close the ballot; every dossier on it moves on (or ends) with its process, at once."""
     session, dossiers = ballots.ballot_close(actor=actor, session=session)
     for dossier in dossiers:
@@ -203,12 +211,12 @@ def ballot_close(*, actor, session) -> BallotSession:
     return session
 
 
-def ballots_close_due(now=None) -> list[int]:
+def ballots_close_due(now: datetime.datetime | None = None) -> list[int]:
     """Close every open ballot whose deadline has passed (run from cron: `close_ballots`)."""
     from django.utils import timezone as tz
 
     due = BallotSession.objects.filter(state="open", deadline__lt=now or tz.now())
-    closed = []
+    closed: list[int] = []
     for pk in due.values_list("pk", flat=True):
         ballot_close(actor=None, session=pk)
         closed.append(pk)

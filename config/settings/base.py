@@ -38,19 +38,21 @@ INSTALLED_APPS = [
     "dossiers",
     "approvals",
     "workflows",
+    "accounts",  # sign-in, TOTP, API tokens (their admin)
+    "demo",  # the demo world and `manage.py seed_demo`
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "workflows.api.middleware.ApiLanguageMiddleware",
-    "workflows.api.middleware.ApiBodyLimitMiddleware",
+    "api.middleware.ApiLanguageMiddleware",
+    "api.middleware.ApiBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "workflows.auth.RequireSecondFactorMiddleware",
+    "accounts.auth.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -133,7 +135,7 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 # its own address; spraying one user from many addresses is slowed instead (below).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "workflows.auth.locked_out"
+AXES_LOCKOUT_CALLABLE = "accounts.auth.locked_out"
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_SECONDS", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -141,7 +143,7 @@ CSRF_COOKIE_HTTPONLY = True
 OTP_TOTP_ISSUER = "Khen thưởng"
 # Signing a decision asks for the password (and code) again unless signed in this recently.
 REAUTH_SECONDS = env_int("REAUTH_SECONDS", 300)
-# Password spraying across addresses (workflows/auth.py, `signin_delay`): once a username has
+# Password spraying across addresses (accounts/auth.py, `signin_delay`): once a username has
 # SIGNIN_DELAY_AFTER failures within SIGNIN_DELAY_WINDOW seconds, from any addresses, every
 # sign-in attempt for it (browser and API token) waits SIGNIN_DELAY_BASE seconds, doubling
 # with each further failure, at most SIGNIN_DELAY_MAX: slowed, never locked.
@@ -177,7 +179,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         # No inline script or style: the pages' behaviour is static/js/site.js, their look
         # static/css/site.css. Only the flow chart (an SVG image) and the API docs widen
-        # style-src for their own responses (workflows/views.py, workflows/api/urls.py).
+        # style-src for their own responses (web/views.py, api/urls.py).
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
@@ -228,21 +230,21 @@ VIEWFLOW = {"AUTOREGISTER": False}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "workflows.auth.ExpiringTokenAuthentication",  # knox: hashed, per client, expiring
+        "accounts.auth.ExpiringTokenAuthentication",  # knox: hashed, per client, expiring
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "workflows.api.schema.ApiSchema",
-    "EXCEPTION_HANDLER": "workflows.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
-        "workflows.api.parsers.LimitedJSONParser",
+        "api.parsers.LimitedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
 }
-# JSON request bodies (workflows/api/parsers.py): larger → 413 `too_large`, nested deeper →
+# JSON request bodies (api/parsers.py): larger → 413 `too_large`, nested deeper →
 # 400 `too_deep`. Idempotency-Key / request_key longer than this → 400, never cut.
 API_JSON_MAX_BYTES = env_int("API_JSON_MAX_BYTES", 2 * 1024 * 1024)
 API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32)

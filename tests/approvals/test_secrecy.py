@@ -215,9 +215,9 @@ def _pg_world_ballot() -> tuple[int, list[tuple[str, dict[int, str]]]]:
     with distinct patterns (two declare a conflict), closed by the leader. Returns the session
     and, in cast order, what each member chose per ballot item."""
     from approvals.models import BallotItem
+    from demo.world import World, build_organisations, build_users, demo_pdf
     from dossiers.services import attachment_add
     from workflows import services as wf
-    from workflows.demo import World, build_organisations, build_users, demo_pdf
 
     build_organisations()
     build_users()

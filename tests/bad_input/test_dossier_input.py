@@ -12,8 +12,8 @@ from django.utils.translation import gettext
 from dossiers import errors
 from dossiers.errors import DossierError, Forbidden
 from dossiers.models import Dossier, DossierState, Nominee, Organization
+from web.views import FILTER_IGNORED
 from workflows import services as wf
-from workflows.views import FILTER_IGNORED
 
 LIST = "/api/v1/dossiers/"
 BLOCS = "/api/v1/blocs/"

@@ -18,7 +18,7 @@ from audit.views import csv_cell
 from dossiers import permissions
 from dossiers.models import Bloc, Dossier, DossierState
 from tests.workflows.helpers import act, create, upload_required
-from workflows.action_forms import (
+from web.forms import (
     ACTION_INPUT_INVALID,
     BALLOT_TARGET_INVALID,
     BALLOT_YEAR_REQUIRED,

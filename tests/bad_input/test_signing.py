@@ -19,7 +19,7 @@ BODY = {"number": "4242/QĐ-TTg", "signed_on": "2026-11-20"}
 
 @pytest.fixture(autouse=True)
 def _no_waits(monkeypatch):
-    from workflows import auth
+    from accounts import auth
 
     monkeypatch.setattr(auth, "sleep", lambda seconds: None)
 

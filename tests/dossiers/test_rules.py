@@ -7,12 +7,12 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from demo.world import CENTRAL_CODES, bloc_ballot, start
 from dossiers import services
 from dossiers.errors import DossierError
 from dossiers.models import Attachment, AwardForm, Dossier, DossierState, NomineeKind
 from dossiers.uploads import DOCX, XLSX, sniff
 from workflows import services as wf
-from workflows.demo import CENTRAL_CODES, bloc_ballot, start
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 """Helpers for driving dossiers over the HTTP API as the right personas."""
 
-from workflows.demo import demo_pdf
+from demo.world import demo_pdf
 
 NOMINEE = {
     "kind": "individual",

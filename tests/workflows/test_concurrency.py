@@ -13,10 +13,10 @@ from rest_framework.test import APIClient
 
 from approvals.models import BallotCast, SealedBallot
 from audit.models import LedgerEvent as DossierEvent
+from demo.world import World, build_organisations, build_users, demo_pdf
 from dossiers.models import Dossier, DossierState, Organization, Role
 from dossiers.services import attachment_add, role_grant
 from workflows import services as wf
-from workflows.demo import World, build_organisations, build_users, demo_pdf
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -5,10 +5,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from demo.world import World
 from dossiers.models import Dossier
 from tests.signin import signin
 from workflows import services as wf
-from workflows.demo import World
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,7 @@ def test_ballot_detail_is_constant(api):
     before = _queries(lambda: client.get(f"/api/v1/ballots/{session.pk}/"))
     listing = _queries(lambda: client.get("/api/v1/ballots/"))
     _more_dossiers(5)
-    from workflows.demo import World, bloc_ballot
+    from demo.world import World, bloc_ballot
 
     world = World()
     extra = Dossier.objects.filter(title__startswith="Tải", state="draft")[:3]

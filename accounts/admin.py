@@ -8,7 +8,7 @@ from knox.admin import AuthTokenAdmin
 from knox.models import AuthToken
 from knox.settings import knox_settings
 
-from workflows import auth
+from accounts import auth
 
 admin.site.unregister(AuthToken)
 

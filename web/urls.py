@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflows import views
+from web import views
 
 app_name = "workflows"
 urlpatterns = [

@@ -56,9 +56,9 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 class ExpiringTokenScheme(KnoxTokenScheme):
-    """`Authorization: Token <key>` (django-rest-knox, expiring; workflows.auth)."""
+    """`Authorization: Token <key>` (django-rest-knox, expiring; accounts.auth)."""
 
-    target_class = "workflows.auth.ExpiringTokenAuthentication"
+    target_class = "accounts.auth.ExpiringTokenAuthentication"
     name = "tokenAuth"
 
 

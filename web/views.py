@@ -15,9 +15,11 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from viewflow.workflow import chart
 
+from accounts.auth import reauthenticate
 from approvals.ballots import ballot_abilities
 from approvals.selectors import (
     ballot_get_for_user,
+    ballot_summary,
     ballots_waiting_for,
     decision_get_for_user,
     decision_list_visible_to,
@@ -32,18 +34,16 @@ from dossiers.services import (
     REVOKE_REASONS,
     attachment_add,
 )
+from web.forms import BallotOpenForm, DossierActionForm, FlowChartForm
 from workflows import services as wf
-from workflows.action_forms import BallotOpenForm, DossierActionForm, FlowChartForm
-from workflows.api.serializers import (
-    BallotSerializer,
+from workflows.filters import DossierFilter
+from workflows.flows import AwardFlow
+from workflows.idempotency import RequestKey, form_request_key
+from workflows.inputs import (
     DecisionProposeSerializer,
     DecisionSignSerializer,
     DossierCreateSerializer,
 )
-from workflows.auth import reauthenticate
-from workflows.filters import DossierFilter
-from workflows.flows import AwardFlow
-from workflows.idempotency import RequestKey, form_request_key
 from workflows.models import DossierProcess
 
 PAGE_SIZE = 25
@@ -445,7 +445,7 @@ def ballot_detail(request, pk: int):
             return redirect("workflows:ballot", pk=pk)
         session = ballot_get_for_user(request.user, pk)
         abilities = ballot_abilities(request.user, session)
-    data = BallotSerializer(session, context={"request": request, **abilities}).data
+    data = ballot_summary(session, **abilities)
     for row in data["nominees"]:
         row["outcome_label"] = OUTCOME_LABELS.get(row.get("outcome", ""), "")
     return render(

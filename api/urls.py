@@ -2,7 +2,7 @@ from csp.decorators import csp_update
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from workflows.api import views
+from api import views
 
 v1 = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from workflows.api.serializers import ActionSerializer
+from workflows.inputs import ActionSerializer
 
 # Database keys: positive and within a signed 64-bit integer.
 ID_MAX = 2**63 - 1

@@ -3,7 +3,7 @@
 from django.http import JsonResponse
 from django.utils import translation
 
-from workflows.api.parsers import BodyRefused, check_json_body, check_size, is_json
+from api.parsers import BodyRefused, check_json_body, check_size, is_json
 
 
 class ApiLanguageMiddleware:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from workflows.demo import seed_demo
+from demo.world import seed_demo
 
 
 class Command(BaseCommand):

@@ -1,11 +1,11 @@
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api import schema as doc
 from approvals.models import Decision
 from audit.models import LedgerEvent
-from dossiers import errors, permissions
+from dossiers import permissions
 from dossiers.models import (
     Attachment,
     AwardForm,
@@ -15,7 +15,7 @@ from dossiers.models import (
     NomineeKind,
     Organization,
 )
-from workflows.api import schema as doc
+from workflows.inputs import TITLE_MAX, NomineeInputSerializer
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -92,25 +92,6 @@ class NomineeSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "organization", "achievements", "outcome", "outcome_reason"]
 
 
-TITLE_MAX = Dossier._meta.get_field("title").max_length
-NAME_MAX = Nominee._meta.get_field("name").max_length
-OWN_UNIT_NEEDED = _("Name the proposing organisation's code.")
-
-
-class NomineeInputSerializer(serializers.Serializer):
-    """A nominee as the API and the UI's create form give it (limits: dossiers.services)."""
-
-    kind = serializers.ChoiceField(choices=NomineeKind.choices)
-    name = serializers.CharField(max_length=NAME_MAX)
-    organization = serializers.CharField(allow_null=True, required=False, max_length=32)
-    achievements = serializers.CharField(
-        allow_blank=True,
-        required=False,
-        default="",
-        max_length=settings.DOSSIER_MAX_ACHIEVEMENTS_CHARS,
-    )
-
-
 class AttachmentSerializer(serializers.ModelSerializer):
     kind = serializers.SlugRelatedField(slug_field="code", read_only=True)
     uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -180,61 +161,9 @@ class DossierDetailSerializer(DossierSerializer):
         return list(dossier.nominees.all())
 
 
-class DossierCreateSerializer(serializers.Serializer):
-    """Create a draft: the one validation of `POST /api/v1/dossiers/` and of the UI's form.
-    Returns the award form and the proposing organisation as objects; the domain's limits
-    (nominee count, lengths, whose nominees) are checked again by `dossier_create`."""
-
-    award_form = serializers.SlugField(max_length=32)
-    year = serializers.IntegerField(min_value=1945, max_value=2100)
-    title = serializers.CharField(max_length=TITLE_MAX)
-    organization = serializers.SlugField(required=False, max_length=32)
-    nominees = NomineeInputSerializer(many=True, allow_empty=False)
-
-    def validate_award_form(self, code: str) -> AwardForm:
-        form = AwardForm.objects.filter(code=code).first()
-        if form is None:
-            raise serializers.ValidationError(errors.UNKNOWN_FORM % {"value": code})
-        return form
-
-    def validate(self, data: dict) -> dict:
-        code = data.get("organization") or self._own_unit()
-        organization = Organization.objects.filter(code=code).first()
-        if organization is None:
-            raise serializers.ValidationError(
-                {"organization": [errors.UNKNOWN_ORG % {"value": code}]}
-            )
-        return {**data, "organization": organization}
-
-    def _own_unit(self) -> str:
-        user = self.context["request"].user
-        units = {o for r, o in permissions.user_roles(user) if r in ("unit_officer", "unit_head")}
-        units.discard(None)
-        if len(units) != 1:
-            raise serializers.ValidationError({"organization": [OWN_UNIT_NEEDED]})
-        return units.pop()
-
-
 class DossierPatchSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=TITLE_MAX, required=False)
     nominees = NomineeInputSerializer(many=True, required=False, allow_empty=False)
-
-
-# A dossier action's reason (kept in the ledger and the history) and its code (a column of 40).
-ACTION_REASON_MAX_LENGTH = 2000
-ACTION_REASON_CODE_MAX_LENGTH = 40
-
-
-class ActionSerializer(serializers.Serializer):
-    """A dossier action's input, for the API and the page alike (workflows/action_forms.py).
-    NUL characters are refused by the field (DRF's ProhibitNullCharactersValidator)."""
-
-    reason = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=ACTION_REASON_MAX_LENGTH
-    )
-    reason_code = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=ACTION_REASON_CODE_MAX_LENGTH
-    )
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -248,33 +177,6 @@ class EventSerializer(serializers.ModelSerializer):
 class DecisionCreateSerializer(serializers.Serializer):
     decider = serializers.ChoiceField(choices=["TTG", "CTN", "T-UBND"])
     dossiers = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
-
-
-class DeclineSerializer(serializers.Serializer):
-    nominee = serializers.IntegerField()
-    reason = serializers.CharField()
-
-
-OTP_HELP = _(
-    "A new code of the signer's authenticator app, used once: a code already used, or "
-    "missing, is refused with 403 (`otp_invalid`, `otp_required`) and nothing is written."
-)
-
-
-class DecisionSignSerializer(serializers.Serializer):
-    """The signature: the API's body and the UI's sign form (`decline_<nominee id>` fields)."""
-
-    number = serializers.CharField(max_length=40)
-    signed_on = serializers.DateField()
-    declined = DeclineSerializer(many=True, required=False, default=list)
-    otp = serializers.CharField(min_length=6, max_length=8, help_text=OTP_HELP)
-
-
-class DecisionProposeSerializer(serializers.Serializer):
-    """The PM's proposal to the President: a signed act too, so it carries a fresh code."""
-
-    number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    otp = serializers.CharField(min_length=6, max_length=8, help_text=OTP_HELP)
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -335,62 +237,6 @@ class BallotVoteSerializer(serializers.Serializer):
     conflicts = serializers.ListField(
         child=serializers.IntegerField(), required=False, default=list
     )
-
-
-class BallotSerializer(serializers.Serializer):
-    """A session: turnout (who voted and when) and, once closed, the tally. Never choices."""
-
-    def to_representation(self, session):
-        closed = session.state == "closed"
-        roll = list(session.roll.all())
-        casts = list(session.casts.all())
-        voted_ids = {c.voter_id for c in casts}
-
-        def who(voter):
-            if voter.organization_id:
-                return {"organization": voter.organization.code}
-            return {"user": voter.user.username}
-
-        nominees = []
-        for item in session.items.all():
-            row = {
-                "nominee": item.nominee_id,
-                "name": item.nominee.name,
-                "dossier": item.dossier_id,
-                "reference": item.dossier.reference,
-            }
-            if closed:
-                row.update(
-                    yes=item.yes, no=item.no, abstain=item.abstain, conflicts=item.conflicts,
-                    eligible=item.eligible, voted=item.voted, passed=item.passed,
-                    outcome=item.outcome,
-                )  # fmt: skip
-            nominees.append(row)
-        data = {
-            "id": session.pk,
-            "body": session.body,
-            "bloc": session.bloc.code if session.bloc_id else None,
-            "council": session.council.code if session.council_id else None,
-            "year": session.year,
-            "state": session.state,
-            "opened_by": session.opened_by.username,
-            "opened_at": session.opened_at,
-            "deadline": session.deadline,
-            "closed_at": session.closed_at,
-            "turnout": {
-                "eligible": len(roll),
-                "voted": len(casts),
-                "voters": [{**who(c.voter), "cast_at": c.cast_at} for c in casts],
-                "not_voted": [who(v) for v in roll if v.pk not in voted_ids],
-            },
-            "nominees": nominees,
-            "can_vote": not closed and self.context.get("can_vote", False),
-            "can_close": not closed and self.context.get("can_close", False),
-        }
-        if closed:
-            data["receipts"] = sorted(r.receipt for r in session.receipts.all())
-            data["minutes_sha256"] = session.minutes_sha256
-        return data
 
 
 class LedgerEventSerializer(serializers.ModelSerializer):

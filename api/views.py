@@ -14,10 +14,14 @@ from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import auth
+from api import schema as doc
+from api import serializers as s
 from approvals.ballots import ballot_abilities
 from approvals.selectors import (
     ballot_get_for_user,
     ballot_list_visible_to,
+    ballot_summary,
     decision_get_for_user,
     decision_list_visible_to,
 )
@@ -30,10 +34,8 @@ from dossiers.lifecycle import DOSSIER_ACTIONS
 from dossiers.models import AwardForm, Bloc, BlocLeadership, BlocMembership, Organization
 from dossiers.permissions import is_inspector
 from dossiers.services import attachment_add, dossier_update
-from workflows import auth
+from workflows import inputs
 from workflows import services as wf
-from workflows.api import schema as doc
-from workflows.api import serializers as s
 from workflows.filters import BlocFilter, DossierFilter
 from workflows.idempotency import RequestKey, api_request_key, check_key
 
@@ -192,9 +194,11 @@ class DossierListCreate(generics.ListCreateAPIView):
             self.request.user, nominees_shown=settings.DOSSIER_LIST_NOMINEES
         )
 
-    @extend_schema(request=s.DossierCreateSerializer, responses={201: s.DossierDetailSerializer})
+    @extend_schema(
+        request=inputs.DossierCreateSerializer, responses={201: s.DossierDetailSerializer}
+    )
     def post(self, request):
-        data = s.DossierCreateSerializer(data=request.data, context={"request": request})
+        data = inputs.DossierCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         values = data.validated_data
         dossier = wf.dossier_start(
@@ -258,7 +262,7 @@ class AttachmentCreate(APIView):
 
 class DossierAction(APIView):
     @extend_schema(
-        request=s.ActionSerializer,
+        request=inputs.ActionSerializer,
         responses=s.DossierDetailSerializer,
         parameters=[doc.ACTION, doc.IDEMPOTENCY_KEY],
     )
@@ -266,7 +270,7 @@ class DossierAction(APIView):
         if action not in DOSSIER_ACTIONS:
             raise NotFound(f"Unknown action: {action}.")
         selectors.dossier_get_for_user(request.user, pk)
-        data = s.ActionSerializer(data=request.data)
+        data = inputs.ActionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         payload = dict(data.validated_data)
         wf.dossier_act(
@@ -317,13 +321,13 @@ class DecisionDetail(generics.RetrieveAPIView):
 
 class DecisionSign(APIView):
     @extend_schema(
-        request=s.DecisionSignSerializer,
+        request=inputs.DecisionSignSerializer,
         responses=s.DecisionSerializer,
         parameters=[doc.IDEMPOTENCY_KEY],
     )
     def post(self, request, pk: int):
         decision = decision_get_for_user(request.user, pk)
-        values, request_key = _with_fresh_code(request, s.DecisionSignSerializer)
+        values, request_key = _with_fresh_code(request, inputs.DecisionSignSerializer)
         wf.decision_sign(
             actor=request.user,
             decision=decision,
@@ -336,10 +340,10 @@ class DecisionSign(APIView):
 
 
 class DecisionPropose(APIView):
-    @extend_schema(request=s.DecisionProposeSerializer, responses=s.DecisionSerializer)
+    @extend_schema(request=inputs.DecisionProposeSerializer, responses=s.DecisionSerializer)
     def post(self, request, pk: int):
         decision = decision_get_for_user(request.user, pk)
-        values, _request_key = _with_fresh_code(request, s.DecisionProposeSerializer)
+        values, _request_key = _with_fresh_code(request, inputs.DecisionProposeSerializer)
         wf.decision_propose(actor=request.user, decision=decision, number=values["number"])
         return Response(s.DecisionSerializer(decision_get_for_user(request.user, pk)).data)
 
@@ -385,8 +389,7 @@ class BallotListCreate(APIView):
 
 def _ballot_body(request, pk: int) -> dict:
     session = ballot_get_for_user(request.user, pk)
-    context = {"request": request, **ballot_abilities(request.user, session)}
-    return s.BallotSerializer(session, context=context).data
+    return ballot_summary(session, **ballot_abilities(request.user, session))
 
 
 class BallotDetail(APIView):

@@ -1,0 +1,108 @@
+"""The inputs both channels validate the same way: the API's request bodies and the web pages'
+forms (web/forms.py, web/views.py) use these serializers, so a page and the API accept and refuse
+the same values. They feed the services below them (`workflows.services`, `dossiers.services`);
+the API's output serializers stay in api/serializers.py."""
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from dossiers import errors, permissions
+from dossiers.models import AwardForm, Dossier, Nominee, NomineeKind, Organization
+
+TITLE_MAX = Dossier._meta.get_field("title").max_length
+NAME_MAX = Nominee._meta.get_field("name").max_length
+OWN_UNIT_NEEDED = _("Name the proposing organisation's code.")
+
+
+class NomineeInputSerializer(serializers.Serializer):
+    """A nominee as the API and the UI's create form give it (limits: dossiers.services)."""
+
+    kind = serializers.ChoiceField(choices=NomineeKind.choices)
+    name = serializers.CharField(max_length=NAME_MAX)
+    organization = serializers.CharField(allow_null=True, required=False, max_length=32)
+    achievements = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=settings.DOSSIER_MAX_ACHIEVEMENTS_CHARS,
+    )
+
+
+class DossierCreateSerializer(serializers.Serializer):
+    """Create a draft: the one validation of `POST /api/v1/dossiers/` and of the UI's form.
+    Returns the award form and the proposing organisation as objects; the domain's limits
+    (nominee count, lengths, whose nominees) are checked again by `dossier_create`."""
+
+    award_form = serializers.SlugField(max_length=32)
+    year = serializers.IntegerField(min_value=1945, max_value=2100)
+    title = serializers.CharField(max_length=TITLE_MAX)
+    organization = serializers.SlugField(required=False, max_length=32)
+    nominees = NomineeInputSerializer(many=True, allow_empty=False)
+
+    def validate_award_form(self, code: str) -> AwardForm:
+        form = AwardForm.objects.filter(code=code).first()
+        if form is None:
+            raise serializers.ValidationError(errors.UNKNOWN_FORM % {"value": code})
+        return form
+
+    def validate(self, data: dict) -> dict:
+        code = data.get("organization") or self._own_unit()
+        organization = Organization.objects.filter(code=code).first()
+        if organization is None:
+            raise serializers.ValidationError(
+                {"organization": [errors.UNKNOWN_ORG % {"value": code}]}
+            )
+        return {**data, "organization": organization}
+
+    def _own_unit(self) -> str:
+        user = self.context["request"].user
+        units = {o for r, o in permissions.user_roles(user) if r in ("unit_officer", "unit_head")}
+        units.discard(None)
+        if len(units) != 1:
+            raise serializers.ValidationError({"organization": [OWN_UNIT_NEEDED]})
+        return units.pop()
+
+
+# A dossier action's reason (kept in the ledger and the history) and its code (a column of 40).
+ACTION_REASON_MAX_LENGTH = 2000
+ACTION_REASON_CODE_MAX_LENGTH = 40
+
+
+class ActionSerializer(serializers.Serializer):
+    """A dossier action's input, for the API and the page alike (web/forms.py).
+    NUL characters are refused by the field (DRF's ProhibitNullCharactersValidator)."""
+
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=ACTION_REASON_MAX_LENGTH
+    )
+    reason_code = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=ACTION_REASON_CODE_MAX_LENGTH
+    )
+
+
+class DeclineSerializer(serializers.Serializer):
+    nominee = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+OTP_HELP = _(
+    "A new code of the signer's authenticator app, used once: a code already used, or "
+    "missing, is refused with 403 (`otp_invalid`, `otp_required`) and nothing is written."
+)
+
+
+class DecisionSignSerializer(serializers.Serializer):
+    """The signature: the API's body and the UI's sign form (`decline_<nominee id>` fields)."""
+
+    number = serializers.CharField(max_length=40)
+    signed_on = serializers.DateField()
+    declined = DeclineSerializer(many=True, required=False, default=list)
+    otp = serializers.CharField(min_length=6, max_length=8, help_text=OTP_HELP)
+
+
+class DecisionProposeSerializer(serializers.Serializer):
+    """The PM's proposal to the President: a signed act too, so it carries a fresh code."""
+
+    number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    otp = serializers.CharField(min_length=6, max_length=8, help_text=OTP_HELP)
