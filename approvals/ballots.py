@@ -40,7 +40,7 @@ from approvals.models import (
     SealedBallot,
 )
 from audit import history, ledger
-from dossiers import permissions
+from dossiers import lifecycle, permissions
 from dossiers import services as dossier_services
 from dossiers.errors import Conflict, DossierError
 from dossiers.models import (
@@ -49,7 +49,6 @@ from dossiers.models import (
     BlocMembership,
     DocumentKind,
     Dossier,
-    DossierState,
     Nominee,
     NomineeOutcome,
     Organization,
@@ -148,7 +147,7 @@ def ballot_open(
         if bloc is None:
             raise DossierError(UNKNOWN_BLOC, code="unknown_bloc", value=bloc_code)
         session = BallotSession(body=BallotBody.BLOC, bloc=bloc, year=year, opened_by=actor)
-        waiting, stage = DossierState.BLOC_VOTING, Stage.BLOC_VOTE
+        move, stage = "record_bloc_vote", Stage.BLOC_VOTE
     else:
         council = Organization.objects.filter(code=council_code, kind="council").first()
         if council is None:
@@ -156,7 +155,7 @@ def ballot_open(
         session = BallotSession(
             body=BallotBody.COUNCIL, council=council, year=year, opened_by=actor
         )
-        waiting, stage = DossierState.COUNCIL_REVIEW, Stage.COUNCIL_VOTE
+        move, stage = "record_council_vote", Stage.COUNCIL_VOTE
     _check_manager(actor, session)
     nominees = list(Nominee.objects.filter(pk__in=set(nominee_ids)).select_related("dossier"))
     missing = set(nominee_ids) - {n.pk for n in nominees}
@@ -172,7 +171,8 @@ def ballot_open(
     chosen = {n.pk for n in nominees}
     for nominee in nominees:
         dossier = dossiers[nominee.dossier_id]
-        if dossier.state != waiting or nominee.outcome != NomineeOutcome.PENDING:
+        # The dossier must be in a state the vote's move leaves (the declared lifecycle).
+        if not lifecycle.allows(move, dossier.state) or nominee.outcome != NomineeOutcome.PENDING:
             raise Conflict(
                 NOT_WAITING, code="not_waiting", value=nominee.pk, ref=dossier.reference,
                 state=dossier.get_state_display(),

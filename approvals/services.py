@@ -16,10 +16,10 @@ from django.db import IntegrityError, transaction
 from approvals import errors
 from approvals.models import Decision, DecisionEntry, DecisionState
 from audit import history, ledger
-from dossiers import permissions
+from dossiers import lifecycle, permissions
 from dossiers import services as dossier_services
 from dossiers.errors import Conflict, DossierError
-from dossiers.models import Decider, Dossier, DossierState, Nominee, Role
+from dossiers.models import Decider, Dossier, Nominee, Role
 
 DECIDERS = (Decider.PM, Decider.PRESIDENT, Decider.PROVINCE_CHAIR)
 
@@ -79,7 +79,11 @@ def decision_create(*, actor: User, decider: str, dossier_ids: list[int]) -> Dec
                 expected=dossier.award_form.decider,
                 decider=decider,
             )
-        if dossier.state != DossierState.AWAITING_DECISION:
+        # A batch takes dossiers awaiting a decision: the state both decision moves leave.
+        if not (
+            lifecycle.allows("decide", dossier.state)
+            and lifecycle.allows("propose_to_president", dossier.state)
+        ):
             raise Conflict(
                 errors.DOSSIER_NOT_READY,
                 code="invalid_state",

@@ -1,13 +1,17 @@
-"""The dossier's allowed moves, in one readable place.
+"""The dossier's route data, labels and the hook through which the dossier layer reads the
+lifecycle declared in workflows/lifecycle.py (the one place for the allowed moves).
 
 A dossier follows the route of stages its award form defines; `next_state` reads it.
 """
 
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.errors import STATE_CONFLICT, Conflict
-from dossiers.models import AwardForm, DossierState, Stage
+from dossiers.models import AwardForm, Dossier, DossierState, Stage
 
 S = DossierState
 
@@ -21,34 +25,6 @@ STAGE_STATE: dict[str, str] = {
     Stage.DECISION: S.AWAITING_DECISION,
 }
 STATE_STAGE: dict[str, str] = {state: stage for stage, state in STAGE_STATE.items()}
-
-# action -> the states it may start from. Targets are computed from the route.
-ACTION_SOURCES: dict[str, set[str]] = {
-    "submit": {S.DRAFT, S.RETURNED},
-    "record_bloc_vote": {S.BLOC_VOTING},
-    "accept": {S.INTAKE},
-    "return": {S.INTAKE},
-    "close_notice": {S.PUBLIC_NOTICE},
-    "record_council_vote": {S.COUNCIL_REVIEW},
-    "forward": {S.APPRAISAL},
-    "reject": {S.APPRAISAL},
-    "hold": {S.APPRAISAL},
-    "release": {S.ON_HOLD},
-    "withdraw": {
-        S.DRAFT,
-        S.BLOC_VOTING,
-        S.INTAKE,
-        S.RETURNED,
-        S.PUBLIC_NOTICE,
-        S.COUNCIL_REVIEW,
-        S.APPRAISAL,
-        S.ON_HOLD,
-        S.AWAITING_DECISION,
-    },
-    "decide": {S.AWAITING_DECISION, S.AWAITING_PRESIDENT},
-    "propose_to_president": {S.AWAITING_DECISION},
-    "revoke": {S.DECIDED},
-}
 
 # Actions a dossier page or API may call directly. Votes come from closing a ballot session
 # (approvals), decisions from signing a batch.
@@ -81,10 +57,48 @@ ACTION_LABELS: dict[str, Promise] = {
 TERMINAL: set[str] = {S.DECIDED, S.NOT_APPROVED, S.WITHDRAWN, S.REVOKED}
 
 
-def ensure_allowed(action: str, state: str) -> None:
-    """The same refusal a person gets (409) when a move is not possible from `state`."""
-    if state not in ACTION_SOURCES.get(action, set()):
-        raise Conflict(STATE_CONFLICT, code="invalid_state", action=action, state=state)
+class _Declaration:
+    """The lifecycle declared in workflows/lifecycle.py, handed down at start-up (dossiers sits
+    below workflows and may not import it): `ensure` refuses a move with 409 `invalid_state`,
+    `allows` answers whether an action leaves a state, `fire` performs the transition."""
+
+    ensure: Callable[..., None] | None = None
+    allows: Callable[[str, str], bool] | None = None
+    fire: Callable[..., str] | None = None
+
+
+_declared = _Declaration()
+
+
+def register(
+    *,
+    ensure: Callable[..., None],
+    allows: Callable[[str, str], bool],
+    fire: Callable[..., str],
+) -> None:
+    _declared.ensure, _declared.allows, _declared.fire = ensure, allows, fire
+
+
+def ensure(action: str, dossier: Dossier, *, label: bool = True) -> None:
+    """409 `invalid_state` unless the declared lifecycle lets `action` leave the dossier's state."""
+    if _declared.ensure is None:
+        raise ImproperlyConfigured("workflows has not registered the dossier lifecycle")
+    _declared.ensure(action, dossier, label=label)
+
+
+def fire(action: str, dossier: Dossier, **kwargs: Any) -> str:
+    """Fire the declared transition: the dossier's state becomes its target (fixed, or chosen
+    from the route), returned for the service to enter; 409 `invalid_state` if not allowed."""
+    if _declared.fire is None:
+        raise ImproperlyConfigured("workflows has not registered the dossier lifecycle")
+    return _declared.fire(action, dossier, **kwargs)
+
+
+def allows(action: str, state: str) -> bool:
+    """Whether the declared lifecycle lets `action` leave `state`."""
+    if _declared.allows is None:
+        raise ImproperlyConfigured("workflows has not registered the dossier lifecycle")
+    return _declared.allows(action, state)
 
 
 def next_state(form: AwardForm, after: str, *, with_bloc: bool) -> str:

@@ -136,12 +136,13 @@ def role_allows(user: UserLike, dossier: Dossier) -> dict[str, bool]:
 
 
 def dossier_actions(user: UserLike, dossier: Dossier) -> list[str]:
-    """The action names this user may perform on this dossier now (state and role both checked)."""
+    """The action names this user may perform on this dossier now: the policy's roles, and the
+    declared lifecycle's sources (workflows/lifecycle.py, through `lifecycle.allows`)."""
     allowed = role_allows(user, dossier)
     return [
         action
         for action in lifecycle.DOSSIER_ACTIONS
-        if allowed[action] and dossier.state in lifecycle.ACTION_SOURCES[action]
+        if allowed[action] and lifecycle.allows(action, dossier.state)
     ]
 
 

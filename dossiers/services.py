@@ -133,16 +133,11 @@ def _require_code(code: str, allowed: tuple[str, ...]) -> str:
 
 
 def _check(actor: User, dossier: Dossier, action: str) -> None:
-    """Who, then from where: 403 for a user who may never do this, 409 for the wrong state."""
+    """Who, then from where: 403 for a user who may never do this, 409 for a move the declared
+    lifecycle (workflows/lifecycle.py) does not allow from the dossier's state."""
     if not permissions.role_allows(actor, dossier)[action]:
         raise PermissionDenied
-    if dossier.state not in lifecycle.ACTION_SOURCES[action]:
-        raise Conflict(
-            errors.STATE_CONFLICT,
-            code="invalid_state",
-            action=action,
-            state=dossier.get_state_display(),
-        )
+    lifecycle.ensure(action, dossier)
 
 
 def _check_edit(actor: User, dossier: Dossier) -> None:
@@ -507,11 +502,11 @@ def dossier_submit(*, actor: User, dossier: Dossier, reason: str = "") -> Dossie
     with _recording(dossier, actor=actor, action="submit", reason=reason):
         if from_state == S.DRAFT:
             dossier.bloc = bloc
-            _enter(dossier, lifecycle.next_state(form, "start", with_bloc=bloc is not None))
+            _enter(dossier, lifecycle.fire("submit", dossier, with_bloc=bloc is not None))
             dossier.submitted_at = timezone.now()
         else:  # resubmission after a return: the bloc has voted already; back to intake.
             dossier.version += 1
-            _enter(dossier, S.INTAKE)
+            _enter(dossier, lifecycle.fire("submit", dossier))
         _save(
             dossier,
             actor,
@@ -526,23 +521,21 @@ def _advance(
     actor: User | None,
     dossier: Dossier,
     action: str,
-    after: str,
     reason: str,
     data: Mapping[str, Any] | None = None,
 ) -> Dossier:
-    target = lifecycle.next_state(dossier.award_form, after, with_bloc=bool(dossier.bloc_id))
     with _recording(dossier, actor=actor, action=action, reason=reason, data=data):
-        _enter(dossier, target)
+        _enter(dossier, lifecycle.fire(action, dossier))  # the route's next stage
         fields = ["state", "stage_started_on", "due_date"]
         _save(dossier, actor, reason or f"dossier.{action}", fields)
     return dossier
 
 
 def _end_not_approved(
-    actor: User | None, dossier: Dossier, action: str, code: str, reason: str
+    actor: User | None, dossier: Dossier, action: str, code: str, reason: str, **kwargs: Any
 ) -> Dossier:
     with _recording(dossier, actor=actor, action=action, reason=reason, data={"code": code}):
-        _enter(dossier, S.NOT_APPROVED)
+        _enter(dossier, lifecycle.fire(action, dossier, **kwargs))
         dossier.reason_code = code
         _set_nominee_outcomes(dossier, actor, NomineeOutcome.NOT_APPROVED, reason)
         _save(dossier, actor, reason, ["state", "reason_code", "stage_started_on", "due_date"])
@@ -571,14 +564,14 @@ def dossier_record_vote(
     Called by approvals' ballot_close inside its transaction, with the dossier locked; the
     ballot service has checked who may close. Nominees that failed get their own outcome."""
     action = "record_bloc_vote" if stage == Stage.BLOC_VOTE else "record_council_vote"
-    lifecycle.ensure_allowed(action, dossier.state)
+    lifecycle.ensure(action, dossier, label=False)
     if failed:
         with _recording(dossier, actor=actor, action="nominees_failed_vote", data=tally):
             _fail_nominees(dossier, failed)
     if passed:
-        return _advance(actor, dossier, action, stage, f"{action}.passed", tally)
+        return _advance(actor, dossier, action, f"{action}.passed", tally)
     code = "bloc_vote_failed" if stage == Stage.BLOC_VOTE else "council_vote_failed"
-    return _end_not_approved(actor, dossier, action, code, f"{action}.failed")
+    return _end_not_approved(actor, dossier, action, code, f"{action}.failed", passed=False)
 
 
 @transaction.atomic(savepoint=False)
@@ -586,7 +579,7 @@ def dossier_accept(*, actor: User, dossier: Dossier, reason: str = "") -> Dossie
     """The board finds the dossier complete; the clock of the next stage starts."""
     dossier = _lock(dossier)
     _check(actor, dossier, "accept")
-    return _advance(actor, dossier, "accept", Stage.INTAKE, reason)
+    return _advance(actor, dossier, "accept", reason)
 
 
 @transaction.atomic(savepoint=False)
@@ -596,7 +589,7 @@ def dossier_return(*, actor: User, dossier: Dossier, reason: str) -> Dossier:
     _check(actor, dossier, "return")
     reason = _require_reason(reason)
     with _recording(dossier, actor=actor, action="return", reason=reason):
-        _enter(dossier, S.RETURNED)
+        _enter(dossier, lifecycle.fire("return", dossier))
         _save(dossier, actor, reason, ["state", "stage_started_on", "due_date"])
         access.on_returned(dossier)
     return dossier
@@ -609,7 +602,7 @@ def dossier_close_notice(*, actor: User, dossier: Dossier, reason: str = "") -> 
     _check(actor, dossier, "close_notice")
     if dossier.due_date and calendar.today() < dossier.due_date:
         raise Conflict(errors.NOTICE_RUNNING, code="notice_running", until=dossier.due_date)
-    return _advance(actor, dossier, "close_notice", Stage.PUBLIC_NOTICE, reason)
+    return _advance(actor, dossier, "close_notice", reason)
 
 
 @transaction.atomic(savepoint=False)
@@ -617,7 +610,7 @@ def dossier_forward(*, actor: User, dossier: Dossier, reason: str = "") -> Dossi
     """Appraisal passed: the dossier waits for a decision batch."""
     dossier = _lock(dossier)
     _check(actor, dossier, "forward")
-    dossier = _advance(actor, dossier, "forward", Stage.APPRAISAL, reason)
+    dossier = _advance(actor, dossier, "forward", reason)
     access.on_forwarded(dossier)
     return dossier
 
@@ -640,7 +633,7 @@ def dossier_hold(*, actor: User, dossier: Dossier, reason_code: str, reason: str
     reason = _require_reason(reason)
     with _recording(dossier, actor=actor, action="hold", reason=reason, data={"code": code}):
         dossier.held_from, dossier.reason_code = dossier.state, code
-        dossier.state = S.ON_HOLD
+        lifecycle.fire("hold", dossier)
         _stop_clock(dossier)
         fields = ["state", "held_from", "reason_code", "stage_started_on", "due_date"]
         _save(dossier, actor, reason, fields)
@@ -654,7 +647,7 @@ def dossier_release(*, actor: User, dossier: Dossier, reason: str) -> Dossier:
     _check(actor, dossier, "release")
     reason = _require_reason(reason)
     with _recording(dossier, actor=actor, action="release", reason=reason):
-        _enter(dossier, dossier.held_from or S.APPRAISAL)
+        _enter(dossier, lifecycle.fire("release", dossier))  # the state it was held in
         dossier.held_from, dossier.reason_code = "", ""
         fields = ["state", "held_from", "reason_code", "stage_started_on", "due_date"]
         _save(dossier, actor, reason, fields)
@@ -668,7 +661,7 @@ def dossier_withdraw(*, actor: User, dossier: Dossier, reason: str) -> Dossier:
     _check(actor, dossier, "withdraw")
     reason = _require_reason(reason)
     with _recording(dossier, actor=actor, action="withdraw", reason=reason):
-        _enter(dossier, S.WITHDRAWN)
+        _enter(dossier, lifecycle.fire("withdraw", dossier))
         _set_nominee_outcomes(dossier, actor, NomineeOutcome.WITHDRAWN, reason)
         _save(dossier, actor, reason, ["state", "stage_started_on", "due_date"])
         access.on_closed(dossier)
@@ -683,7 +676,8 @@ def dossier_revoke(*, actor: User, dossier: Dossier, reason_code: str, reason: s
     code = _require_code(reason_code, REVOKE_REASONS)
     reason = _require_reason(reason)
     with _recording(dossier, actor=actor, action="revoke", reason=reason, data={"code": code}):
-        dossier.state, dossier.reason_code = S.REVOKED, code
+        lifecycle.fire("revoke", dossier)
+        dossier.reason_code = code
         _set_nominee_outcomes(
             dossier, actor, NomineeOutcome.REVOKED, reason, only=NomineeOutcome.AWARDED
         )
@@ -693,10 +687,10 @@ def dossier_revoke(*, actor: User, dossier: Dossier, reason_code: str, reason: s
 
 def dossier_propose_to_president(*, actor: User, dossier: Dossier, decision_ref: str) -> Dossier:
     """The PM's proposal to the President: called inside the batch's transaction, row locked."""
-    lifecycle.ensure_allowed("propose_to_president", dossier.state)
+    lifecycle.ensure("propose_to_president", dossier, label=False)
     data = {"decision": decision_ref}
     with _recording(dossier, actor=actor, action="propose_to_president", data=data):
-        _enter(dossier, S.AWAITING_PRESIDENT)
+        _enter(dossier, lifecycle.fire("propose_to_president", dossier))
         fields = ["state", "stage_started_on", "due_date"]
         _save(dossier, actor, "dossier.proposed_to_president", fields)
     return dossier
@@ -708,7 +702,7 @@ def dossier_decide(
     """Record the signed decision on one dossier of a batch: each nominee awarded or declined.
 
     Called inside the batch's transaction with the row locked."""
-    lifecycle.ensure_allowed("decide", dossier.state)
+    lifecycle.ensure("decide", dossier, label=False)
     with _recording(dossier, actor=actor, action="decide", reason=number) as entry:
         awarded, refused = [], []
         for nominee in dossier.nominees.filter(outcome=NomineeOutcome.PENDING):
@@ -732,7 +726,7 @@ def dossier_decide(
                 decision_number=number,
                 nominee=nominee,
             )
-        _enter(dossier, S.DECIDED)
+        _enter(dossier, lifecycle.fire("decide", dossier))
         fields = ["state", "stage_started_on", "due_date"]
         _save(dossier, actor, f"dossier.decided {number}", fields)
         access.on_closed(dossier)

@@ -6,3 +6,8 @@ class WorkflowsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "workflows"
     verbose_name = _("Workflows")
+
+    def ready(self) -> None:
+        from workflows import lifecycle
+
+        lifecycle.register()

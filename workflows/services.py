@@ -7,7 +7,7 @@ a clear conflict; a retried request with the same idempotency key acts once."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -21,31 +21,11 @@ from approvals import services as approval_services
 from approvals.models import BallotSession, Decision
 from dossiers import services as ds
 from dossiers.errors import DossierError
+from dossiers.lifecycle import DOSSIER_ACTIONS
 from dossiers.models import ActionRequest, AwardForm, Dossier, Organization
+from workflows import lifecycle
 from workflows.flows import NODE_STATES, AwardFlow
 from workflows.idempotency import KEY_REUSED, IdempotencyKeyReused, RequestKey, service_key
-
-# The payload is what the page or the API sent: `reason`, `reason_code`; the services check it.
-ACTIONS: dict[str, Callable[[User, Dossier, Mapping[str, Any]], Dossier]] = {
-    "submit": lambda a, d, p: ds.dossier_submit(actor=a, dossier=d, reason=p.get("reason", "")),
-    "accept": lambda a, d, p: ds.dossier_accept(actor=a, dossier=d, reason=p.get("reason", "")),
-    "return": lambda a, d, p: ds.dossier_return(actor=a, dossier=d, reason=p.get("reason", "")),
-    "close_notice": lambda a, d, p: ds.dossier_close_notice(
-        actor=a, dossier=d, reason=p.get("reason", "")
-    ),
-    "forward": lambda a, d, p: ds.dossier_forward(actor=a, dossier=d, reason=p.get("reason", "")),
-    "reject": lambda a, d, p: ds.dossier_reject(
-        actor=a, dossier=d, reason_code=p.get("reason_code", ""), reason=p.get("reason", "")
-    ),
-    "hold": lambda a, d, p: ds.dossier_hold(
-        actor=a, dossier=d, reason_code=p.get("reason_code", ""), reason=p.get("reason", "")
-    ),
-    "release": lambda a, d, p: ds.dossier_release(actor=a, dossier=d, reason=p.get("reason", "")),
-    "withdraw": lambda a, d, p: ds.dossier_withdraw(actor=a, dossier=d, reason=p.get("reason", "")),
-    "revoke": lambda a, d, p: ds.dossier_revoke(
-        actor=a, dossier=d, reason_code=p.get("reason_code", ""), reason=p.get("reason", "")
-    ),
-}
 
 
 def open_task(dossier: Dossier) -> Task | None:
@@ -145,11 +125,15 @@ def dossier_act(
 ) -> Dossier:
     """Perform `action` as `actor`. Raises PermissionDenied, DossierError, Conflict."""
     pk = dossier if isinstance(dossier, int) else dossier.pk
-    if action not in ACTIONS:
+    if action not in DOSSIER_ACTIONS:
         raise DossierError(f"Unknown action: {action}.", code="unknown_action")
     if not _remember(actor, request_key, action, Dossier(pk=pk)):
         return Dossier.objects.get(pk=pk)
-    dossier = ACTIONS[action](actor, Dossier(pk=pk), payload)
+    # The declaration names the one service; the payload is what the page or the API sent
+    # (`reason`, `reason_code`), and the service checks it.
+    service, fields = lifecycle.service_for(action)
+    args = {field: payload.get(field, "") for field in fields}
+    dossier = service(actor=actor, dossier=Dossier(pk=pk), **args)
     if action == "withdraw":
         approval_services.decision_drop_dossier(actor=actor, dossier=dossier)
     if action != "revoke":
