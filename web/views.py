@@ -24,6 +24,7 @@ from approvals.selectors import (
     decision_get_for_user,
     decision_list_visible_to,
     decisions_waiting_for,
+    dossier_inbox,
 )
 from dossiers import lifecycle, permissions, selectors
 from dossiers.errors import DossierError
@@ -61,7 +62,7 @@ def _page(request, queryset):
 
 @login_required
 def inbox(request):
-    dossiers = _page(request, selectors.dossier_inbox(request.user))
+    dossiers = _page(request, dossier_inbox(request.user))
     decisions = decisions_waiting_for(request.user)[:50]
     context = {
         "page": dossiers,
