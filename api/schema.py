@@ -40,8 +40,19 @@ ACTION = OpenApiParameter(
     "action",
     str,
     OpenApiParameter.PATH,
-    enum=DOSSIER_ACTIONS,
-    description=_("The action; `available_actions` on a dossier lists those this user may take."),
+    enum=[*DOSSIER_ACTIONS, "assign", "claim"],
+    description=_(
+        "The action; `available_actions` on a dossier lists the moves this user may make and "
+        "`assignment_actions` the sharing of the board's work (`assign` with `officer`, "
+        "`claim`, `release`: on a dossier on hold, `release` releases the hold)."
+    ),
+)
+NOMINEE_ACTION = OpenApiParameter(
+    "action",
+    str,
+    OpenApiParameter.PATH,
+    enum=["hold", "release"],
+    description=_("Hold the nominee (a pending matter about them) or release them."),
 )
 PAGE = OpenApiParameter("page", int, OpenApiParameter.QUERY, description=_("Page number (from 1)."))
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -106,6 +117,9 @@ def _form_field_limits(field) -> dict:
     limits = {}
     if isinstance(field, forms.SlugField) and not field.allow_unicode:
         limits["pattern"] = "^[-a-zA-Z0-9_]+$"
+    elif isinstance(field, forms.CharField):
+        # Django's CharField refuses a NUL byte (ProhibitNullCharactersValidator): say so.
+        limits["pattern"] = "^[^\\x00]*$"
     if isinstance(field, forms.CharField) and field.max_length is not None:
         limits["maxLength"] = field.max_length
     return limits

@@ -1,11 +1,12 @@
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api import schema as doc
 from approvals.models import Decision
 from audit.models import LedgerEvent
-from dossiers import permissions
+from dossiers import levels
 from dossiers.models import (
     Attachment,
     AwardForm,
@@ -15,6 +16,7 @@ from dossiers.models import (
     NomineeKind,
     Organization,
 )
+from workflows import policy
 from workflows.inputs import TITLE_MAX, NomineeInputSerializer
 
 
@@ -115,6 +117,9 @@ class DossierSerializer(serializers.ModelSerializer):
     nominee_count = serializers.SerializerMethodField()
     nominees_truncated = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
+    holder = serializers.SerializerMethodField()
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignment_actions = serializers.SerializerMethodField()
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
 
     class Meta:
@@ -123,7 +128,7 @@ class DossierSerializer(serializers.ModelSerializer):
             "id", "reference", "title", "state", "version", "award_form", "year",
             "organization", "bloc", "nominees", "nominee_count", "nominees_truncated",
             "available_actions", "due_date", "overdue", "reason_code", "created_at",
-            "updated_at", "submitted_at",
+            "updated_at", "submitted_at", "holder", "assignee", "assignment_actions",
         ]  # fmt: skip
 
     def _shown(self, dossier) -> list[Nominee]:
@@ -145,7 +150,15 @@ class DossierSerializer(serializers.ModelSerializer):
         return self.get_nominee_count(dossier) > len(self._shown(dossier))
 
     def get_available_actions(self, dossier) -> list[str]:
-        return permissions.dossier_actions(self.context["request"].user, dossier)
+        return policy.actions(self.context["request"].user, dossier)
+
+    def get_assignment_actions(self, dossier) -> list[str]:
+        return policy.assignment_actions(self.context["request"].user, dossier)
+
+    def get_holder(self, dossier) -> str | None:
+        """The level holding the dossier now: its authority's code (TTG for the central level,
+        a province's People's Committee, a ministry), null for a draft."""
+        return levels.code_of(dossier.holder_id)
 
 
 class DossierDetailSerializer(DossierSerializer):
@@ -175,7 +188,16 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class DecisionCreateSerializer(serializers.Serializer):
-    decider = serializers.ChoiceField(choices=["TTG", "CTN", "T-UBND"])
+    """The decider is checked by the service (`bad_decider`, listing the deciders), after the
+    slug field has refused what no code can be (a NUL byte, a space…)."""
+
+    decider = serializers.SlugField(
+        max_length=32,
+        help_text=_(
+            "Who decides: TTG (the Prime Minister), CTN (the President), a province's People's "
+            "Committee (T-UBND, T2-UBND) or a ministry (BTP)."
+        ),
+    )
     dossiers = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
 
 

@@ -2,7 +2,7 @@ from csp.decorators import csp_update
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import views
+from api import consultations, views
 
 v1 = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
@@ -19,7 +19,23 @@ v1 = [
         views.DossierAction.as_view(),
         name="api-dossier-action",
     ),
+    path(
+        "dossiers/<int:pk>/nominees/<int:nominee>/<slug:action>/",
+        views.NomineeAction.as_view(),
+        name="api-nominee-action",
+    ),
     path("dossiers/<int:pk>/history/", views.DossierHistory.as_view(), name="api-dossier-history"),
+    path(
+        "dossiers/<int:pk>/consultations/",
+        consultations.DossierConsultations.as_view(),
+        name="api-dossier-consultations",
+    ),
+    path("consultations/", consultations.ConsultationInbox.as_view(), name="api-consultations"),
+    path(
+        "consultations/<int:pk>/answer/",
+        consultations.ConsultationAnswer.as_view(),
+        name="api-consultation-answer",
+    ),
     path("decisions/", views.DecisionCreate.as_view(), name="api-decisions"),
     path("decisions/<int:pk>/", views.DecisionDetail.as_view(), name="api-decision"),
     path("decisions/<int:pk>/sign/", views.DecisionSign.as_view(), name="api-decision-sign"),

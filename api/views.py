@@ -17,7 +17,9 @@ from rest_framework.views import APIView
 from accounts import auth
 from api import schema as doc
 from api import serializers as s
-from approvals.ballots import ballot_abilities
+from approvals import ballots
+from approvals import services as approval_services
+from approvals.policy import ballot_abilities
 from approvals.selectors import (
     ballot_get_for_user,
     ballot_list_visible_to,
@@ -28,13 +30,11 @@ from approvals.selectors import (
 from audit.filters import LedgerEventFilter
 from audit.selectors import ledger_events
 from audit.verify import verify
-from dossiers import selectors
 from dossiers.errors import ProofRequired
 from dossiers.lifecycle import DOSSIER_ACTIONS
 from dossiers.models import AwardForm, Bloc, BlocLeadership, BlocMembership, Organization
 from dossiers.permissions import is_inspector
-from dossiers.services import attachment_add, dossier_update
-from workflows import inputs
+from workflows import inputs, policy, selectors
 from workflows import services as wf
 from workflows.filters import BlocFilter, DossierFilter
 from workflows.idempotency import RequestKey, api_request_key, check_key
@@ -230,7 +230,7 @@ class DossierDetail(APIView):
         data = s.DossierPatchSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         nominees = data.validated_data.get("nominees")
-        dossier_update(
+        wf.dossier_edit(
             actor=request.user,
             dossier=dossier,
             title=data.validated_data.get("title"),
@@ -254,7 +254,7 @@ class AttachmentCreate(APIView):
         if upload is None:
             raise ValidationError({"file": ["Attach a file in the field “file”."]})
         kind = request.data.get("kind") or ""
-        attachment = attachment_add(
+        attachment = wf.attachment_add(
             actor=request.user, dossier=dossier, kind_code=kind, upload=upload
         )
         return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
@@ -267,17 +267,44 @@ class DossierAction(APIView):
         parameters=[doc.ACTION, doc.IDEMPOTENCY_KEY],
     )
     def post(self, request, pk: int, action: str):
-        if action not in DOSSIER_ACTIONS:
+        if action not in DOSSIER_ACTIONS and action not in policy.ASSIGNMENT_ACTIONS:
+            raise NotFound(f"Unknown action: {action}.")
+        seen = selectors.dossier_get_for_user(request.user, pk)
+        data = inputs.ActionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payload = dict(data.validated_data)
+        wf.dossier_perform(
+            actor=request.user,
+            dossier=seen,
+            action=action,
+            payload=payload,
+            request_key=_key(request),
+        )
+        dossier = selectors.dossier_get_for_user(request.user, pk, detail=True)
+        return Response(s.DossierDetailSerializer(dossier, context={"request": request}).data)
+
+
+class NomineeAction(APIView):
+    """Hold one nominee of a dossier (`hold`, with `reason_code` and `reason`) or release them
+    (`release`, with `reason`): the board of the level holding the dossier."""
+
+    @extend_schema(
+        request=inputs.ActionSerializer,
+        responses=s.DossierDetailSerializer,
+        parameters=[doc.NOMINEE_ACTION, doc.IDEMPOTENCY_KEY],
+    )
+    def post(self, request, pk: int, nominee: int, action: str):
+        if action not in wf.NOMINEE_ACTIONS:
             raise NotFound(f"Unknown action: {action}.")
         selectors.dossier_get_for_user(request.user, pk)
         data = inputs.ActionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        payload = dict(data.validated_data)
-        wf.dossier_act(
+        wf.nominee_act(
             actor=request.user,
             dossier=pk,
+            nominee=nominee,
             action=action,
-            payload=payload,
+            payload=dict(data.validated_data),
             request_key=_key(request),
         )
         dossier = selectors.dossier_get_for_user(request.user, pk, detail=True)
@@ -303,7 +330,7 @@ class DecisionCreate(generics.ListAPIView):
     def post(self, request):
         data = s.DecisionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        decision = wf.decision_prepare(
+        decision = approval_services.decision_create(
             actor=request.user,
             decider=data.validated_data["decider"],
             dossier_ids=data.validated_data["dossiers"],
@@ -328,7 +355,7 @@ class DecisionSign(APIView):
     def post(self, request, pk: int):
         decision = decision_get_for_user(request.user, pk)
         values, request_key = _with_fresh_code(request, inputs.DecisionSignSerializer)
-        wf.decision_sign(
+        approval_services.decision_sign(
             actor=request.user,
             decision=decision,
             number=values["number"],
@@ -344,7 +371,9 @@ class DecisionPropose(APIView):
     def post(self, request, pk: int):
         decision = decision_get_for_user(request.user, pk)
         values, _request_key = _with_fresh_code(request, inputs.DecisionProposeSerializer)
-        wf.decision_propose(actor=request.user, decision=decision, number=values["number"])
+        approval_services.decision_propose(
+            actor=request.user, decision=decision, number=values["number"]
+        )
         return Response(s.DecisionSerializer(decision_get_for_user(request.user, pk)).data)
 
 
@@ -376,7 +405,7 @@ class BallotListCreate(APIView):
         data = s.BallotOpenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        session = wf.ballot_open(
+        session = ballots.ballot_open(
             actor=request.user,
             year=values["year"],
             nominee_ids=values["nominees"],
@@ -404,7 +433,7 @@ class BallotVote(APIView):
         ballot_get_for_user(request.user, pk, detail=False)
         data = s.BallotVoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        receipt = wf.ballot_cast(
+        receipt = ballots.ballot_cast(
             actor=request.user,
             session=pk,
             choices=data.validated_data["choices"],
@@ -417,7 +446,7 @@ class BallotClose(APIView):
     @extend_schema(request=None, responses=doc.BallotSessionSerializer)
     def post(self, request, pk: int):
         ballot_get_for_user(request.user, pk, detail=False)
-        wf.ballot_close(actor=request.user, session=pk)
+        ballots.ballot_close(actor=request.user, session=pk)
         return Response(_ballot_body(request, pk))
 
 

@@ -6,3 +6,11 @@ class ApprovalsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "approvals"
     verbose_name = _("Approvals")
+
+    def ready(self) -> None:
+        from approvals import policy, services
+        from workflows.services import dossier_held, dossier_withdrawn
+
+        policy.register()  # ballots and decisions join the one policy (workflows/policy.py)
+        for signal in (dossier_withdrawn, dossier_held):
+            signal.connect(services.decision_drop_dossier, dispatch_uid="approvals.drop_dossier")

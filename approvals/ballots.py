@@ -16,7 +16,7 @@ import datetime
 import hashlib
 import secrets
 from collections import Counter, defaultdict
-from typing import TypedDict
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from approvals import rules, sealing
+from approvals import policy, rules, sealing
 from approvals.minutes import render_minutes
 from approvals.models import (
     AnonymousChoice,
@@ -40,12 +40,12 @@ from approvals.models import (
     SealedBallot,
 )
 from audit import history, ledger
-from dossiers import lifecycle, permissions
+from dossiers import levels, lifecycle, permissions
 from dossiers import services as dossier_services
 from dossiers.errors import Conflict, DossierError
 from dossiers.models import (
+    AwardForm,
     Bloc,
-    BlocLeadership,
     BlocMembership,
     DocumentKind,
     Dossier,
@@ -56,8 +56,14 @@ from dossiers.models import (
     RoleGrant,
     Stage,
 )
-from dossiers.permissions import UserLike
 
+HELD = "held"  # a ballot item whose nominee was held while the ballot was open
+WITHDRAWN = "withdrawn"  # … or withdrawn with its dossier
+LEFT: dict[str, str] = {NomineeOutcome.ON_HOLD: HELD, NomineeOutcome.WITHDRAWN: WITHDRAWN}
+WRONG_COUNCIL = _(
+    "Dossier %(ref)s is not at %(council)s: a council votes only on the dossiers its own level "
+    "holds."
+)
 NOT_LEADER = _("Only the leader of %(bloc)s in %(year)s opens and closes its ballots.")
 NOT_SECRETARY = _("Only the council secretary opens and closes council ballots.")
 ONE_BODY = _("Name either a bloc or a council.")
@@ -86,13 +92,6 @@ TAMPERED = _(
 )
 
 
-class BallotAbilities(TypedDict):
-    """What `ballot_abilities` answers for one user and one session."""
-
-    can_vote: bool
-    can_close: bool
-
-
 def _lock_session(session: BallotSession | int) -> BallotSession:
     pk = session if isinstance(session, int) else session.pk
     return (
@@ -100,11 +99,6 @@ def _lock_session(session: BallotSession | int) -> BallotSession:
         .select_related("bloc", "council")
         .get(pk=pk)
     )
-
-
-def _leads(actor: User, bloc: Bloc, year: int) -> bool:
-    orgs = permissions.orgs_with_role(actor, Role.BLOC_VOTER)
-    return BlocLeadership.objects.filter(bloc=bloc, year=year, leader__code__in=orgs).exists()
 
 
 def _bloc(session: BallotSession) -> Bloc:
@@ -118,12 +112,13 @@ def _council(session: BallotSession) -> Organization:
 
 
 def _check_manager(actor: User, session: BallotSession) -> None:
+    """403, saying who may, unless the policy lets the actor open and close this ballot."""
+    if policy.manages(actor, session):
+        return
     if session.body == BallotBody.BLOC:
         bloc = _bloc(session)
-        if not _leads(actor, bloc, session.year):
-            raise PermissionDenied(str(NOT_LEADER % {"bloc": bloc.code, "year": session.year}))
-    elif not permissions.has_role(actor, Role.COUNCIL_SECRETARY, _council(session).code):
-        raise PermissionDenied(str(NOT_SECRETARY))
+        raise PermissionDenied(str(NOT_LEADER % {"bloc": bloc.code, "year": session.year}))
+    raise PermissionDenied(str(NOT_SECRETARY))
 
 
 @transaction.atomic
@@ -177,6 +172,10 @@ def ballot_open(
                 NOT_WAITING, code="not_waiting", value=nominee.pk, ref=dossier.reference,
                 state=dossier.get_state_display(),
             )  # fmt: skip
+        if council and levels.level(lifecycle.holder_code(dossier) or "").council != council.code:
+            raise DossierError(
+                WRONG_COUNCIL, code="wrong_council", ref=dossier.reference, council=council.code
+            )
         if bloc and (dossier.bloc_id != bloc.pk or dossier.year != year):
             raise DossierError(
                 WRONG_BLOC, code="wrong_bloc", ref=dossier.reference,
@@ -362,13 +361,20 @@ def ballot_tally(session: BallotSession) -> list[BallotItem]:
     )
     items = list(session.items.select_related("dossier__award_form", "nominee"))
     for item in items:
+        if item.nominee.outcome in LEFT:
+            # Held or withdrawn since the ballot opened: it left the ballot, neither passed nor
+            # failed.
+            item.passed, item.outcome = None, LEFT[item.nominee.outcome]
+            continue
         form = item.dossier.award_form
+        # A bloc votes by its own rule where it has one; a council by the form's rule.
+        own = session.bloc if session.body == BallotBody.BLOC else None
         result = rules.tally(
             chosen[item.pk] + [rules.CONFLICT] * declared[item.pk],
             roll=roll,
-            quorum_percent=form.quorum_percent,
-            threshold_percent=form.vote_threshold_percent,
-            denominator=form.vote_denominator,
+            quorum_percent=_rule(own, "quorum_percent", form),
+            threshold_percent=_rule(own, "vote_threshold_percent", form),
+            denominator=_rule(own, "vote_denominator", form),
         )
         item.yes, item.no, item.abstain = result.yes, result.no, result.abstain
         item.conflicts, item.eligible, item.voted = result.conflicts, result.eligible, result.voted
@@ -376,10 +382,14 @@ def ballot_tally(session: BallotSession) -> list[BallotItem]:
     return items
 
 
+def _rule(bloc: Bloc | None, name: str, form: AwardForm) -> Any:
+    """The bloc's own value of a vote rule, or the award form's where the bloc has none."""
+    value = getattr(bloc, name) if bloc is not None else None
+    return value if value not in (None, "") else getattr(form, name)
+
+
 @transaction.atomic
-def ballot_close(
-    *, actor: User | None, session: BallotSession | int
-) -> tuple[BallotSession, list[Dossier]]:
+def ballot_close(*, actor: User | None, session: BallotSession | int) -> BallotSession:
     """Close: open the sealed ballots and store them anonymously, tally, minutes PDF on every
     dossier, each dossier moves on or ends, all at once.
 
@@ -415,15 +425,19 @@ def ballot_close(
     is_bloc = session.body == BallotBody.BLOC
     kind = DocumentKind.objects.get(code="bien_ban_khoi" if is_bloc else "bien_ban_hoi_dong")
     stage = Stage.BLOC_VOTE if is_bloc else Stage.COUNCIL_VOTE
+    move = "record_bloc_vote" if is_bloc else "record_council_vote"
     dossiers = list(
         Dossier.objects.select_for_update(of=("self",))
         .select_related("award_form__reviewing_body", "organization")
         .filter(pk__in=sorted({i.dossier_id for i in items}))
         .order_by("pk")
     )
-    moved = []
     for dossier in dossiers:
-        mine = [i for i in items if i.dossier_id == dossier.pk]
+        mine = [i for i in items if i.dossier_id == dossier.pk and i.outcome not in LEFT.values()]
+        if not mine or not lifecycle.allows(move, dossier.state):
+            # Every nominee of it left the ballot (held: it waits for a ballot after the release),
+            # or the dossier itself did (withdrawn, held as a whole).
+            continue
         tally: dossier_services.VoteTally = {
             "ballot": session.pk,
             "eligible": len(roll),
@@ -435,32 +449,23 @@ def ballot_close(
             actor=actor, dossier=dossier, kind=kind, name=name, data=pdf,
             content_type="application/pdf",
         )  # fmt: skip
-        moved.append(
-            dossier_services.dossier_record_vote(
-                actor=actor,
-                dossier=dossier,
-                stage=stage,
-                passed=any(i.passed for i in mine),
-                failed={i.nominee_id: f"{stage}: {i.outcome}" for i in mine if not i.passed},
-                tally=tally,
-            )
+        dossier_services.dossier_record_vote(
+            actor=actor,
+            dossier=dossier,
+            stage=stage,
+            passed=any(i.passed for i in mine),
+            failed={i.nominee_id: f"{stage}: {i.outcome}" for i in mine if not i.passed},
+            tally=tally,
         )
-    return session, moved
+    return session
 
 
-def ballot_abilities(user: UserLike, session: BallotSession) -> BallotAbilities:
-    """Whether the user may vote now and may close, from the prefetched roll and casts."""
-    if session.state != BallotState.OPEN:
-        return {"can_vote": False, "can_close": False}
-    orgs = permissions.orgs_with_role(user, Role.BLOC_VOTER)
-    voted = {c.voter_id for c in session.casts.all()}
-    mine = [
-        v
-        for v in session.roll.all()
-        if (v.organization and v.organization.code in orgs) or v.user_id == user.pk
-    ]
-    if session.body == BallotBody.BLOC:
-        can_close = (session.bloc_id, session.year) in permissions.led_blocs(user)
-    else:
-        can_close = permissions.has_role(user, Role.COUNCIL_SECRETARY, _council(session).code)
-    return {"can_vote": any(v.pk not in voted for v in mine), "can_close": can_close}
+def ballots_close_due(now: datetime.datetime | None = None) -> list[int]:
+    """Close every open ballot whose deadline has passed (`manage.py close_ballots`, from
+    cron), each in its own transaction."""
+    due = BallotSession.objects.filter(state=BallotState.OPEN, deadline__lt=now or timezone.now())
+    closed: list[int] = []
+    for pk in due.values_list("pk", flat=True):
+        ballot_close(actor=None, session=pk)
+        closed.append(pk)
+    return closed

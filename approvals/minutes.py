@@ -10,6 +10,8 @@ RESULT = {
     "passed": "Đạt",
     "no_quorum": "Không đạt (không đủ số phiếu tham gia)",
     "below_threshold": "Không đạt (dưới tỷ lệ quy định)",
+    "held": "Không tính (tạm dừng xét trong khi bỏ phiếu)",
+    "withdrawn": "Không tính (đơn vị rút hồ sơ trong khi bỏ phiếu)",
     "tie": "Không đạt (số phiếu đồng ý bằng số phiếu không đồng ý)",
 }
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from audit.history import History
+from dossiers import levels
 from dossiers.models import Decider, Dossier
 
 
@@ -17,7 +18,9 @@ class DecisionState(models.TextChoices):
 class Decision(models.Model):
     """A batch: the board head gathers dossiers awaiting decision; the decider signs it."""
 
-    decider = models.CharField(_("decider"), max_length=16, choices=Decider.choices)
+    # The deciding organisation's code: the PM, the President, a province's People's Committee
+    # or a ministry (an organisation of kind "decider").
+    decider = models.CharField(_("decider"), max_length=16)
     state = models.CharField(
         _("state"), max_length=16, choices=DecisionState.choices, default=DecisionState.DRAFT
     )
@@ -48,6 +51,12 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return self.number or f"#{self.pk} ({self.get_state_display()})"
+
+    def get_decider_display(self) -> str:
+        """The decider by its label (the PM, the President) or its organisation's name."""
+        if self.decider in Decider.values:
+            return str(Decider(self.decider).label)
+        return levels.name_of(self.decider)
 
 
 class DecisionEntry(models.Model):

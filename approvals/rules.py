@@ -32,16 +32,18 @@ def tally(
 ) -> Tally:
     """Count one nominee's choices from the anonymous ballots.
 
-    A conflicted voter is not counted for the nominee: neither among the eligible nor the voters.
-    Quorum: voters ≥ quorum % of the eligible. Pass: yes ≥ threshold % of the denominator (all
-    eligible members, or those who voted) and strictly more yes than no; an exact yes/no tie
-    fails (outcome "tie"); without quorum the nominee fails whatever the votes ("no_quorum").
-    Abstentions count as votes cast, never as yes."""
+    A conflicted voter does not vote on the nominee: it is not among the eligible (for the
+    quorum) nor the voters. Quorum: voters ≥ quorum % of the eligible. Pass: yes ≥ threshold %
+    of the denominator and strictly more yes than no. "Total members" is the whole roll, the
+    members who declared a conflict and the absent included ("tính trên tổng số thành viên",
+    domain.md §2.4); "voters" is those who voted. An exact yes/no tie fails (outcome "tie");
+    without quorum the nominee fails whatever the votes ("no_quorum"). Abstentions count as
+    votes cast, never as yes."""
     yes, no, abstain = choices.count(YES), choices.count(NO), choices.count(ABSTAIN)
     conflicts = choices.count(CONFLICT)
     eligible = max(roll - conflicts, 0)
     voted = yes + no + abstain
-    base = eligible if denominator == TOTAL_MEMBERS else voted
+    base = roll if denominator == TOTAL_MEMBERS else voted
     if eligible == 0 or voted * 100 < quorum_percent * eligible:
         outcome = NO_QUORUM
     elif yes == no:

@@ -1,16 +1,13 @@
 """Reads for decisions, filtered in the query by who may see them."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from approvals.models import Decision, DecisionEntry, DecisionState
-from dossiers import permissions, selectors
-from dossiers.models import Dossier, DossierState, Role
+from approvals.models import Decision
+from dossiers import levels, permissions
+from dossiers.models import Decider, Dossier, DossierState, Role
 
 S = DossierState
-
-# The board that prepares each decider's submissions.
-DECIDER_BOARD = {"TTG": "BTDKT-TW", "CTN": "BTDKT-TW", "T-UBND": "T-BTDKT"}
 
 
 def decision_list_visible_to(user) -> QuerySet[Decision]:
@@ -26,7 +23,11 @@ def decision_list_visible_to(user) -> QuerySet[Decision]:
     if "TTG" in deciders:
         deciders.add("CTN")
     boards = permissions.orgs_with_role(user, Role.BOARD_OFFICER, Role.BOARD_HEAD)
-    decided_by_board = [d for d, b in DECIDER_BOARD.items() if b in boards]
+    # The board of a level prepares its head's batches (the central board: the PM's and the
+    # President's).
+    decided_by_board = levels.authorities_where("board", boards)
+    if levels.CENTRAL in decided_by_board:
+        decided_by_board.add(Decider.PRESIDENT)
     return queryset.filter(Q(decider__in=deciders) | Q(decider__in=decided_by_board))
 
 
@@ -162,45 +163,3 @@ def ballots_waiting_for(user) -> list:
     for bloc_id, year in led:
         manage |= Q(bloc_id=bloc_id, year=year)
     return list(open_sessions.filter(Q(pk__in=to_vote.values("pk")) | manage).order_by("id"))
-
-
-def inbox_q(user) -> Q:
-    """Dossiers waiting for this user's work now (a dossier awaiting a decision is the board
-    head's until it is in an open batch, then its decider's)."""
-    if permissions.is_inspector(user):
-        return ~Q(state__in=[S.DECIDED, S.NOT_APPROVED, S.WITHDRAWN, S.REVOKED])
-    roles = permissions.user_roles(user)
-    unit_orgs = {o for r, o in roles if r in (Role.UNIT_OFFICER, Role.UNIT_HEAD) and o}
-    board = permissions.orgs_with_role(user, Role.BOARD_OFFICER, Role.BOARD_HEAD)
-    heads = permissions.orgs_with_role(user, Role.BOARD_HEAD)
-    deciders = permissions.orgs_with_role(user, Role.DECIDER)
-    voters = permissions.orgs_with_role(user, Role.BLOC_VOTER)
-    open_batch = DecisionEntry.objects.filter(dossier=OuterRef("pk")).exclude(
-        decision__state=DecisionState.SIGNED
-    )
-    q = Q(pk__in=[])
-    if unit_orgs:
-        q |= Q(organization__code__in=unit_orgs, state__in=[S.DRAFT, S.RETURNED])
-    if board:
-        q |= Q(
-            award_form__reviewing_body__code__in=board,
-            state__in=[S.INTAKE, S.PUBLIC_NOTICE, S.APPRAISAL, S.ON_HOLD],
-        )
-    if heads:
-        q |= Q(award_form__reviewing_body__code__in=heads, state=S.AWAITING_DECISION) & ~Exists(
-            open_batch
-        )
-    if permissions.has_role(user, Role.COUNCIL_SECRETARY):
-        q |= Q(state=S.COUNCIL_REVIEW)
-    if deciders:
-        forms = set(deciders) | ({"CTN"} if "TTG" in deciders else set())
-        q |= Q(award_form__decider__in=forms, state=S.AWAITING_DECISION) & Exists(open_batch)
-        if "CTN" in deciders:
-            q |= Q(award_form__decider="CTN", state=S.AWAITING_PRESIDENT)
-    if voters:
-        q |= Q(state=S.BLOC_VOTING)  # visibility already limits it to the voter's blocs
-    return q
-
-
-def dossier_inbox(user) -> QuerySet[Dossier]:
-    return selectors.dossier_list_visible_to(user).filter(inbox_q(user)).order_by("due_date", "id")

@@ -14,14 +14,25 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from approvals import errors
+from approvals import policy as approval_policy
 from approvals.models import Decision, DecisionEntry, DecisionState
 from audit import history, ledger
-from dossiers import lifecycle, permissions
+from dossiers import lifecycle
 from dossiers import services as dossier_services
 from dossiers.errors import Conflict, DossierError
-from dossiers.models import Decider, Dossier, Nominee, Role
+from dossiers.models import Decider, Dossier, Nominee, Organization, OrganizationKind
+from workflows import policy
+from workflows.idempotency import RequestKey, remember
 
-DECIDERS = (Decider.PM, Decider.PRESIDENT, Decider.PROVINCE_CHAIR)
+
+def _deciders() -> list[str]:
+    """Who may be asked to decide: the organisations of kind "decider" (the PM, the President,
+    each province's People's Committee, each ministry)."""
+    return list(
+        Organization.objects.filter(kind=OrganizationKind.DECIDER)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
 
 
 def _lock_dossiers(ids: list[int]) -> list[Dossier]:
@@ -53,11 +64,12 @@ def _event(
     )
 
 
-@transaction.atomic(savepoint=False)
+@transaction.atomic
 def decision_create(*, actor: User, decider: str, dossier_ids: list[int]) -> Decision:
     """The board head gathers dossiers awaiting decision into a draft submission."""
-    if decider not in DECIDERS:
-        raise DossierError(errors.BAD_DECIDER, code="bad_decider", codes=", ".join(DECIDERS))
+    known = _deciders()
+    if decider not in known:
+        raise DossierError(errors.BAD_DECIDER, code="bad_decider", codes=", ".join(known))
     if not dossier_ids:
         raise DossierError(errors.NO_DOSSIERS, code="no_dossiers")
     dossiers = _lock_dossiers(dossier_ids)
@@ -65,18 +77,25 @@ def decision_create(*, actor: User, decider: str, dossier_ids: list[int]) -> Dec
     missing = [i for i in dossier_ids if i not in found]
     if missing:
         raise DossierError(errors.UNKNOWN_DOSSIER, code="unknown_dossier", value=missing[0])
+    # What the actor sees and which dossiers sit in an unsigned batch: one query each.
+    seen = set(policy.visible(actor, Dossier).filter(pk__in=found).values_list("pk", flat=True))
+    batched = dict(
+        DecisionEntry.objects.filter(dossier_id__in=found)
+        .exclude(decision__state=DecisionState.SIGNED)
+        .values_list("dossier_id", "decision_id")
+    )
     for dossier in dossiers:
-        if not permissions.can_view(actor, dossier):
+        if dossier.pk not in seen:
             raise DossierError(errors.UNKNOWN_DOSSIER, code="unknown_dossier", value=dossier.pk)
-        body = dossier.award_form.reviewing_body.code
-        if not permissions.has_role(actor, Role.BOARD_HEAD, body):
+        if not approval_policy.may_prepare(actor, dossier):
             raise PermissionDenied
-        if dossier.award_form.decider != decider:
+        expected = lifecycle.decider_of(dossier)
+        if expected != decider:
             raise DossierError(
                 errors.WRONG_DECIDER,
                 code="wrong_decider",
                 ref=dossier.reference,
-                expected=dossier.award_form.decider,
+                expected=expected,
                 decider=decider,
             )
         # A batch takes dossiers awaiting a decision: the state both decision moves leave.
@@ -90,17 +109,12 @@ def decision_create(*, actor: User, decider: str, dossier_ids: list[int]) -> Dec
                 ref=dossier.reference,
                 state=dossier.get_state_display(),
             )
-        open_entry = (
-            DecisionEntry.objects.filter(dossier=dossier)
-            .exclude(decision__state=DecisionState.SIGNED)
-            .first()
-        )
-        if open_entry:
+        if dossier.pk in batched:
             raise Conflict(
                 errors.ALREADY_BATCHED,
                 code="already_batched",
                 ref=dossier.reference,
-                decision=open_entry.decision_id,
+                decision=batched[dossier.pk],
             )
     decision = Decision(decider=decider, created_by=actor)
     with ledger.recording(actor=actor, action="decision.prepared", obj=decision) as event:
@@ -117,32 +131,48 @@ def decision_create(*, actor: User, decider: str, dossier_ids: list[int]) -> Dec
 
 
 def decision_dossiers(decision: Decision) -> list[Dossier]:
-    ids = list(decision.entries.values_list("dossier_id", flat=True))
-    return _lock_dossiers(ids)
+    """The batch's dossiers, locked in id order, in one query."""
+    return list(
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("award_form__reviewing_body", "organization")
+        .filter(decision_entries__decision=decision)
+        .order_by("pk")
+    )
 
 
 @transaction.atomic(savepoint=False)
-def decision_drop_dossier(*, actor: User, dossier: Dossier) -> None:
-    """A withdrawn dossier leaves any unsigned submission it was in."""
+def decision_drop_dossier(*, actor: User, dossier: Dossier, **kwargs: Any) -> None:
+    """A withdrawn or held dossier leaves the unsigned batch it was in; a batch the PM had
+    proposed goes back to the PM, its other dossiers with it (on `dossier_withdrawn`,
+    `dossier_held`)."""
     for entry in DecisionEntry.objects.filter(dossier=dossier).exclude(
         decision__state=DecisionState.SIGNED
     ):
+        decision = _lock_decision(entry.decision_id)
         data = {"dossier": dossier.pk}
         with ledger.recording(
-            actor=actor, action="decision.dossier_removed", obj=entry.decision, data=data
+            actor=actor, action="decision.dossier_removed", obj=decision, data=data
         ):
             history.author(entry, actor, "decision.dossier_removed")
             entry.delete()
+        if decision.state == DecisionState.PROPOSED:
+            for other in decision_dossiers(decision):
+                dossier_services.dossier_recall_proposal(
+                    actor=actor, dossier=other, decision_ref=f"#{decision.pk}"
+                )
+            decision.state = DecisionState.DRAFT
+            with ledger.recording(actor=actor, action="decision.back_to_pm", obj=decision):
+                history.author(decision, actor, "decision.back_to_pm")
+                decision.save(update_fields=["state"])
 
 
-@transaction.atomic(savepoint=False)
+@transaction.atomic
 def decision_propose(*, actor: User, decision: Decision, number: str = "") -> Decision:
     """The PM signs the proposal to the President for a President-form submission."""
     decision = _lock_decision(decision)
     if decision.decider != Decider.PRESIDENT:
         raise Conflict(errors.NOT_FOR_PRESIDENT, code="not_for_president")
-    if not permissions.has_role(actor, Role.DECIDER, Decider.PM):
-        raise PermissionDenied
+    policy.require(actor, "propose", decision)
     if decision.state != DecisionState.DRAFT:
         raise Conflict(errors.ALREADY_SIGNED, code="invalid_state", number=decision.number or "")
     for dossier in decision_dossiers(decision):
@@ -156,7 +186,7 @@ def decision_propose(*, actor: User, decision: Decision, number: str = "") -> De
     return decision
 
 
-@transaction.atomic(savepoint=False)
+@transaction.atomic
 def decision_sign(
     *,
     actor: User,
@@ -164,11 +194,14 @@ def decision_sign(
     number: str,
     signed_on: datetime.date,
     declined: list[Mapping[str, Any]] | None = None,
+    request_key: RequestKey | str | None = None,
 ) -> Decision:
-    """The decider signs: every dossier in the batch is decided, declined nominees with reasons."""
+    """The decider signs: every dossier in the batch is decided, declined nominees with reasons.
+    A retried request with the same idempotency key signs once and answers the same."""
+    if not remember(actor, request_key, "sign", None, target=f"decision:{decision.pk}"):
+        return Decision.objects.get(pk=decision.pk)
     decision = _lock_decision(decision)
-    if not permissions.has_role(actor, Role.DECIDER, decision.decider):
-        raise PermissionDenied
+    policy.require(actor, "sign", decision)
     if decision.state == DecisionState.SIGNED:
         raise Conflict(errors.ALREADY_SIGNED, code="already_signed", number=decision.number)
     if decision.decider == Decider.PRESIDENT and decision.state != DecisionState.PROPOSED:
@@ -176,17 +209,13 @@ def decision_sign(
     number = (number or "").strip()
     if not number:
         raise DossierError(errors.NUMBER_REQUIRED, code="number_required")
-    year = signed_on.year
-    if Decision.objects.filter(decider=decision.decider, year=year, number=number).exists():
-        raise Conflict(
-            errors.NUMBER_TAKEN,
-            code="number_taken",
-            number=number,
-            decider=decision.decider,
-            year=year,
-        )
+    year = signed_on.year  # a number already taken that year is refused when saved (below)
     dossiers = decision_dossiers(decision)
-    nominee_ids = set(Nominee.objects.filter(dossier__in=dossiers).values_list("pk", flat=True))
+    nominee_ids = (
+        set(Nominee.objects.filter(dossier__in=dossiers).values_list("pk", flat=True))
+        if declined
+        else set()
+    )
     declined_map: dict[int, str] = {}
     for item in declined or []:
         nominee_id = item.get("nominee")

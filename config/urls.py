@@ -16,6 +16,7 @@ admin.site.login = lambda request, extra_context=None: redirect_to_login(
 )
 
 urlpatterns = [
+    path("api/v1/", include("notices.api_urls")),  # public notices and their comments
     path("api/", include("api.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]
@@ -24,6 +25,7 @@ urlpatterns += i18n_patterns(
     path("accounts/login/", sign_in, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", include("audit.urls")),
+    path("public/notices/", include("notices.urls")),
     path("", include("web.urls")),
     prefix_default_language=False,
 )

@@ -12,7 +12,10 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from approvals import ballots
+from approvals import services as approval_services
 from audit import ledger
+from consultations.services import consultation_request
 from dossiers.catalogue import catalogue_load, upsert
 from dossiers.models import (
     AwardForm,
@@ -23,7 +26,7 @@ from dossiers.models import (
     Organization,
     Role,
 )
-from dossiers.services import attachment_add, role_grant
+from dossiers.services import role_grant
 from workflows import services as wf
 
 PASSWORD = "demo"
@@ -49,6 +52,25 @@ PROVINCE_UNITS = [
     ("T-DOAN", "Tỉnh đoàn", "Tỉnh đoàn"),
 ]
 UNIT_CODES = [c for c, _, _ in CENTRAL_UNITS + PROVINCE_UNITS]
+# More levels (demo-data.md): units of a second province and of a ministry, under the level's
+# authority (code, name, short name, level, parent). Their personas exist; their dossiers come
+# with the route through a level's own board and council, so they are not in UNIT_CODES (whose
+# units all get demo dossiers) yet.
+LEVEL_UNITS = [
+    ("T2-HND", "Hội Nông dân tỉnh thứ hai", "Hội ND tỉnh thứ hai", "province", "T2-UBND"),
+    ("T2-LDLD", "Liên đoàn Lao động tỉnh thứ hai", "LĐLĐ tỉnh thứ hai", "province", "T2-UBND"),
+    (
+        "T2-HLHPN",
+        "Hội Liên hiệp Phụ nữ tỉnh thứ hai",
+        "Hội LHPN tỉnh thứ hai",
+        "province",
+        "T2-UBND",
+    ),
+    ("BTP-THADS", "Cục Quản lý thi hành án dân sự", "Cục QLTHADS", "ministry", "BTP"),
+    ("BTP-TGPL", "Cục Trợ giúp pháp lý", "Cục TGPL", "ministry", "BTP"),
+]
+LEVEL_UNIT_CODES = [c for c, *_ in LEVEL_UNITS]
+PROVINCE2_CODES = [c for c in LEVEL_UNIT_CODES if c.startswith("T2-")]
 
 STAFF = [
     ("board-officer", [(Role.BOARD_OFFICER, "BTDKT-TW")]),
@@ -60,6 +82,39 @@ STAFF = [
     ("t-board-officer", [(Role.BOARD_OFFICER, "T-BTDKT"), (Role.BOARD_HEAD, "T-BTDKT")]),
     ("t-chair", [(Role.DECIDER, "T-UBND")]),
     ("inspector", [(Role.INSPECTOR, None)]),
+]
+# The councils of the first province, the second province and the ministry, and the boards and
+# heads of the last two (demo-data.md "More levels"); kept apart from STAFF like LEVEL_UNITS.
+LEVEL_STAFF = [
+    ("t-council-secretary", [(Role.COUNCIL_SECRETARY, "T-HDTDKT")]),
+    *[(f"t-council-member-{i}", [(Role.COUNCIL_MEMBER, "T-HDTDKT")]) for i in range(1, 4)],
+    ("t2-board-officer", [(Role.BOARD_OFFICER, "T2-BTDKT"), (Role.BOARD_HEAD, "T2-BTDKT")]),
+    ("t2-council-secretary", [(Role.COUNCIL_SECRETARY, "T2-HDTDKT")]),
+    *[(f"t2-council-member-{i}", [(Role.COUNCIL_MEMBER, "T2-HDTDKT")]) for i in range(1, 4)],
+    ("t2-chair", [(Role.DECIDER, "T2-UBND")]),
+    ("m-board-officer", [(Role.BOARD_OFFICER, "BTP-VTDKT"), (Role.BOARD_HEAD, "BTP-VTDKT")]),
+    ("m-council-secretary", [(Role.COUNCIL_SECRETARY, "BTP-HDTDKT")]),
+    *[(f"m-council-member-{i}", [(Role.COUNCIL_MEMBER, "BTP-HDTDKT")]) for i in range(1, 4)],
+    ("minister", [(Role.DECIDER, "BTP")]),
+]
+
+# Consulted bodies (demo-data.md "Consulted bodies and second officers"): central organisations
+# of kind "unit" that no route passes through, each answering through its persona.
+CONSULTED_BODIES = [
+    ("HY-BHXH", "Bảo hiểm xã hội Việt Nam", "BHXH VN"),
+    ("HY-THUE", "Cục Thuế", "Cục Thuế"),
+]
+CONSULTED_STAFF = [
+    ("consult-BHXH", [(Role.CONSULTED, "HY-BHXH")]),
+    ("consult-THUE", [(Role.CONSULTED, "HY-THUE")]),
+]
+
+# A second officer per board, for assignment (demo-data.md "Consulted bodies and second officers").
+SECOND_OFFICERS = [
+    ("board-officer-2", [(Role.BOARD_OFFICER, "BTDKT-TW")]),
+    ("t-board-officer-2", [(Role.BOARD_OFFICER, "T-BTDKT")]),
+    ("t2-board-officer-2", [(Role.BOARD_OFFICER, "T2-BTDKT")]),
+    ("m-board-officer-2", [(Role.BOARD_OFFICER, "BTP-VTDKT")]),
 ]
 
 # A real one-page PDF (uploads are parsed with pypdf): objects, cross-reference table, trailer.
@@ -104,9 +159,27 @@ def build_organisations() -> None:
         upsert(
             Organization, {"code": code}, {"name": name, "short_name": short, "level": "central"}
         )
+    for code, name, short in CONSULTED_BODIES:
+        upsert(
+            Organization, {"code": code}, {"name": name, "short_name": short, "level": "central"}
+        )
+    first_province = Organization.objects.get(code="T-UBND")
     for code, name, short in PROVINCE_UNITS:
         upsert(
-            Organization, {"code": code}, {"name": name, "short_name": short, "level": "province"}
+            Organization,
+            {"code": code},
+            {"name": name, "short_name": short, "level": "province", "parent": first_province},
+        )
+    for code, name, short, level, parent in LEVEL_UNITS:
+        upsert(
+            Organization,
+            {"code": code},
+            {
+                "name": name,
+                "short_name": short,
+                "level": level,
+                "parent": Organization.objects.get(code=parent),
+            },
         )
     central = upsert(
         Bloc,
@@ -126,6 +199,16 @@ def build_organisations() -> None:
             "kind": "cum",
             "level": "province",
             "organizer": Organization.objects.get(code="T-HDTDKT"),
+        },
+    )
+    province2 = upsert(
+        Bloc,
+        {"code": "CUM-CTXH-T2"},
+        {
+            "name": "Cụm thi đua Khối các tổ chức chính trị - xã hội (tỉnh thứ hai)",
+            "kind": "cum",
+            "level": "province",
+            "organizer": Organization.objects.get(code="T2-HDTDKT"),
         },
     )
     for year in (2023, 2024):
@@ -149,27 +232,42 @@ def build_organisations() -> None:
                 },
                 {},
             )
+        for code in PROVINCE2_CODES:
+            upsert(
+                BlocMembership,
+                {
+                    "bloc": province2,
+                    "organization": Organization.objects.get(code=code),
+                    "year": year,
+                },
+                {},
+            )
     org = Organization.objects.get
     upsert(
         BlocLeadership,
         {"bloc": central, "year": 2023},
         {"leader": org(code="MTTQ"), "deputy": None},
     )
-    upsert(
-        BlocLeadership,
-        {"bloc": province, "year": 2023},
-        {"leader": org(code="T-HND"), "deputy": org(code="T-MTTQ")},
-    )
-    upsert(
-        BlocLeadership,
-        {"bloc": province, "year": 2024},
-        {"leader": org(code="T-MTTQ"), "deputy": org(code="T-LDLD")},
-    )
+    leaderships = [  # (bloc, year, leader, deputy)
+        (province, 2023, "T-HND", "T-MTTQ"),
+        (province, 2024, "T-MTTQ", "T-LDLD"),
+        (province2, 2023, "T2-HND", "T2-LDLD"),
+        (province2, 2024, "T2-LDLD", "T2-HLHPN"),
+    ]
+    for bloc, year, leader, deputy in leaderships:
+        upsert(
+            BlocLeadership,
+            {"bloc": bloc, "year": year},
+            {"leader": org(code=leader), "deputy": org(code=deputy)},
+        )
 
 
 # The demo's TOTP secret (base32) for every persona that needs a second factor (README).
 DEMO_TOTP_SECRET = "KHENTHUONGDEMO23"
-SECOND_FACTOR_PERSONAS = ["admin", "board-head", "t-board-officer", "pm", "president", "t-chair"]
+SECOND_FACTOR_PERSONAS = [
+    "admin", "board-head", "t-board-officer", "pm", "president", "t-chair",
+    "t2-board-officer", "t2-chair", "m-board-officer", "minister",
+]  # fmt: skip
 
 
 def demo_totp_key() -> str:
@@ -193,8 +291,9 @@ def build_users() -> None:
     User = get_user_model()
     if not User.objects.filter(username="admin").exists():
         User.objects.create_superuser("admin", "admin@example.invalid", PASSWORD)
-    people: list[tuple[str, list[tuple[str, str | None]]]] = list(STAFF)
-    for code in UNIT_CODES:
+    people: list[tuple[str, list[tuple[str, str | None]]]] = list(STAFF) + LEVEL_STAFF
+    people += CONSULTED_STAFF + SECOND_OFFICERS
+    for code in UNIT_CODES + LEVEL_UNIT_CODES:
         people += [
             (f"proposer-{code}", [(Role.UNIT_OFFICER, code)]),
             (f"head-{code}", [(Role.UNIT_HEAD, code)]),
@@ -227,7 +326,7 @@ def start(
         nominees=nominees,
     )
     for kind in world.form(form).required_documents.all():
-        attachment_add(
+        wf.attachment_add(
             actor=proposer,
             dossier=dossier,
             kind_code=kind.code,
@@ -262,17 +361,17 @@ def bloc_ballot(
     """The bloc's secret ballot: members vote yes for the others' nominees and declare a
     conflict for their own; the leader closes it and the dossiers move on."""
     nominees = [n for d in dossiers for n in d.nominees.all()]
-    session = wf.ballot_open(
+    session = ballots.ballot_open(
         actor=world.user(leader), bloc_code=bloc, year=year, nominee_ids=[n.pk for n in nominees]
     )
     for code in voters:
         own = [n.pk for n in nominees if n.dossier.organization.code == code]
         choices = {str(n.pk): "yes" for n in nominees if n.pk not in own}
-        wf.ballot_cast(
+        ballots.ballot_cast(
             actor=world.user(f"voter-{code}"), session=session, choices=choices, conflicts=own
         )
     if close:
-        wf.ballot_close(actor=world.user(leader), session=session)
+        ballots.ballot_close(actor=world.user(leader), session=session)
     return session
 
 
@@ -344,11 +443,11 @@ def real_case(world: World, case: RealCase) -> None:
         for dossier in dossiers:
             act(world, case.officer, dossier, "accept", reason="Hồ sơ đầy đủ")
             act(world, case.head, dossier, "forward", reason="Đủ tiêu chuẩn")
-        batch = wf.decision_prepare(
+        batch = approval_services.decision_create(
             actor=world.user(case.head), decider=case.decider, dossier_ids=[d.pk for d in dossiers]
         )
         clock.shift(datetime.timedelta(days=10))
-        wf.decision_sign(
+        approval_services.decision_sign(
             actor=world.user(case.signer), decision=batch, number=case.number,
             signed_on=case.signed_on,
         )  # fmt: skip
@@ -429,11 +528,15 @@ def open_dossiers(world: World) -> None:
         for dossier in (hcld, hcld2):
             act(world, "board-officer", dossier, "close_notice")
             act(world, "board-head", dossier, "forward")
-        wf.decision_prepare(actor=world.user("board-head"), decider="CTN", dossier_ids=[hcld.pk])
-        proposed = wf.decision_prepare(
+        approval_services.decision_create(
+            actor=world.user("board-head"), decider="CTN", dossier_ids=[hcld.pk]
+        )
+        proposed = approval_services.decision_create(
             actor=world.user("board-head"), decider="CTN", dossier_ids=[hcld2.pk]
         )
-        wf.decision_propose(actor=world.user("pm"), decision=proposed, number="1402/TTr-TTg")
+        approval_services.decision_propose(
+            actor=world.user("pm"), decision=proposed, number="1402/TTr-TTg"
+        )
 
     start_bloc = start(
         world,
@@ -461,12 +564,12 @@ def open_dossiers(world: World) -> None:
     bloc_ballot(
         world, "voter-T-MTTQ", "CUM-CTXH-T", 2024, [t_bloc], ["T-HND", "T-DOAN"], close=False
     )
-    council = wf.ballot_open(
+    council = ballots.ballot_open(
         actor=world.user("council-secretary"), council_code="HDTDKT-TW", year=2023,
         nominee_ids=[n.pk for n in cstd.nominees.all()],
     )  # fmt: skip
     for i in (1, 2):
-        wf.ballot_cast(
+        ballots.ballot_cast(
             actor=world.user(f"council-member-{i}"), session=council,
             choices={str(n.pk): "yes" for n in cstd.nominees.all()}, conflicts=[],
         )  # fmt: skip
@@ -535,7 +638,9 @@ def open_dossiers(world: World) -> None:
     )
     act(world, "board-officer", batched, "accept")
     act(world, "board-head", batched, "forward")
-    wf.decision_prepare(actor=world.user("board-head"), decider="TTG", dossier_ids=[batched.pk])
+    approval_services.decision_create(
+        actor=world.user("board-head"), decider="TTG", dossier_ids=[batched.pk]
+    )
     rejected = through_bloc(
         "VUSTA",
         "BK-TTG",
@@ -563,10 +668,10 @@ def open_dossiers(world: World) -> None:
     )
     act(world, "board-officer", revoked, "accept")
     act(world, "board-head", revoked, "forward")
-    batch = wf.decision_prepare(
+    batch = approval_services.decision_create(
         actor=world.user("board-head"), decider="TTG", dossier_ids=[revoked.pk]
     )
-    wf.decision_sign(
+    approval_services.decision_sign(
         actor=world.user("pm"),
         decision=batch,
         number="1501/QĐ-TTg",
@@ -606,10 +711,153 @@ def open_dossiers(world: World) -> None:
     )
     act(world, "t-board-officer", p_decision, "accept")
     act(world, "t-board-officer", p_decision, "forward")
-    wf.decision_prepare(
+    approval_services.decision_create(
         actor=world.user("t-board-officer"), decider="T-UBND", dossier_ids=[p_decision.pk]
     )
     assert p_intake.pk
+
+
+def submitted(
+    world: World, org: str, form: str, title: str, nominees: list[dict], year: int = 2024
+) -> Dossier:
+    """A dossier signed and submitted by its unit head (the bloc's vote, if any, still to come)."""
+    dossier = start(world, org, form, title, nominees, year)
+    return act(world, f"head-{org}", dossier, "submit")
+
+
+def council_ballot(
+    world: World, council: str, prefix: str, dossiers: list[Dossier], votes: int,
+    close: bool = True,
+):  # fmt: skip
+    """A level's council: its secretary opens the secret ballot, its first `votes` members vote
+    yes, the secretary closes it (the minutes are stored on each dossier) and the dossiers move
+    on; left open, the members who have not voted find it in their inbox."""
+    nominees = [n for d in dossiers for n in d.nominees.all()]
+    session = ballots.ballot_open(
+        actor=world.user(f"{prefix}council-secretary"), council_code=council, year=2024,
+        nominee_ids=[n.pk for n in nominees],
+    )  # fmt: skip
+    for i in range(1, votes + 1):
+        ballots.ballot_cast(
+            actor=world.user(f"{prefix}council-member-{i}"), session=session,
+            choices={str(n.pk): "yes" for n in nominees}, conflicts=[],
+        )  # fmt: skip
+    if close:
+        ballots.ballot_close(actor=world.user(f"{prefix}council-secretary"), session=session)
+    return session
+
+
+LEVEL_FIRST_TITLE = "[demo] Bằng khen TTg — chờ Chủ tịch UBND tỉnh ký tờ trình (T-LDLD)"
+
+
+def level_dossiers(world: World) -> None:
+    """Dossiers on the routes through a ministry's or a province's own board, council and head
+    (demo-data.md "More levels"), so each of their personas has work."""
+    if seeded(LEVEL_FIRST_TITLE):
+        return
+    # First province: PM's certificates pass the cluster, the province's board and council,
+    # then wait for the chair's submission (or for the council's ballot).
+    to_sign = submitted(
+        world, "T-LDLD", "BK-TTG", LEVEL_FIRST_TITLE,
+        [person("Công nhân minh họa T-LDLD", "T-LDLD", "Hoàn thành xuất sắc nhiệm vụ 5 năm")],
+    )  # fmt: skip
+    in_council = submitted(
+        world, "T-HCCB", "BK-TTG", "[demo] Bằng khen TTg — Hội đồng tỉnh đang xét (T-HCCB)",
+        [collective("T-HCCB")],
+    )  # fmt: skip
+    bloc_ballot(world, "voter-T-MTTQ", "CUM-CTXH-T", 2024, [to_sign, in_council], PROVINCE_CODES)
+    for dossier in (to_sign, in_council):
+        act(world, "t-board-officer", dossier, "accept", reason="Hồ sơ đầy đủ")
+    council_ballot(world, "T-HDTDKT", "t-", [to_sign], votes=3)
+    council_ballot(world, "T-HDTDKT", "t-", [in_council], votes=0, close=False)
+
+    # Second province: the cluster voted a flag and a certificate on to the province's board;
+    # the certificate waits for the chair's signature; a Labour Order, its notice run, waits for
+    # the province's council; a second cluster ballot is open. (A PM's certificate could not
+    # pass this three-member cluster: with its own member conflicted, 2 of 3 is under 80 %.)
+    flag = submitted(
+        world, "T2-HND", "CO-TD-TINH",
+        "[demo] Cờ thi đua UBND tỉnh thứ hai — chờ tiếp nhận (T2-HND)", [collective("T2-HND")],
+    )  # fmt: skip
+    t2_decision = submitted(
+        world, "T2-HLHPN", "BK-TINH",
+        "[demo] Bằng khen Chủ tịch UBND tỉnh thứ hai — chờ ký (T2-HLHPN)",
+        [person("Hội viên minh họa T2-HLHPN", "T2-HLHPN")],
+    )  # fmt: skip
+    bloc_ballot(world, "voter-T2-LDLD", "CUM-CTXH-T2", 2024, [flag, t2_decision], PROVINCE2_CODES)
+    act(world, "t2-board-officer", t2_decision, "accept", reason="Hồ sơ đầy đủ")
+    act(world, "t2-board-officer", t2_decision, "forward", reason="Đủ tiêu chuẩn")
+    approval_services.decision_create(
+        actor=world.user("t2-board-officer"), decider="T2-UBND", dossier_ids=[t2_decision.pk]
+    )
+    with time_machine.travel(_at(2026, 10, 1), tick=False) as clock:
+        t2_council = submitted(
+            world, "T2-LDLD", "HCLD-3",
+            "[demo] Huân chương Lao động hạng Ba — Hội đồng tỉnh thứ hai xét (T2-LDLD)",
+            [person("Công nhân minh họa T2-LDLD", "T2-LDLD")],
+        )  # fmt: skip
+        act(world, "t2-board-officer", t2_council, "accept", reason="Hồ sơ đầy đủ")
+        clock.shift(datetime.timedelta(days=21))
+        act(
+            world, "t2-board-officer", t2_council, "close_notice",
+            reason="Hết thời hạn đăng tải, không có ý kiến",
+        )  # fmt: skip
+    council_ballot(world, "T2-HDTDKT", "t2-", [t2_council], votes=0, close=False)
+    t2_bloc = submitted(
+        world, "T2-LDLD", "BK-TINH",
+        "[demo] Bằng khen Chủ tịch UBND tỉnh thứ hai — đang bỏ phiếu cụm (T2-LDLD)",
+        [collective("T2-LDLD")],
+    )  # fmt: skip
+    bloc_ballot(world, "voter-T2-LDLD", "CUM-CTXH-T2", 2024, [t2_bloc], ["T2-HND"], close=False)
+
+    # The ministry: a Labour Order and the minister's certificates at its board's intake, a
+    # PM's certificate before its council, a minister's certificate waiting for the minister.
+    submitted(
+        world, "BTP-THADS", "HCLD-3",
+        "[demo] Huân chương Lao động hạng Ba — chờ Vụ TĐKT Bộ tiếp nhận (BTP-THADS)",
+        [person("Chấp hành viên minh họa BTP-THADS", "BTP-THADS")],
+    )  # fmt: skip
+    submitted(
+        world, "BTP-TGPL", "BK-BO", "[demo] Bằng khen Bộ trưởng — chờ tiếp nhận (BTP-TGPL)",
+        [person("Trợ giúp viên minh họa BTP-TGPL", "BTP-TGPL")],
+    )  # fmt: skip
+    m_council = submitted(
+        world, "BTP-TGPL", "BK-TTG", "[demo] Bằng khen TTg — Hội đồng Bộ xét (BTP-TGPL)",
+        [collective("BTP-TGPL")],
+    )  # fmt: skip
+    act(world, "m-board-officer", m_council, "accept", reason="Hồ sơ đầy đủ")
+    council_ballot(world, "BTP-HDTDKT", "m-", [m_council], votes=0, close=False)
+    m_decision = submitted(
+        world, "BTP-THADS", "BK-BO", "[demo] Bằng khen Bộ trưởng — chờ Bộ trưởng ký (BTP-THADS)",
+        [collective("BTP-THADS")],
+    )  # fmt: skip
+    act(world, "m-board-officer", m_decision, "accept", reason="Hồ sơ đầy đủ")
+    act(world, "m-board-officer", m_decision, "forward", reason="Đủ tiêu chuẩn")
+    approval_services.decision_create(
+        actor=world.user("m-board-officer"), decider="BTP", dossier_ids=[m_decision.pk]
+    )
+
+    # Drafts, so every unit of the new levels has one to finish.
+    for code in LEVEL_UNIT_CODES:
+        start(
+            world, code, "BK-BO" if code.startswith("BTP-") else "BK-TINH",
+            f"[demo] Dự thảo đề nghị khen thưởng ({code})",
+            [person(f"Cán bộ minh họa {code}", code, "Hoàn thành xuất sắc nhiệm vụ")], 2024,
+        )  # fmt: skip
+
+
+def consulted_dossiers(world: World) -> None:
+    """The PM's certificate at appraisal (MTTQ) waits for both consulted bodies' answers, so
+    their personas have a request to answer."""
+    dossier = Dossier.objects.get(title="[demo] Bằng khen TTg — đang thẩm định (MTTQ)")
+    if dossier.consultations.exists():
+        return
+    consultation_request(
+        actor=world.user("board-officer"),
+        dossier=dossier,
+        bodies=[code for code, _, _ in CONSULTED_BODIES],
+        due_in_days=10,
+    )
 
 
 def seed_demo() -> None:
@@ -619,4 +867,8 @@ def seed_demo() -> None:
     world = World()
     for case in REAL_CASES:
         real_case(world, case)
+    # The levels' dossiers first: a test that takes the newest dossier in a state (the default
+    # order) still finds one of the central board's.
+    level_dossiers(world)
     open_dossiers(world)
+    consulted_dossiers(world)

@@ -1,13 +1,18 @@
-"""Object permissions (django-guardian) on dossiers, granted and revoked only here, by the
-services, as a dossier moves. Each role of an organisation is a group; granting a role puts the
-user in its group, so a new officer sees the dossiers its organisation already holds.
+"""Who sees a dossier: guardian's object permission `view_dossier`, granted only here, by the
+services, as a dossier moves, and read by the policy (workflows/policy.py: lists with
+`get_objects_for_user`, one dossier with `has_perm`). What a user may *do* is the policy's
+answer from roles and the declared lifecycle, so no other grant is written. Each role of an
+organisation is a group; granting a role puts the user in its group, so a new officer sees the
+dossiers its organisation already holds.
 
-    unit:<org>      view (and change while the dossier is with the unit)
-    voter:<org>     view, for dossiers at the vote of a bloc the organisation belongs to that year
-    board:<body>    view + review, from the submission on
-    council:<org>   view, for forms that pass the council
-    decider:<code>  view + decide from the forward on (the PM too, for President forms)
-    inspectors      view on every dossier (a model-wide permission)
+    unit:<org>      from the creation on
+    voter:<org>     for dossiers at the vote of a bloc the organisation belongs to that year
+    board:<body>    once its level holds the dossier (a province's or a ministry's first, the
+                    central board once that level's head has signed the submission)
+    council:<org>   the same, where the route has that level's council vote
+    decider:<code>  a ministry's or a province's head when its level holds the dossier; the
+                    PM and the President from the forward on
+    inspectors      every dossier (a model-wide permission)
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ from functools import lru_cache
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 
+from dossiers import levels, lifecycle
 from dossiers.models import (
     BlocMembership,
-    Decider,
     Dossier,
     DossierGroupObjectPermission,
     Role,
@@ -35,9 +40,10 @@ ROLE_GROUP = {
     Role.COUNCIL_SECRETARY: "council",
     Role.COUNCIL_MEMBER: "council",
     Role.DECIDER: "decider",
+    Role.CONSULTED: "consulted",
 }
 INSPECTORS = "inspectors"
-VIEW, CHANGE, REVIEW, DECIDE = "view_dossier", "change_dossier", "review_dossier", "decide_dossier"
+VIEW = "view_dossier"
 
 
 def group_name(role: str, org_code: str | None) -> str:
@@ -80,55 +86,35 @@ def grant(dossier: Dossier, names: list[str], *codenames: str) -> None:
     DossierGroupObjectPermission.objects.bulk_create(rows, ignore_conflicts=True)
 
 
-def revoke(dossier: Dossier, names: list[str], *codenames: str) -> None:
-    DossierGroupObjectPermission.objects.filter(
-        content_object=dossier,
-        group__name__in=names,
-        permission_id__in=[_permission_id(c) for c in codenames],
-    ).delete()
-
-
 def _unit(dossier: Dossier) -> list[str]:
     return [f"unit:{dossier.organization.code}"]
 
 
-def _board(dossier: Dossier) -> list[str]:
-    return [f"board:{dossier.award_form.reviewing_body.code}"]
-
-
-def _deciders(dossier: Dossier) -> list[str]:
-    codes = {dossier.award_form.decider}
-    if dossier.award_form.decider == Decider.PRESIDENT:
-        codes.add(Decider.PM)  # the PM proposes President forms
-    return [f"decider:{code}" for code in sorted(codes)]
-
-
 def on_created(dossier: Dossier) -> None:
-    grant(dossier, _unit(dossier), VIEW, CHANGE)
+    grant(dossier, _unit(dossier), VIEW)
 
 
 def on_submitted(dossier: Dossier) -> None:
-    """The unit can no longer change it; the board (and the bloc, the council) now see it."""
-    revoke(dossier, _unit(dossier), CHANGE)
-    grant(dossier, _board(dossier), VIEW, REVIEW)
+    """The bloc's members see a dossier at their vote."""
     if dossier.bloc_id:
         members = BlocMembership.objects.filter(bloc_id=dossier.bloc_id, year=dossier.year)
         codes = members.values_list("organization__code", flat=True)
         grant(dossier, [f"voter:{code}" for code in codes], VIEW)
-    if dossier.award_form.has_stage(Stage.COUNCIL_VOTE):
-        council = "HDTDKT-TW" if dossier.award_form.level == "central" else "T-HDTDKT"
-        grant(dossier, [f"council:{council}"], VIEW)
 
 
-def on_returned(dossier: Dossier) -> None:
-    grant(dossier, _unit(dossier), CHANGE)
+def on_held(dossier: Dossier, authority: str) -> None:
+    """A level takes the dossier: its board sees it, and its council and its head where the
+    route has them act at that level (a level never sees a dossier before it holds it)."""
+    body = levels.level(authority)
+    stages = {stage for stage, at in lifecycle.route(dossier) if at == authority}
+    names = [f"board:{body.board}"] if body.board else []
+    if body.council and Stage.COUNCIL_VOTE in stages:
+        names.append(f"council:{body.council}")
+    if authority != levels.CENTRAL and stages & {Stage.SUBMISSION, Stage.DECISION}:
+        names.append(f"decider:{authority}")
+    if names:
+        grant(dossier, names, VIEW)
 
 
 def on_forwarded(dossier: Dossier) -> None:
-    grant(dossier, _deciders(dossier), VIEW, DECIDE)
-
-
-def on_closed(dossier: Dossier) -> None:
-    """Decided, not approved or withdrawn: nobody reviews or changes it; all still see it."""
-    revoke(dossier, _unit(dossier), CHANGE)
-    revoke(dossier, _board(dossier), REVIEW)
+    grant(dossier, [f"decider:{code}" for code in lifecycle.deciders_of(dossier)], VIEW)

@@ -40,14 +40,22 @@ def _plain(values: dict) -> dict:
 
 @transaction.atomic
 def catalogue_load(path: Path = CATALOGUE) -> dict[str, int]:
-    """Create or update document kinds, deciding bodies and award forms. Idempotent."""
+    """Create or update document kinds, bodies (with their parents) and award forms. Idempotent."""
     data = json.loads(path.read_text(encoding="utf-8"))
     for item in data["document_kinds"]:
         upsert(DocumentKind, {"code": item["code"]}, item)
+    # Two passes: every body exists before any names another as its parent (the level tree).
     for item in data["bodies"]:
-        upsert(Organization, {"code": item["code"]}, item)
+        upsert(
+            Organization, {"code": item["code"]}, {k: v for k, v in item.items() if k != "parent"}
+        )
+    for item in data["bodies"]:
+        parent = item.get("parent")
+        parent = Organization.objects.get(code=parent) if parent else None
+        upsert(Organization, {"code": item["code"]}, {"parent": parent})
     for item in data["award_forms"]:
         item = dict(item)
+        item.setdefault("lower_stages", [])
         documents = item.pop("required_documents")
         item["reviewing_body"] = Organization.objects.get(code=item["reviewing_body"])
         item["valid_from"] = datetime.date.fromisoformat(item["valid_from"])

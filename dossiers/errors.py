@@ -70,3 +70,8 @@ NUL_CHARACTER = _("The %(field)s contains a NUL character, which is not allowed.
 ORGANIZATION_FORBIDDEN = _(
     "A dossier of %(org)s can only name nominees of %(org)s or of units under it, not of %(value)s."
 )
+UNKNOWN_NOMINEE = _("The dossier has no nominee %(value)s.")
+NOMINEE_NOT_THERE = _("%(name)s is “%(outcome)s”: that action is not possible for this nominee.")
+FORM_NOT_FOR_LEVEL = _(
+    "%(form)s is awarded by a ministry or a province to the units under it; %(org)s is not one."
+)

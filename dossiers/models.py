@@ -18,6 +18,7 @@ from audit.history import History
 class Level(models.TextChoices):
     CENTRAL = "central", _("Central")
     PROVINCE = "province", _("Province")
+    MINISTRY = "ministry", _("Ministry or central body")
 
 
 class OrganizationKind(models.TextChoices):
@@ -49,6 +50,11 @@ class Organization(models.Model):
         return f"{self.code} — {self.short_name or self.name}"
 
 
+class VoteDenominator(models.TextChoices):
+    TOTAL_MEMBERS = "total_members", _("Total eligible members")
+    VOTERS = "voters", _("Members who voted")
+
+
 class BlocKind(models.TextChoices):
     KHOI = "khoi", _("Bloc (khối)")
     CUM = "cum", _("Cluster (cụm)")
@@ -61,6 +67,15 @@ class Bloc(models.Model):
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     organizer = models.ForeignKey(
         Organization, verbose_name=_("organised by"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The bloc's own vote rule (its regulation, quy chế khối: no national number exists); where
+    # it is blank, the award form's rule applies.
+    vote_threshold_percent = models.PositiveSmallIntegerField(
+        _("vote threshold (%)"), null=True, blank=True
+    )
+    quorum_percent = models.PositiveSmallIntegerField(_("quorum (%)"), null=True, blank=True)
+    vote_denominator = models.CharField(
+        _("threshold denominator"), max_length=16, choices=VoteDenominator.choices, blank=True
     )
     history = History()
 
@@ -153,6 +168,7 @@ class Stage(models.TextChoices):
     PUBLIC_NOTICE = "public_notice", _("Public notice")
     COUNCIL_VOTE = "council_vote", _("Council vote")
     APPRAISAL = "appraisal", _("Appraisal")
+    SUBMISSION = "submission", _("The head's submission")
     DECISION = "decision", _("Decision")
 
 
@@ -160,11 +176,6 @@ class BlocVoteRule(models.TextChoices):
     REQUIRED = "required", _("Always through a bloc vote")
     IF_MEMBER = "if_member", _("Through the bloc when the proposer belongs to one that year")
     NONE = "none", _("No bloc vote")
-
-
-class VoteDenominator(models.TextChoices):
-    TOTAL_MEMBERS = "total_members", _("Total eligible members")
-    VOTERS = "voters", _("Members who voted")
 
 
 class AwardForm(models.Model):
@@ -185,6 +196,15 @@ class AwardForm(models.Model):
         related_name="+",
     )
     stages = models.JSONField(_("route of stages"), default=list)
+    lower_stages = models.JSONField(
+        _("route at the proposer's ministry or province"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "For a state-level form proposed through a ministry or a province: the stages that "
+            "level runs first, ending with its head's submission."
+        ),
+    )
     bloc_vote_rule = models.CharField(
         _("bloc vote"), max_length=16, choices=BlocVoteRule.choices, default=BlocVoteRule.NONE
     )
@@ -238,6 +258,7 @@ class DossierState(models.TextChoices):
     PUBLIC_NOTICE = "public_notice", _("Public notice")
     COUNCIL_REVIEW = "council_review", _("Council review")
     APPRAISAL = "appraisal", _("Appraisal")
+    AWAITING_SUBMISSION = "awaiting_submission", _("Awaiting the head's submission")
     ON_HOLD = "on_hold", _("On hold")
     AWAITING_DECISION = "awaiting_decision", _("Awaiting decision")
     AWAITING_PRESIDENT = "awaiting_president", _("Proposed to the President")
@@ -275,6 +296,18 @@ class Dossier(models.Model):
         related_name="dossiers",
     )
     held_from = models.CharField(_("held from state"), max_length=24, blank=True)
+    holder = models.ForeignKey(
+        Organization,
+        verbose_name=_("level now holding it"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "The ministry, province or central level whose board, council or head acts now."
+        ),
+    )
+    route_step = models.PositiveSmallIntegerField(_("step of the route"), null=True, blank=True)
     stage_started_on = models.DateField(_("stage clock started"), null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     reason_code = models.CharField(_("reason code"), max_length=40, blank=True)
@@ -284,6 +317,15 @@ class Dossier(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The officer of the holding level's board who works on the dossier now."),
+    )
     history = History()
 
     class Meta:
@@ -295,10 +337,8 @@ class Dossier(models.Model):
             models.Index(fields=["organization", "state"]),
             models.Index(fields=["award_form", "year"]),
             models.Index(fields=["due_date"]),
-        ]
-        permissions = [
-            ("review_dossier", _("Can review dossier")),
-            ("decide_dossier", _("Can decide dossier")),
+            models.Index(fields=["holder", "state"]),
+            models.Index(fields=["assignee", "state"]),
         ]
 
     def __str__(self) -> str:
@@ -318,6 +358,7 @@ class NomineeOutcome(models.TextChoices):
     NOT_APPROVED = "not_approved", _("Not approved")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     REVOKED = "revoked", _("Revoked")
+    ON_HOLD = "on_hold", _("On hold")
 
 
 class Nominee(models.Model):
@@ -422,6 +463,7 @@ class Role(models.TextChoices):
     COUNCIL_SECRETARY = "council_secretary", _("Council secretary")
     COUNCIL_MEMBER = "council_member", _("Council member")
     DECIDER = "decider", _("Decider")
+    CONSULTED = "consulted", _("Consulted body (hiệp y)")
     INSPECTOR = "inspector", _("Inspector")
 
 

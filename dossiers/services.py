@@ -1,9 +1,11 @@
-"""Writes to dossiers: each service is one transaction, locks the row, checks who and from where,
-changes state, and leaves an event and a history row saying who, when, what and why.
+"""Writes to dossiers: each service changes one dossier in one transaction and leaves an event
+and a history row saying who, when, what and why.
 
-Transitions run inside `workflows.services.dossier_act`, which opens the transaction (and a
-savepoint when nested), so they join it without a savepoint of their own: two queries saved on
-every action, and any error still rolls the whole action back."""
+The entry points in workflows/services.py lock the row (`lock`) and ask the policy
+(workflows/policy.py) who may act; a transition's service then checks the declared lifecycle
+(`lifecycle.ensure`: 409 from a state the action does not leave) and its own guards, and fires
+the transition. They run inside the entry point's transaction (and a savepoint when nested),
+so they join it without a savepoint of their own, and any error rolls the whole action back."""
 
 from __future__ import annotations
 
@@ -15,15 +17,14 @@ from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile, File
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 
 from audit import history, ledger
-from dossiers import access, calendar, errors, lifecycle, permissions, uploads
-from dossiers.errors import Conflict, DossierError
+from dossiers import access, calendar, errors, levels, lifecycle, uploads
+from dossiers.errors import STATE_CONFLICT, Conflict, DossierError
 from dossiers.models import (
     Attachment,
     AwardForm,
@@ -33,6 +34,7 @@ from dossiers.models import (
     DocumentKind,
     Dossier,
     DossierState,
+    Level,
     Nominee,
     NomineeKind,
     NomineeOutcome,
@@ -43,6 +45,7 @@ from dossiers.models import (
 )
 
 S = DossierState
+ROUTE = ["route_step", "holder"]  # the route's position and the level holding the dossier
 DEFAULT_STAGE_DAYS = 10
 REJECT_REASONS = ("wrong_subject", "criteria_not_met", "invalid_dossier", "legal_violation")
 HOLD_REASONS = ("discipline", "inspection", "complaint", "press_allegation")
@@ -76,11 +79,12 @@ class VoteTally(TypedDict):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _lock(dossier: Dossier | int) -> Dossier:
+def lock(dossier: Dossier | int) -> Dossier:
+    """The dossier row, locked for the transaction (the entry points in workflows take it)."""
     pk = dossier if isinstance(dossier, int) else dossier.pk
     return (
         Dossier.objects.select_for_update(of=("self",))
-        .select_related("award_form__reviewing_body", "organization")
+        .select_related("award_form__reviewing_body", "organization", "assignee")
         .get(pk=pk)
     )
 
@@ -130,22 +134,6 @@ def _require_code(code: str, allowed: tuple[str, ...]) -> str:
             errors.REASON_CODE_INVALID, code="reason_code_invalid", codes=", ".join(allowed)
         )
     return code
-
-
-def _check(actor: User, dossier: Dossier, action: str) -> None:
-    """Who, then from where: 403 for a user who may never do this, 409 for a move the declared
-    lifecycle (workflows/lifecycle.py) does not allow from the dossier's state."""
-    if not permissions.role_allows(actor, dossier)[action]:
-        raise PermissionDenied
-    lifecycle.ensure(action, dossier)
-
-
-def _check_edit(actor: User, dossier: Dossier) -> None:
-    """Only the proposing unit edits (else 403), and only while it holds the dossier (else 409)."""
-    if not permissions.can_view(actor, dossier) or not permissions.is_unit_member(actor, dossier):
-        raise PermissionDenied
-    if dossier.state not in (S.DRAFT, S.RETURNED):
-        raise Conflict(errors.NOT_EDITABLE, code="not_editable")
 
 
 def _start_clock(dossier: Dossier, *, days: int | None = None) -> None:
@@ -279,7 +267,7 @@ def _validate_nominees(
             org = by_code.get(code)
             if org is None:
                 raise DossierError(errors.UNKNOWN_ORG, code="unknown_organization", value=code)
-        if org is not None:
+        if org is not None and org.pk != organization.pk:
             if allowed is None:
                 allowed = _units_under(organization)
             if org.pk not in allowed:
@@ -317,7 +305,7 @@ def _next_reference(organization: Organization, year: int) -> str:
             return reference
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def dossier_create(
     *,
     actor: User,
@@ -327,9 +315,7 @@ def dossier_create(
     title: str,
     nominees: list[dict[str, Any]],
 ) -> Dossier:
-    """Create a draft with its nominees. Raises PermissionDenied, DossierError (form rules)."""
-    if not permissions.can_create_for(actor, organization.code):
-        raise PermissionDenied
+    """Create a draft with its nominees. Raises DossierError (form rules)."""
     try:
         year = int(year)
     except (TypeError, ValueError):
@@ -338,6 +324,15 @@ def dossier_create(
         raise DossierError(errors.YEAR_INVALID, code="year_invalid", year=year)
     title = _text(title, field=errors.FIELD_TITLE, limit=title_limit()) or award_form.name
     _check_in_force(award_form, calendar.today())
+    tier = levels.tier_of(levels.authority_of(organization.code))
+    if award_form.level != Level.CENTRAL and tier != award_form.level:
+        # A ministry's or a province's own form is proposed by the units under that level.
+        raise DossierError(
+            errors.FORM_NOT_FOR_LEVEL,
+            code="form_not_for_level",
+            form=award_form.name,
+            org=organization.code,
+        )
     cleaned = _validate_nominees(award_form, organization, nominees)
     # Serialise reference numbering per organisation.
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
@@ -349,7 +344,9 @@ def dossier_create(
         title=title,
         created_by=actor,
     )
-    dossier.full_clean()
+    # The fields a person typed; the foreign keys are rows just read and the reference is
+    # numbered under the organisation's lock (unique in the database too).
+    dossier.clean_fields(exclude=["organization", "award_form", "created_by", "reference"])
     with _recording(dossier, actor=actor, action="create"):
         history.author(dossier, actor, "dossier.created")
         dossier.save()
@@ -361,7 +358,7 @@ def dossier_create(
     return dossier
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def dossier_update(
     *,
     actor: User,
@@ -370,8 +367,6 @@ def dossier_update(
     nominees: list[dict[str, Any]] | None = None,
 ) -> Dossier:
     """Change a draft or returned dossier's title or its whole nominee list."""
-    dossier = _lock(dossier)
-    _check_edit(actor, dossier)
     if title is not None:
         title = _text(title, field=errors.FIELD_TITLE, limit=title_limit(), required=True)
     cleaned = (
@@ -393,18 +388,16 @@ def dossier_update(
                 nominee = Nominee(dossier=dossier, **item)
                 history.author(nominee, actor, "nominee.added")
                 nominee.save()
-        dossier.full_clean()
+        dossier.clean_fields(exclude=["organization", "award_form", "created_by", "reference"])
         _save(dossier, actor, "dossier.updated", ["title"])
     return dossier
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def attachment_add(
     *, actor: User, dossier: Dossier, kind_code: str, upload: File[bytes]
 ) -> Attachment:
     """Store a document after checking its size and its real type; nothing is kept on refusal."""
-    dossier = _lock(dossier)
-    _check_edit(actor, dossier)
     kind = DocumentKind.objects.filter(code=kind_code).first()
     if kind is None:
         raise DossierError(errors.UNKNOWN_KIND, code="unknown_kind", value=kind_code)
@@ -472,10 +465,9 @@ def _bloc_for(dossier: Dossier) -> Bloc | None:
 def dossier_submit(*, actor: User, dossier: Dossier, reason: str = "") -> Dossier:
     """The unit head signs the tờ trình: on to the bloc vote or the board's intake.
 
-    A resubmission after a return makes a new numbered version. Raises PermissionDenied,
-    Conflict (state), DossierError (missing documents, form out of force, no bloc)."""
-    dossier = _lock(dossier)
-    _check(actor, dossier, "submit")
+    A resubmission after a return makes a new numbered version. Raises Conflict (state),
+    DossierError (missing documents, form out of force, no bloc)."""
+    lifecycle.ensure("submit", dossier)
     form = dossier.award_form
     from_state = dossier.state
     reason = reason or ("dossier.submitted" if from_state == S.DRAFT else "dossier.resubmitted")
@@ -503,17 +495,21 @@ def dossier_submit(*, actor: User, dossier: Dossier, reason: str = "") -> Dossie
         if from_state == S.DRAFT:
             dossier.bloc = bloc
             _enter(dossier, lifecycle.fire("submit", dossier, with_bloc=bloc is not None))
+            authority = lifecycle.step_on(dossier)
             dossier.submitted_at = timezone.now()
-        else:  # resubmission after a return: the bloc has voted already; back to intake.
+        else:  # resubmission after a return: back to the intake of the level that returned it
             dossier.version += 1
             _enter(dossier, lifecycle.fire("submit", dossier))
+            authority = None
         _save(
             dossier,
             actor,
             reason,
-            ["state", "version", "bloc", "submitted_at", "stage_started_on", "due_date"],
+            ["state", "version", "bloc", "submitted_at", "stage_started_on", "due_date", *ROUTE],
         )
         access.on_submitted(dossier)
+        if authority:
+            access.on_held(dossier, authority)
     return dossier
 
 
@@ -526,8 +522,15 @@ def _advance(
 ) -> Dossier:
     with _recording(dossier, actor=actor, action=action, reason=reason, data=data):
         _enter(dossier, lifecycle.fire(action, dossier))  # the route's next stage
-        fields = ["state", "stage_started_on", "due_date"]
+        before = dossier.holder_id
+        authority = lifecycle.step_on(dossier)
+        moved = dossier.holder_id != before
+        if moved:
+            dossier.assignee = None  # the new level's board shares it out again
+        fields = ["state", "stage_started_on", "due_date", *ROUTE, "assignee"]
         _save(dossier, actor, reason or f"dossier.{action}", fields)
+        if moved:
+            access.on_held(dossier, authority)
     return dossier
 
 
@@ -539,7 +542,6 @@ def _end_not_approved(
         dossier.reason_code = code
         _set_nominee_outcomes(dossier, actor, NomineeOutcome.NOT_APPROVED, reason)
         _save(dossier, actor, reason, ["state", "reason_code", "stage_started_on", "due_date"])
-        access.on_closed(dossier)
     return dossier
 
 
@@ -577,29 +579,26 @@ def dossier_record_vote(
 @transaction.atomic(savepoint=False)
 def dossier_accept(*, actor: User, dossier: Dossier, reason: str = "") -> Dossier:
     """The board finds the dossier complete; the clock of the next stage starts."""
-    dossier = _lock(dossier)
-    _check(actor, dossier, "accept")
+    lifecycle.ensure("accept", dossier)
     return _advance(actor, dossier, "accept", reason)
 
 
 @transaction.atomic(savepoint=False)
 def dossier_return(*, actor: User, dossier: Dossier, reason: str) -> Dossier:
     """Incomplete: back to the unit for supplement, with the reason. The board's clock stops."""
-    dossier = _lock(dossier)
-    _check(actor, dossier, "return")
+    lifecycle.ensure("return", dossier)
     reason = _require_reason(reason)
     with _recording(dossier, actor=actor, action="return", reason=reason):
         _enter(dossier, lifecycle.fire("return", dossier))
-        _save(dossier, actor, reason, ["state", "stage_started_on", "due_date"])
-        access.on_returned(dossier)
+        lifecycle.back_to_intake(dossier)
+        _save(dossier, actor, reason, ["state", "stage_started_on", "due_date", "route_step"])
     return dossier
 
 
 @transaction.atomic(savepoint=False)
 def dossier_close_notice(*, actor: User, dossier: Dossier, reason: str = "") -> Dossier:
     """End the public notice once its working days have run."""
-    dossier = _lock(dossier)
-    _check(actor, dossier, "close_notice")
+    lifecycle.ensure("close_notice", dossier)
     if dossier.due_date and calendar.today() < dossier.due_date:
         raise Conflict(errors.NOTICE_RUNNING, code="notice_running", until=dossier.due_date)
     return _advance(actor, dossier, "close_notice", reason)
@@ -608,18 +607,23 @@ def dossier_close_notice(*, actor: User, dossier: Dossier, reason: str = "") -> 
 @transaction.atomic(savepoint=False)
 def dossier_forward(*, actor: User, dossier: Dossier, reason: str = "") -> Dossier:
     """Appraisal passed: the dossier waits for a decision batch."""
-    dossier = _lock(dossier)
-    _check(actor, dossier, "forward")
+    lifecycle.ensure("forward", dossier)
     dossier = _advance(actor, dossier, "forward", reason)
     access.on_forwarded(dossier)
     return dossier
 
 
 @transaction.atomic(savepoint=False)
+def dossier_sign_submission(*, actor: User, dossier: Dossier, reason: str = "") -> Dossier:
+    """The ministry's or the province's head signs the tờ trình: on to the central board."""
+    lifecycle.ensure("sign_submission", dossier)
+    return _advance(actor, dossier, "sign_submission", reason)
+
+
+@transaction.atomic(savepoint=False)
 def dossier_reject(*, actor: User, dossier: Dossier, reason_code: str, reason: str) -> Dossier:
     """Appraisal failed: not approved, with a reason code and a notice to the proposer."""
-    dossier = _lock(dossier)
-    _check(actor, dossier, "reject")
+    lifecycle.ensure("reject", dossier)
     code = _require_code(reason_code, REJECT_REASONS)
     return _end_not_approved(actor, dossier, "reject", code, _require_reason(reason))
 
@@ -627,8 +631,7 @@ def dossier_reject(*, actor: User, dossier: Dossier, reason_code: str, reason: s
 @transaction.atomic(savepoint=False)
 def dossier_hold(*, actor: User, dossier: Dossier, reason_code: str, reason: str) -> Dossier:
     """Pause while a complaint, inspection or discipline is pending (Decree 98 Art. 4)."""
-    dossier = _lock(dossier)
-    _check(actor, dossier, "hold")
+    lifecycle.ensure("hold", dossier)
     code = _require_code(reason_code, HOLD_REASONS)
     reason = _require_reason(reason)
     with _recording(dossier, actor=actor, action="hold", reason=reason, data={"code": code}):
@@ -641,10 +644,73 @@ def dossier_hold(*, actor: User, dossier: Dossier, reason_code: str, reason: str
 
 
 @transaction.atomic(savepoint=False)
+def dossier_set_assignee(
+    *, actor: User, dossier: Dossier, officer: User | None, action: str, reason: str = ""
+) -> Dossier:
+    """Assign the dossier to an officer of the holding level's board, or take it (claim), or
+    give it back to the board's unassigned queue (officer None). The caller, workflows, has
+    asked the policy; the change is audited like any other (who, from whom, to whom)."""
+    previous = dossier.assignee.username if dossier.assignee else None
+    data = {"from": previous, "to": officer.username if officer else None}
+    with _recording(dossier, actor=actor, action=action, reason=reason, data=data):
+        dossier.assignee = officer
+        _save(dossier, actor, reason or f"dossier.{action}", ["assignee"])
+    return dossier
+
+
+@transaction.atomic(savepoint=False)
+def nominee_hold(
+    *, actor: User, dossier: Dossier, nominee_id: int, reason_code: str, reason: str
+) -> Nominee:
+    """Hold one nominee while a matter about them is pending (Decree 98 Art. 4): the nominee
+    is left out of ballots and decisions until released; the dossier goes on with the others."""
+    lifecycle.ensure("hold", dossier)
+    code = _require_code(reason_code, HOLD_REASONS)
+    reason = _require_reason(reason)
+    nominee = _nominee(dossier, nominee_id, NomineeOutcome.PENDING)
+    data = {"nominee": nominee.pk, "code": code}
+    with _recording(dossier, actor=actor, action="nominee_hold", reason=reason, data=data):
+        nominee.outcome, nominee.outcome_reason = NomineeOutcome.ON_HOLD, code
+        history.author(nominee, actor, reason)
+        nominee.save(update_fields=["outcome", "outcome_reason"])
+    return nominee
+
+
+@transaction.atomic(savepoint=False)
+def nominee_release(
+    *, actor: User, dossier: Dossier, nominee_id: int, reason_code: str = "", reason: str
+) -> Nominee:
+    """The matter is concluded: the nominee is pending again, at the dossier's stage."""
+    if dossier.state in lifecycle.TERMINAL:
+        raise Conflict(STATE_CONFLICT, code="invalid_state", action="release", state=dossier.state)
+    reason = _require_reason(reason)
+    nominee = _nominee(dossier, nominee_id, NomineeOutcome.ON_HOLD)
+    data = {"nominee": nominee.pk}
+    with _recording(dossier, actor=actor, action="nominee_release", reason=reason, data=data):
+        nominee.outcome, nominee.outcome_reason = NomineeOutcome.PENDING, ""
+        history.author(nominee, actor, reason)
+        nominee.save(update_fields=["outcome", "outcome_reason"])
+    return nominee
+
+
+def _nominee(dossier: Dossier, nominee_id: int, outcome: str) -> Nominee:
+    nominee = dossier.nominees.filter(pk=nominee_id).first()
+    if nominee is None:
+        raise DossierError(errors.UNKNOWN_NOMINEE, code="unknown_nominee", value=nominee_id)
+    if nominee.outcome != outcome:
+        raise Conflict(
+            errors.NOMINEE_NOT_THERE,
+            code="nominee_state",
+            name=nominee.name,
+            outcome=nominee.get_outcome_display(),
+        )
+    return nominee
+
+
+@transaction.atomic(savepoint=False)
 def dossier_release(*, actor: User, dossier: Dossier, reason: str) -> Dossier:
     """The pending matter is concluded: back to the state the dossier was held in."""
-    dossier = _lock(dossier)
-    _check(actor, dossier, "release")
+    lifecycle.ensure("release", dossier)
     reason = _require_reason(reason)
     with _recording(dossier, actor=actor, action="release", reason=reason):
         _enter(dossier, lifecycle.fire("release", dossier))  # the state it was held in
@@ -657,22 +723,19 @@ def dossier_release(*, actor: User, dossier: Dossier, reason: str) -> Dossier:
 @transaction.atomic(savepoint=False)
 def dossier_withdraw(*, actor: User, dossier: Dossier, reason: str) -> Dossier:
     """The unit head withdraws the dossier before any decision."""
-    dossier = _lock(dossier)
-    _check(actor, dossier, "withdraw")
+    lifecycle.ensure("withdraw", dossier)
     reason = _require_reason(reason)
     with _recording(dossier, actor=actor, action="withdraw", reason=reason):
         _enter(dossier, lifecycle.fire("withdraw", dossier))
         _set_nominee_outcomes(dossier, actor, NomineeOutcome.WITHDRAWN, reason)
         _save(dossier, actor, reason, ["state", "stage_started_on", "due_date"])
-        access.on_closed(dossier)
     return dossier
 
 
 @transaction.atomic(savepoint=False)
 def dossier_revoke(*, actor: User, dossier: Dossier, reason_code: str, reason: str) -> Dossier:
     """Annul the award (Law Ch. VII): every awarded nominee is revoked."""
-    dossier = _lock(dossier)
-    _check(actor, dossier, "revoke")
+    lifecycle.ensure("revoke", dossier)
     code = _require_code(reason_code, REVOKE_REASONS)
     reason = _require_reason(reason)
     with _recording(dossier, actor=actor, action="revoke", reason=reason, data={"code": code}):
@@ -687,12 +750,20 @@ def dossier_revoke(*, actor: User, dossier: Dossier, reason_code: str, reason: s
 
 def dossier_propose_to_president(*, actor: User, dossier: Dossier, decision_ref: str) -> Dossier:
     """The PM's proposal to the President: called inside the batch's transaction, row locked."""
-    lifecycle.ensure("propose_to_president", dossier, label=False)
-    data = {"decision": decision_ref}
-    with _recording(dossier, actor=actor, action="propose_to_president", data=data):
-        _enter(dossier, lifecycle.fire("propose_to_president", dossier))
-        fields = ["state", "stage_started_on", "due_date"]
-        _save(dossier, actor, "dossier.proposed_to_president", fields)
+    return _batch_move(actor, dossier, "propose_to_president", decision_ref)
+
+
+def dossier_recall_proposal(*, actor: User, dossier: Dossier, decision_ref: str) -> Dossier:
+    """Another dossier left a batch the PM had proposed: the batch, this dossier with it, goes
+    back to the PM to be proposed again. Called inside the batch's transaction, row locked."""
+    return _batch_move(actor, dossier, "recall_proposal", decision_ref)
+
+
+def _batch_move(actor: User, dossier: Dossier, action: str, decision_ref: str) -> Dossier:
+    lifecycle.ensure(action, dossier, label=False)
+    with _recording(dossier, actor=actor, action=action, data={"decision": decision_ref}):
+        _enter(dossier, lifecycle.fire(action, dossier))
+        _save(dossier, actor, f"dossier.{action}", ["state", "stage_started_on", "due_date"])
     return dossier
 
 
@@ -719,7 +790,7 @@ def dossier_decide(
             PriorAward.objects.create(
                 holder_name=nominee.name,
                 holder_kind=nominee.kind,
-                organization=nominee.organization or dossier.organization,
+                organization_id=nominee.organization_id or dossier.organization_id,
                 award_form=dossier.award_form,
                 award_name=dossier.award_form.name,
                 year=dossier.year,
@@ -729,7 +800,6 @@ def dossier_decide(
         _enter(dossier, lifecycle.fire("decide", dossier))
         fields = ["state", "stage_started_on", "due_date"]
         _save(dossier, actor, f"dossier.decided {number}", fields)
-        access.on_closed(dossier)
         entry.data = {"decision": number, "awarded": [n.pk for n in awarded], "declined": refused}
     return dossier
 

@@ -66,3 +66,17 @@ def _append_only_teardown(request):
             for table in protected_tables():
                 for op in ("update", "delete"):
                     cursor.execute(f'DROP TRIGGER IF EXISTS "{table}_no_{op}"')
+
+
+@pytest.fixture(autouse=True)
+def _organisation_tree(django_db_blocker):
+    """The organisation tree (dossiers/levels.py) is read once per process and kept until an
+    organisation changes: each test starts from the seeded tree, read before the test so that a
+    test counting queries does not pay for it, and a test's rolled-back changes do not leak."""
+    from dossiers import levels
+
+    levels.forget()
+    with django_db_blocker.unblock():
+        levels.level(levels.CENTRAL)
+    yield
+    levels.forget()

@@ -8,25 +8,35 @@ S = DossierState
 ROUTE = "route"  # target chosen from the dossier's route (State.GET_STATE)
 
 # source -> action -> target (a state, or ROUTE for one chosen from the award form's route).
+HOLD = {"hold": S.ON_HOLD}
+BACK = {"return": S.RETURNED}
+OUT = {"withdraw": S.WITHDRAWN}
 EXPECTED: dict[str, dict[str, str]] = {
-    S.DRAFT: {"submit": ROUTE, "withdraw": S.WITHDRAWN},
-    S.RETURNED: {"submit": ROUTE, "withdraw": S.WITHDRAWN},
-    S.BLOC_VOTING: {"record_bloc_vote": ROUTE, "withdraw": S.WITHDRAWN},
-    S.INTAKE: {"accept": ROUTE, "return": S.RETURNED, "withdraw": S.WITHDRAWN},
-    S.PUBLIC_NOTICE: {"close_notice": ROUTE, "withdraw": S.WITHDRAWN},
-    S.COUNCIL_REVIEW: {"record_council_vote": ROUTE, "withdraw": S.WITHDRAWN},
+    S.DRAFT: {"submit": ROUTE, **OUT},
+    S.RETURNED: {"submit": ROUTE, **OUT},
+    S.BLOC_VOTING: {"record_bloc_vote": ROUTE, **OUT},
+    S.INTAKE: {"accept": ROUTE, **BACK, **HOLD, **OUT},
+    S.PUBLIC_NOTICE: {"close_notice": ROUTE, **BACK, **HOLD, **OUT},
+    S.COUNCIL_REVIEW: {"record_council_vote": ROUTE, **HOLD, **OUT},
     S.APPRAISAL: {
         "forward": ROUTE,
         "reject": S.NOT_APPROVED,
-        "hold": S.ON_HOLD,
-        "withdraw": S.WITHDRAWN,
+        **BACK,
+        **HOLD,
+        **OUT,
     },
-    S.ON_HOLD: {"release": ROUTE, "withdraw": S.WITHDRAWN},
+    S.AWAITING_SUBMISSION: {"sign_submission": ROUTE, **HOLD, **OUT},
+    S.ON_HOLD: {"release": ROUTE, **OUT},
     S.AWAITING_DECISION: {
         "decide": S.DECIDED,
         "propose_to_president": S.AWAITING_PRESIDENT,
-        "withdraw": S.WITHDRAWN,
+        **HOLD,
+        **OUT,
     },
-    S.AWAITING_PRESIDENT: {"decide": S.DECIDED},
+    S.AWAITING_PRESIDENT: {
+        "decide": S.DECIDED,
+        "recall_proposal": S.AWAITING_DECISION,
+        **OUT,
+    },
     S.DECIDED: {"revoke": S.REVOKED},
 }

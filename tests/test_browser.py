@@ -14,9 +14,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from approvals import ballots
 from demo.world import World, act, build_devices, build_organisations, build_users, start
 from dossiers.models import Dossier
-from workflows import services as wf
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -76,7 +76,7 @@ def test_a_member_casts_its_ballot_in_the_browser(browser, live_server):
     person = {"kind": "collective", "name": "LH các Hội KH&KT", "organization": "VUSTA"}
     dossier = start(world, "VUSTA", "BK-TTG", "Đề nghị Bằng khen TTg (trình duyệt)", [person], 2023)
     act(world, "head-VUSTA", dossier, "submit")
-    session = wf.ballot_open(
+    session = ballots.ballot_open(
         actor=world.user("voter-MTTQ"), bloc_code="KHOI-CTXH-TW", year=2023,
         nominee_ids=[dossier.nominees.get().pk],
     )  # fmt: skip

@@ -52,11 +52,20 @@ def test_flow_chart_draws_the_route_and_a_dossiers_path():
     signin(client, "inspector")
     svg = client.get("/flow.svg")
     assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+    text = svg.content.decode()
+    # The states by their (Vietnamese) labels; no path is marked.
+    assert "Dự thảo" in text and "Thẩm định" in text and "Đã quyết định" in text
+    assert "data-current" not in text and "data-visited" not in text
     dossier = Dossier.objects.filter(state="decided").first()
-    assert client.get(f"/flow.svg?process={dossier.process.pk}").status_code == 200
+    marked = client.get(f"/flow.svg?dossier={dossier.pk}")
+    assert marked.status_code == 200
+    text = marked.content.decode()
+    assert '<g data-state="decided" data-current="true" data-visited="true">' in text
+    assert '<g data-state="draft" data-visited="true">' in text
+    assert 'stroke="#1c64f2" stroke-width="3"' in text  # the edges walked
     outsider = Client()
     signin(outsider, "proposer-VUFO")
-    assert outsider.get(f"/flow.svg?process={dossier.process.pk}").status_code == 403
+    assert outsider.get(f"/flow.svg?dossier={dossier.pk}").status_code == 403
 
 
 def test_ui_language_switch():

@@ -19,7 +19,7 @@ YEAR_MIN, YEAR_MAX = 1945, 2100
 DIGITS = re.compile(r"[0-9]{1,19}")
 
 NOT_A_NUMBER = _("Enter a whole number.")
-PROCESS_INVALID = _("The process must be a positive whole number.")
+DOSSIER_INVALID = _("The dossier number must be a positive whole number.")
 BALLOT_TARGET_INVALID = _("Choose one of the ballots offered on this page.")
 BALLOT_YEAR_REQUIRED = _("Enter the year of the council's ballot.")
 NOMINEES_INVALID = _("Choose the nominees from the list on this page.")
@@ -63,16 +63,16 @@ class DossierActionForm(forms.Form):
 
 
 class FlowChartForm(forms.Form):
-    """`/flow.svg?process=<id>`: the process whose path is marked (optional)."""
+    """`/flow.svg?dossier=<id>`: the dossier whose path is marked (optional)."""
 
-    process = forms.IntegerField(
+    dossier = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=ID_MAX,
         error_messages={
-            "invalid": PROCESS_INVALID,
-            "min_value": PROCESS_INVALID,
-            "max_value": PROCESS_INVALID,
+            "invalid": DOSSIER_INVALID,
+            "min_value": DOSSIER_INVALID,
+            "max_value": DOSSIER_INVALID,
         },
     )
 

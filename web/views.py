@@ -2,7 +2,7 @@
 
 import uuid
 
-from csp.decorators import csp_replace, csp_update
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
-from viewflow.workflow import chart
 
 from accounts.auth import reauthenticate
-from approvals.ballots import ballot_abilities
+from approvals import ballots
+from approvals import services as approval_services
+from approvals.policy import ballot_abilities
 from approvals.selectors import (
     ballot_get_for_user,
     ballot_summary,
@@ -24,28 +25,27 @@ from approvals.selectors import (
     decision_get_for_user,
     decision_list_visible_to,
     decisions_waiting_for,
-    dossier_inbox,
 )
-from dossiers import lifecycle, permissions, selectors
+from dossiers import levels, lifecycle, permissions
 from dossiers.errors import DossierError
-from dossiers.models import AwardForm, Bloc, DocumentKind, DossierState, NomineeKind
+from dossiers.models import AwardForm, Bloc, DocumentKind, Dossier, DossierState, NomineeKind
 from dossiers.services import (
     HOLD_REASONS,
     REJECT_REASONS,
     REVOKE_REASONS,
-    attachment_add,
 )
 from web.forms import BallotOpenForm, DossierActionForm, FlowChartForm
+from workflows import policy, selectors
 from workflows import services as wf
+from workflows.chart import lifecycle_svg
 from workflows.filters import DossierFilter
-from workflows.flows import AwardFlow
 from workflows.idempotency import RequestKey, form_request_key
 from workflows.inputs import (
     DecisionProposeSerializer,
     DecisionSignSerializer,
     DossierCreateSerializer,
 )
-from workflows.models import DossierProcess
+from workflows.selectors import dossier_inbox, state_path
 
 PAGE_SIZE = 25
 OUTCOME_LABELS = {
@@ -53,6 +53,8 @@ OUTCOME_LABELS = {
     "no_quorum": gettext_lazy("Failed: no quorum"),
     "below_threshold": gettext_lazy("Failed: below the threshold"),
     "tie": gettext_lazy("Failed: tie"),
+    "held": gettext_lazy("Left the ballot: held"),
+    "withdrawn": gettext_lazy("Left the ballot: withdrawn"),
 }
 
 
@@ -62,9 +64,19 @@ def _page(request, queryset):
 
 @login_required
 def inbox(request):
-    dossiers = _page(request, dossier_inbox(request.user))
+    waiting = dossier_inbox(request.user)
+    dossiers = _page(request, waiting)
     decisions = decisions_waiting_for(request.user)[:50]
+    boards = selectors.boards_levels(request.user)
     context = {
+        "mine": waiting.filter(assignee_id=request.user.pk)[:PAGE_SIZE] if boards else [],
+        "unassigned": (
+            waiting.filter(assignee__isnull=True, holder_id__in=boards)[:PAGE_SIZE]
+            if boards
+            else []
+        ),
+        "is_board": bool(boards),
+        "overdue_by_officer": selectors.overdue_by_officer(request.user),
         "page": dossiers,
         "decisions": decisions,
         "ballots": ballots_waiting_for(request.user),
@@ -101,17 +113,19 @@ def dossier_list(request):
 @login_required
 def dossier_detail(request, pk: int):
     dossier = selectors.dossier_get_for_user(request.user, pk, detail=True)
-    process = DossierProcess.objects.filter(dossier=dossier).first()
     context = {
         "dossier": dossier,
         "actions": [
             (action, lifecycle.ACTION_LABELS[action])
-            for action in permissions.dossier_actions(request.user, dossier)
+            for action in policy.actions(request.user, dossier)
         ],
-        "can_edit": permissions.can_edit(request.user, dossier),
+        "can_edit": policy.can_edit(request.user, dossier),
+        "assignment_actions": [
+            (action, policy.ASSIGNMENT_LABELS[action])
+            for action in policy.assignment_actions(request.user, dossier)
+        ],
+        "officers": selectors.board_officers(dossier),
         "events": selectors.dossier_events(dossier),
-        "process": process,
-        "tasks": process.task_set.order_by("id") if process else [],
         "document_kinds": DocumentKind.objects.all(),
         "reject_reasons": REJECT_REASONS,
         "hold_reasons": HOLD_REASONS,
@@ -148,23 +162,26 @@ def _changes(dossier) -> list[dict]:
 @login_required
 @require_POST
 def dossier_action(request, pk: int, action: str):
-    selectors.dossier_get_for_user(request.user, pk)
+    seen = selectors.dossier_get_for_user(request.user, pk)
     form = DossierActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.first_error())
         return redirect("workflows:dossier", pk=pk)
+    payload = form.cleaned_data["payload"]
+    sharing = policy.assignment_applies(action, seen)
     try:
-        wf.dossier_act(
+        wf.dossier_perform(
             actor=request.user,
-            dossier=pk,
+            dossier=seen,
             action=action,
-            payload=form.cleaned_data["payload"],
+            payload=payload,
             request_key=form_request_key(request),  # bound to user, path and form body
         )
     except DossierError as exc:
         messages.error(request, str(exc))
         return redirect("workflows:dossier", pk=pk)
-    label = lifecycle.ACTION_LABELS.get(action, action)
+    labels = policy.ASSIGNMENT_LABELS if sharing else lifecycle.ACTION_LABELS
+    label = labels.get(action, action)
     messages.success(request, _("Done: %(action)s.") % {"action": label})
     return redirect("workflows:dossier", pk=pk)
 
@@ -178,7 +195,7 @@ def dossier_upload(request, pk: int):
         messages.error(request, _("Choose a file to upload."))
         return redirect("workflows:dossier", pk=pk)
     try:
-        attachment_add(
+        wf.attachment_add(
             actor=request.user,
             dossier=dossier,
             kind_code=request.POST.get("kind", ""),
@@ -355,11 +372,11 @@ def decision_detail(request, pk: int):
         if not problems:
             try:
                 if propose:
-                    wf.decision_propose(
+                    approval_services.decision_propose(
                         actor=request.user, decision=decision, number=checked["number"]
                     )
                 else:
-                    wf.decision_sign(
+                    approval_services.decision_sign(
                         actor=request.user,
                         decision=decision,
                         number=checked["number"],
@@ -376,10 +393,11 @@ def decision_detail(request, pk: int):
         for d in decision.dossiers.all()
         for n in d.nominees.all()
     ]
-    proposing = decision.decider == "CTN" and decision.state == "draft"
+    actions = policy.actions(request.user, decision)
     context = {
         "decision": decision,
-        "can_decline": decision.state != "signed" and not proposing,
+        "actions": actions,
+        "can_decline": "sign" in actions,
         "rows": rows,
         "values": values,
         "problems": problems,
@@ -400,23 +418,23 @@ def _sign_request_key(request) -> RequestKey | None:
 
 
 @login_required
-@csp_update({"style-src": ["'unsafe-inline'"]})  # viewflow's SVG carries its own <style>
 @csp_replace({"frame-ancestors": ["'self'"]})  # shown in the dossier page's <object>
 @xframe_options_sameorigin
 def flow_chart(request):
-    """The flow drawn by viewflow; with ?process=<id> the dossier's own path is marked."""
+    """The lifecycle drawn from its declaration; with ?dossier=<id> that dossier's path is
+    marked."""
     form = FlowChartForm(request.GET)
     if not form.is_valid():
         message = "; ".join(str(e) for errors in form.errors.values() for e in errors)
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
-    grid = chart.calc_layout_data(AwardFlow)
-    process_pk = form.cleaned_data["process"]
-    if process_pk is not None:
-        process = DossierProcess.objects.filter(pk=process_pk).select_related("dossier").first()
-        if process is None or not permissions.can_view(request.user, process.dossier):
+    path = None
+    dossier_pk = form.cleaned_data["dossier"]
+    if dossier_pk is not None:
+        dossier = Dossier.objects.filter(pk=dossier_pk).first()
+        if dossier is None or not policy.can_view(request.user, dossier):
             raise PermissionDenied
-        chart.calc_cell_status(AwardFlow, grid, process.pk)
-    return HttpResponse(chart.grid_to_svg(grid), content_type="image/svg+xml")
+        path = state_path(dossier)
+    return HttpResponse(lifecycle_svg(path), content_type="image/svg+xml")
 
 
 @login_required
@@ -428,7 +446,7 @@ def ballot_detail(request, pk: int):
     if request.method == "POST":
         try:
             if request.POST.get("op") == "close":
-                wf.ballot_close(actor=request.user, session=pk)
+                ballots.ballot_close(actor=request.user, session=pk)
                 messages.success(request, _("The ballot is closed and counted."))
                 return redirect("workflows:ballot", pk=pk)
             choices, conflicts = {}, []
@@ -438,7 +456,7 @@ def ballot_detail(request, pk: int):
                     conflicts.append(item.nominee_id)
                 else:
                     choices[str(item.nominee_id)] = value
-            receipt = wf.ballot_cast(
+            receipt = ballots.ballot_cast(
                 actor=request.user, session=pk, choices=choices, conflicts=conflicts
             )
         except DossierError as exc:
@@ -470,8 +488,9 @@ def ballot_open(request):
         waiting.append((f"bloc:{bloc_id}-{year}", bloc, year, dossiers))
         targets[f"bloc:{bloc_id}-{year}"] = {"bloc_code": bloc.code, "year": year}
     for code in secretary:
+        held = [levels.id_of(a) for a in levels.authorities_where("council", {code})]
         dossiers = selectors.dossier_list_visible_to(request.user).filter(
-            state=DossierState.COUNCIL_REVIEW, award_form__level="central"
+            state=DossierState.COUNCIL_REVIEW, holder_id__in=held
         )
         waiting.append((f"council:{code}", code, None, dossiers))
         targets[f"council:{code}"] = {"council_code": code}
@@ -482,7 +501,7 @@ def ballot_open(request):
         form = BallotOpenForm(request.POST, targets=targets)
         if form.is_valid():
             try:
-                session = wf.ballot_open(
+                session = ballots.ballot_open(
                     actor=request.user,
                     nominee_ids=form.cleaned_data["nominees"],
                     **form.cleaned_data["ballot"],

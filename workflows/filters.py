@@ -44,9 +44,23 @@ class DossierFilter(filters.FilterSet):
         field_name="organization__code", label=_("Proposing organisation (code)")
     )
 
+    assignee = filters.CharFilter(
+        method="by_assignee",
+        max_length=150,
+        label=_("Assigned to (a username, “me” or “none”)"),
+    )
+
     class Meta:
         model = Dossier
-        fields = ["state", "year", "award_form", "organization"]
+        fields = ["state", "year", "award_form", "organization", "assignee"]
+
+    def by_assignee(self, queryset, name, value: str):
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        if value == "me":
+            user = getattr(self.request, "user", None)
+            return queryset.filter(assignee_id=getattr(user, "pk", None))
+        return queryset.filter(assignee__username=value)
 
 
 class BlocFilter(filters.FilterSet):

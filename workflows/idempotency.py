@@ -17,9 +17,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.errors import DossierError
+from dossiers.models import ActionRequest, Dossier
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -102,3 +105,34 @@ def _canonical(body: Any) -> bytes:
     if hasattr(body, "lists"):  # QueryDict: every value of every field
         body = {k: v for k, v in body.lists()}
     return json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()
+
+
+def remember(
+    actor: User,
+    key: RequestKey | str | None,
+    action: str,
+    dossier: Dossier | None,
+    target: str = "",
+) -> bool:
+    """Store the idempotency key; False when this very request was already made (a retry).
+
+    The key is bound to its request (above): used again for another
+    dossier, action or body it raises IdempotencyKeyReused (422); it is never cut."""
+    if not key:
+        return True
+    request_key = service_key(key, action, target or f"dossier:{dossier.pk if dossier else ''}")
+    try:
+        with transaction.atomic():
+            ActionRequest.objects.create(
+                user=actor,
+                key=request_key.key,
+                fingerprint=request_key.fingerprint,
+                action=action,
+                dossier=dossier,
+            )
+    except IntegrityError:
+        first = ActionRequest.objects.filter(user=actor, key=request_key.key).first()
+        if first is None or first.fingerprint != request_key.fingerprint:
+            raise IdempotencyKeyReused(KEY_REUSED) from None
+        return False
+    return True

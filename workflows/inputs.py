@@ -79,6 +79,13 @@ class ActionSerializer(serializers.Serializer):
     reason_code = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=ACTION_REASON_CODE_MAX_LENGTH
     )
+    officer = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=150,
+        help_text=_("For `assign`: the username of an officer of the board holding the dossier."),
+    )
 
 
 class DeclineSerializer(serializers.Serializer):

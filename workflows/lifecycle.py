@@ -2,7 +2,7 @@
 
 `DossierLifecycle` wraps a dossier; its `state` reads and writes `dossier.state`. Each
 transition names its source states, its target (fixed, or chosen from the dossier's route with
-`State.GET_STATE`), its permission (a predicate of the policy in dossiers/permissions.py; left
+`State.GET_STATE`), its permission (a predicate of the policy in workflows/policy.py; left
 at viewflow's default, "protected", for the moves made by closing a ballot or signing a
 decision, which their own services authorise), its guards (checked by the service, which
 reports each with its own code), and the one service that performs it.
@@ -27,10 +27,10 @@ from django.contrib.auth.models import AnonymousUser, User
 from viewflow.fsm import State, TransitionNotAllowed
 
 from dossiers import lifecycle as domain
-from dossiers import permissions
 from dossiers import services as ds
 from dossiers.errors import STATE_CONFLICT, Conflict
-from dossiers.models import Dossier, DossierState, Stage
+from dossiers.models import Dossier, DossierState
+from workflows import policy
 
 S = DossierState
 
@@ -43,9 +43,22 @@ OPEN: list[str] = [
     S.PUBLIC_NOTICE,
     S.COUNCIL_REVIEW,
     S.APPRAISAL,
+    S.AWAITING_SUBMISSION,
     S.ON_HOLD,
     S.AWAITING_DECISION,
+    S.AWAITING_PRESIDENT,
 ]
+# The states a board may hold a dossier in (and release it back to), and return it from
+# after accepting it (domain.md §2.7: hold rather than reject while a matter is pending).
+HOLDABLE: list[str] = [
+    S.INTAKE,
+    S.PUBLIC_NOTICE,
+    S.COUNCIL_REVIEW,
+    S.APPRAISAL,
+    S.AWAITING_SUBMISSION,
+    S.AWAITING_DECISION,
+]
+RETURNABLE: list[str] = [S.INTAKE, S.PUBLIC_NOTICE, S.APPRAISAL]
 # The waiting states a route can lead to next (any stage after the first).
 ROUTE_STATES: list[str] = list(domain.STAGE_STATE.values())
 
@@ -57,29 +70,20 @@ def _policy(action: str) -> Predicate:
     declaration's business)."""
 
     def allowed(flow: DossierLifecycle, user: User | AnonymousUser) -> bool:
-        return permissions.role_allows(user, flow.dossier).get(action, False)
+        return policy.dossier_rules(user, flow.dossier).get(action, False)
 
     allowed.__name__ = f"may_{action}"
     return allowed
 
 
-def _after(stage: str) -> Callable[..., str]:
-    """The waiting state after `stage` on the dossier's route."""
-
-    def target(flow: DossierLifecycle, *args: Any, **kwargs: Any) -> str:
-        d = flow.dossier
-        return domain.next_state(d.award_form, stage, with_bloc=bool(d.bloc_id))
-
-    return target
+def _after(flow: DossierLifecycle, *args: Any, **kwargs: Any) -> str:
+    """The waiting state of the next step of the dossier's route."""
+    return domain.next_state(flow.dossier)
 
 
-def _vote(stage: str) -> Callable[..., str]:
+def _vote(flow: DossierLifecycle, *args: Any, passed: bool = True, **kwargs: Any) -> str:
     """A closed ballot: on along the route if any nominee passed, else not approved."""
-
-    def target(flow: DossierLifecycle, *args: Any, passed: bool = True, **kwargs: Any) -> str:
-        return _after(stage)(flow) if passed else S.NOT_APPROVED
-
-    return target
+    return _after(flow) if passed else S.NOT_APPROVED
 
 
 def _submitted(flow: DossierLifecycle, *args: Any, with_bloc: bool = False, **kwargs: Any) -> str:
@@ -87,7 +91,7 @@ def _submitted(flow: DossierLifecycle, *args: Any, with_bloc: bool = False, **kw
     d = flow.dossier
     if d.state == S.RETURNED:
         return S.INTAKE
-    return domain.next_state(d.award_form, "start", with_bloc=with_bloc)
+    return domain.next_state(d, with_bloc=with_bloc)
 
 
 def _released(flow: DossierLifecycle, *args: Any, **kwargs: Any) -> str:
@@ -130,7 +134,7 @@ class DossierLifecycle:
 
     @state.transition(
         source=S.BLOC_VOTING,
-        target=State.GET_STATE(_vote(Stage.BLOC_VOTE), states=[*ROUTE_STATES, S.NOT_APPROVED]),
+        target=State.GET_STATE(_vote, states=[*ROUTE_STATES, S.NOT_APPROVED]),
         custom=_svc(ds.dossier_record_vote, "ballot_closed", payload=()),
     )
     def record_bloc_vote(self, **kwargs: Any) -> None:
@@ -138,7 +142,7 @@ class DossierLifecycle:
 
     @state.transition(
         source=S.INTAKE,
-        target=State.GET_STATE(_after(Stage.INTAKE), states=ROUTE_STATES),
+        target=State.GET_STATE(_after, states=ROUTE_STATES),
         permission=_policy("accept"),
         custom=_svc(ds.dossier_accept),
     )
@@ -146,7 +150,7 @@ class DossierLifecycle:
         """The board finds the dossier complete."""
 
     @state.transition(
-        source=S.INTAKE,
+        source=RETURNABLE,
         target=S.RETURNED,
         permission=_policy("return"),
         custom=_svc(ds.dossier_return, "reason"),
@@ -156,7 +160,7 @@ class DossierLifecycle:
 
     @state.transition(
         source=S.PUBLIC_NOTICE,
-        target=State.GET_STATE(_after(Stage.PUBLIC_NOTICE), states=ROUTE_STATES),
+        target=State.GET_STATE(_after, states=ROUTE_STATES),
         permission=_policy("close_notice"),
         custom=_svc(ds.dossier_close_notice, "notice_days_run"),
     )
@@ -165,7 +169,7 @@ class DossierLifecycle:
 
     @state.transition(
         source=S.COUNCIL_REVIEW,
-        target=State.GET_STATE(_vote(Stage.COUNCIL_VOTE), states=[*ROUTE_STATES, S.NOT_APPROVED]),
+        target=State.GET_STATE(_vote, states=[*ROUTE_STATES, S.NOT_APPROVED]),
         custom=_svc(ds.dossier_record_vote, "ballot_closed", payload=()),
     )
     def record_council_vote(self, **kwargs: Any) -> None:
@@ -173,12 +177,21 @@ class DossierLifecycle:
 
     @state.transition(
         source=S.APPRAISAL,
-        target=State.GET_STATE(_after(Stage.APPRAISAL), states=ROUTE_STATES),
+        target=State.GET_STATE(_after, states=ROUTE_STATES),
         permission=_policy("forward"),
         custom=_svc(ds.dossier_forward),
     )
     def forward(self, **kwargs: Any) -> None:
-        """Appraisal passed: wait for a decision batch."""
+        """Appraisal passed: on to the level's head (its submission or its decision)."""
+
+    @state.transition(
+        source=S.AWAITING_SUBMISSION,
+        target=State.GET_STATE(_after, states=ROUTE_STATES),
+        permission=_policy("sign_submission"),
+        custom=_svc(ds.dossier_sign_submission),
+    )
+    def sign_submission(self, **kwargs: Any) -> None:
+        """The ministry's or the province's head signs the tờ trình to the central level."""
 
     @state.transition(
         source=S.APPRAISAL,
@@ -190,7 +203,7 @@ class DossierLifecycle:
         """Appraisal failed."""
 
     @state.transition(
-        source=S.APPRAISAL,
+        source=HOLDABLE,
         target=S.ON_HOLD,
         permission=_policy("hold"),
         custom=_svc(ds.dossier_hold, "reason_code", "reason", payload=("reason_code", "reason")),
@@ -200,7 +213,7 @@ class DossierLifecycle:
 
     @state.transition(
         source=S.ON_HOLD,
-        target=State.GET_STATE(_released, states=[S.APPRAISAL]),
+        target=State.GET_STATE(_released, states=HOLDABLE),
         permission=_policy("release"),
         custom=_svc(ds.dossier_release, "reason"),
     )
@@ -231,6 +244,14 @@ class DossierLifecycle:
     )
     def propose_to_president(self, **kwargs: Any) -> None:
         """The PM proposes the batch to the President."""
+
+    @state.transition(
+        source=S.AWAITING_PRESIDENT,
+        target=S.AWAITING_DECISION,
+        custom=_svc(ds.dossier_recall_proposal, "batch_changed", payload=()),
+    )
+    def recall_proposal(self, **kwargs: Any) -> None:
+        """A dossier left the proposed batch: the batch goes back to the PM."""
 
     @state.transition(
         source=S.DECIDED,
@@ -317,12 +338,14 @@ ACTIONS: list[str] = [
     "close_notice",
     "record_council_vote",
     "forward",
+    "sign_submission",
     "reject",
     "hold",
     "release",
     "withdraw",
     "decide",
     "propose_to_president",
+    "recall_proposal",
     "revoke",
 ]
 

@@ -1,94 +1,41 @@
-"""The entry points the views and the API call: a domain service, then the flow moves on.
+"""The entry points the views and the API call for a dossier: create, edit, attach, act.
 
-Each runs in one transaction: the dossier row is locked first (the domain service does it),
-then the process, so two people acting on one dossier are serialised and the second one gets
-a clear conflict; a retried request with the same idempotency key acts once."""
+Each runs in one transaction: the dossier row is locked first, the policy (workflows/policy.py)
+is asked who may act (403), the declared lifecycle where it may go from here (409), then the
+one service the declaration names does the work; two people acting on one dossier are
+serialised and the second one gets a clear conflict; a retried request with the same
+idempotency key acts once. Ballots and decisions have their entry points in approvals, which
+sits above this layer and hears of a withdrawal through `dossier_withdrawn`."""
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
-from django.utils import timezone
-from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import File
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils.translation import gettext_lazy as _
 
-from approvals import ballots
-from approvals import services as approval_services
-from approvals.models import BallotSession, Decision
 from dossiers import services as ds
-from dossiers.errors import DossierError
+from dossiers.errors import Conflict, DossierError
 from dossiers.lifecycle import DOSSIER_ACTIONS
-from dossiers.models import ActionRequest, AwardForm, Dossier, Organization
-from workflows import lifecycle
-from workflows.flows import NODE_STATES, AwardFlow
-from workflows.idempotency import KEY_REUSED, IdempotencyKeyReused, RequestKey, service_key
+from dossiers.models import Attachment, AwardForm, Dossier, Nominee, Organization
+from workflows import guards, lifecycle, policy
+from workflows.idempotency import RequestKey, remember
 
+ASSIGNMENT_REFUSED = _(
+    "“%(action)s” is not possible now: the dossier is not with a board, or it is already "
+    "assigned (claim), or it is not assigned (release)."
+)
+NOT_AN_OFFICER = _("“%(officer)s” is not an officer of the board that holds this dossier.")
 
-def open_task(dossier: Dossier) -> Task | None:
-    return (
-        Task.objects.select_related("process__dossierprocess")
-        .filter(
-            process__dossierprocess__dossier_id=dossier.pk,
-            status__in=[STATUS.NEW, STATUS.ASSIGNED],
-        )
-        .order_by("-pk")
-        .first()
-    )
-
-
-def flow_sync(*, actor: User | None, dossier: Dossier) -> None:
-    """Finish the open task if the dossier has left that stage; the process moves to the next.
-
-    Callers hold the dossier's row lock (every way into a dossier's flow takes it first), so
-    viewflow's own process lock would only repeat it. The locked, just-changed dossier is handed
-    to the process so the switch reads its state without asking the database again."""
-    task = open_task(dossier)
-    if task is None:
-        return
-    if dossier.state in NODE_STATES.get(task.flow_task.name, ()):
-        return  # e.g. a hold or a release stays within the appraisal task
-    activation = task.flow_task.activation_class(task)
-    activation.process.dossier = dossier
-    if task.status == STATUS.NEW:
-        task.owner, task.status = actor, STATUS.ASSIGNED  # saved once, on completion
-        task.assigned = timezone.now()
-    activation.start(None)
-    activation.execute()
-
-
-def _remember(
-    actor: User,
-    key: RequestKey | str | None,
-    action: str,
-    dossier: Dossier | None,
-    target: str = "",
-) -> bool:
-    """Store the idempotency key; False when this very request was already made (a retry).
-
-    The key is bound to its request (workflows/idempotency.py): used again for another
-    dossier, action or body it raises IdempotencyKeyReused (422); it is never cut."""
-    if not key:
-        return True
-    request_key = service_key(key, action, target or f"dossier:{dossier.pk if dossier else ''}")
-    try:
-        with transaction.atomic():
-            ActionRequest.objects.create(
-                user=actor,
-                key=request_key.key,
-                fingerprint=request_key.fingerprint,
-                action=action,
-                dossier=dossier,
-            )
-    except IntegrityError:
-        first = ActionRequest.objects.filter(user=actor, key=request_key.key).first()
-        if first is None or first.fingerprint != request_key.fingerprint:
-            raise IdempotencyKeyReused(KEY_REUSED) from None
-        return False
-    return True
+# Sent inside the transaction of a withdrawal or a hold: approvals takes the dossier out of its
+# unsigned decision batch (a proposed batch goes back to the PM).
+dossier_withdrawn = Signal()
+dossier_held = Signal()
 
 
 @transaction.atomic
@@ -101,8 +48,10 @@ def dossier_start(
     title: str,
     nominees: list[dict[str, Any]],
 ) -> Dossier:
-    """Create a draft and its process; the unit's `prepare` task waits."""
-    dossier = ds.dossier_create(
+    """Create a draft for the user's own unit (403 for any other)."""
+    if not policy.can_create_for(actor, organization.code):
+        raise PermissionDenied
+    return ds.dossier_create(
         actor=actor,
         organization=organization,
         award_form=award_form,
@@ -110,8 +59,36 @@ def dossier_start(
         title=title,
         nominees=nominees,
     )
-    AwardFlow.start.run(dossier=dossier)
-    return dossier
+
+
+@transaction.atomic
+def dossier_edit(
+    *,
+    actor: User,
+    dossier: Dossier | int,
+    title: str | None = None,
+    nominees: list[dict[str, Any]] | None = None,
+) -> Dossier:
+    """Change a draft's or a returned dossier's title or its nominees (the unit only)."""
+    locked = _editable(actor, dossier)
+    return ds.dossier_update(actor=actor, dossier=locked, title=title, nominees=nominees)
+
+
+@transaction.atomic
+def attachment_add(
+    *, actor: User, dossier: Dossier | int, kind_code: str, upload: File[bytes]
+) -> Attachment:
+    """Add a document to a draft or a returned dossier (the unit only)."""
+    return ds.attachment_add(
+        actor=actor, dossier=_editable(actor, dossier), kind_code=kind_code, upload=upload
+    )
+
+
+def _editable(actor: User, dossier: Dossier | int) -> Dossier:
+    """The dossier locked, once the policy lets the actor edit it now (403, 409 otherwise)."""
+    locked = ds.lock(dossier)
+    policy.require_edit(actor, locked)
+    return locked
 
 
 @transaction.atomic
@@ -127,81 +104,115 @@ def dossier_act(
     pk = dossier if isinstance(dossier, int) else dossier.pk
     if action not in DOSSIER_ACTIONS:
         raise DossierError(f"Unknown action: {action}.", code="unknown_action")
-    if not _remember(actor, request_key, action, Dossier(pk=pk)):
+    if not remember(actor, request_key, action, Dossier(pk=pk)):
         return Dossier.objects.get(pk=pk)
+    locked = ds.lock(pk)
+    policy.require(actor, action, locked)
+    lifecycle.ensure(action, locked)
+    guards.check(action, locked)
     # The declaration names the one service; the payload is what the page or the API sent
-    # (`reason`, `reason_code`), and the service checks it.
+    # (`reason`, `reason_code`), and the service checks it with the transition's guards.
     service, fields = lifecycle.service_for(action)
     args = {field: payload.get(field, "") for field in fields}
-    dossier = service(actor=actor, dossier=Dossier(pk=pk), **args)
+    dossier = service(actor=actor, dossier=locked, **args)
     if action == "withdraw":
-        approval_services.decision_drop_dossier(actor=actor, dossier=dossier)
-    if action != "revoke":
-        flow_sync(actor=actor, dossier=dossier)
+        dossier_withdrawn.send(sender=Dossier, actor=actor, dossier=dossier)
+    elif action == "hold":
+        dossier_held.send(sender=Dossier, actor=actor, dossier=dossier)
     return dossier
 
 
-@transaction.atomic
-def decision_prepare(*, actor: User, decider: str, dossier_ids: list[int]) -> Decision:
-    return approval_services.decision_create(actor=actor, decider=decider, dossier_ids=dossier_ids)
+NOMINEE_ACTIONS: dict[str, Callable[..., Nominee]] = {
+    "hold": ds.nominee_hold,
+    "release": ds.nominee_release,
+}
 
 
 @transaction.atomic
-def decision_propose(*, actor: User, decision: Decision, number: str = "") -> Decision:
-    decision = approval_services.decision_propose(actor=actor, decision=decision, number=number)
-    for dossier in decision.dossiers.all():
-        flow_sync(actor=actor, dossier=dossier)
-    return decision
-
-
-@transaction.atomic
-def decision_sign(
+def nominee_act(
     *,
     actor: User,
-    decision: Decision,
-    number: str,
-    signed_on: datetime.date,
-    declined: list[Mapping[str, Any]] | None = None,
+    dossier: Dossier | int,
+    nominee: int,
+    action: str,
+    payload: Mapping[str, Any],
     request_key: RequestKey | str | None = None,
-) -> Decision:
-    if not _remember(actor, request_key, "sign", None, target=f"decision:{decision.pk}"):
-        return Decision.objects.get(pk=decision.pk)
-    decision = approval_services.decision_sign(
-        actor=actor, decision=decision, number=number, signed_on=signed_on, declined=declined
+) -> Dossier:
+    """Hold one nominee, or release them, as the board of the level holding the dossier (the
+    same rules as a hold of the whole dossier). Raises PermissionDenied, DossierError, Conflict."""
+    pk = dossier if isinstance(dossier, int) else dossier.pk
+    if action not in NOMINEE_ACTIONS:
+        raise DossierError(f"Unknown action: {action}.", code="unknown_action")
+    target = f"nominee:{nominee}"
+    if not remember(actor, request_key, f"nominee_{action}", Dossier(pk=pk), target=target):
+        return Dossier.objects.get(pk=pk)
+    locked = ds.lock(pk)
+    policy.require(actor, action, locked)
+    NOMINEE_ACTIONS[action](
+        actor=actor,
+        dossier=locked,
+        nominee_id=nominee,
+        reason_code=payload.get("reason_code", ""),
+        reason=payload.get("reason", ""),
     )
-    for dossier in decision.dossiers.all():
-        flow_sync(actor=actor, dossier=dossier)
-    return decision
+    return locked
 
 
 @transaction.atomic
-def ballot_open(**kwargs: Any) -> BallotSession:
-    return ballots.ballot_open(**kwargs)
+def dossier_assignment(
+    *,
+    actor: User,
+    dossier: Dossier | int,
+    action: str,
+    officer: str = "",
+    reason: str = "",
+    request_key: RequestKey | str | None = None,
+) -> Dossier:
+    """`assign` to an officer (by username) of the holding level's board, `claim` it, or
+    `release` it back to the board's queue. 403 for a user whose role does not allow it, 409
+    when the dossier's state or assignment does not, 400 for an officer of another board."""
+    pk = dossier if isinstance(dossier, int) else dossier.pk
+    target = f"dossier:{pk}:{officer}"
+    if not remember(actor, request_key, action, Dossier(pk=pk), target=target):
+        return Dossier.objects.get(pk=pk)
+    locked = ds.lock(pk)
+    if not policy.assignment_rules(actor, locked)[action]:
+        raise PermissionDenied
+    if not policy.assignment_now(action, locked):
+        raise Conflict(ASSIGNMENT_REFUSED, code="assignment_state", action=action)
+    if action == "release" and not policy.may_release(actor, locked):
+        raise PermissionDenied  # another officer's dossier
+    chosen: User | None = None
+    if action == "assign":
+        chosen = User.objects.filter(username=officer).first() if officer else None
+        if chosen is None or not policy.is_board_officer(chosen, locked):
+            raise DossierError(NOT_AN_OFFICER, code="not_an_officer", officer=officer[:150])
+    elif action == "claim":
+        chosen = actor
+    return ds.dossier_set_assignee(
+        actor=actor, dossier=locked, officer=chosen, action=action, reason=reason
+    )
 
 
-@transaction.atomic
-def ballot_cast(
-    *, actor: User, session: BallotSession | int, choices: object, conflicts: object
-) -> str:
-    return ballots.ballot_cast(actor=actor, session=session, choices=choices, conflicts=conflicts)
-
-
-@transaction.atomic
-def ballot_close(*, actor: User | None, session: BallotSession | int) -> BallotSession:
-    """Close the ballot; every dossier on it moves on (or ends) with its process, at once."""
-    session, dossiers = ballots.ballot_close(actor=actor, session=session)
-    for dossier in dossiers:
-        flow_sync(actor=actor, dossier=dossier)
-    return session
-
-
-def ballots_close_due(now: datetime.datetime | None = None) -> list[int]:
-    """Close every open ballot whose deadline has passed (run from cron: `close_ballots`)."""
-    from django.utils import timezone as tz
-
-    due = BallotSession.objects.filter(state="open", deadline__lt=now or tz.now())
-    closed: list[int] = []
-    for pk in due.values_list("pk", flat=True):
-        ballot_close(actor=None, session=pk)
-        closed.append(pk)
-    return closed
+def dossier_perform(
+    *,
+    actor: User,
+    dossier: Dossier,
+    action: str,
+    payload: Mapping[str, Any],
+    request_key: RequestKey | str | None = None,
+) -> Dossier:
+    """The actions endpoint's one entry (page and API): a move of the lifecycle, or the sharing
+    of the board's work (`assign`, `claim`, `release` of an assignment)."""
+    if policy.assignment_applies(action, dossier):
+        return dossier_assignment(
+            actor=actor,
+            dossier=dossier.pk,
+            action=action,
+            officer=payload.get("officer", ""),
+            reason=payload.get("reason", ""),
+            request_key=request_key,
+        )
+    return dossier_act(
+        actor=actor, dossier=dossier.pk, action=action, payload=payload, request_key=request_key
+    )

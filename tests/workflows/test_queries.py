@@ -100,3 +100,55 @@ def test_ballot_detail_is_constant(api):
     assert _queries(lambda: client.get("/api/v1/ballots/")) == listing
     bigger = BallotSession.objects.order_by("-id").first()
     assert _queries(lambda: client.get(f"/api/v1/ballots/{bigger.pk}/")) == before
+
+
+def _more_provinces(count: int) -> None:
+    """`count` more provinces, each with its board, council, a unit and a dossier its board
+    holds at intake (written directly: the route is not what is measured here)."""
+    from dossiers import access, lifecycle, services
+    from dossiers.models import DossierState, Organization
+
+    world = World()
+    admin = world.user("admin")
+    for i in range(count):
+        code = f"P{i}"
+        authority = Organization.objects.create(
+            code=f"{code}-UBND", name=f"UBND {code}", level="province", kind="decider"
+        )
+        for kind, suffix in (("board", "BTDKT"), ("council", "HDTDKT")):
+            Organization.objects.create(
+                code=f"{code}-{suffix}", name=suffix, level="province", kind=kind,
+                parent=authority,
+            )  # fmt: skip
+        unit = Organization.objects.create(
+            code=f"{code}-HND", name=f"Hội ND {code}", level="province", parent=authority
+        )
+        dossier = services.dossier_create(
+            actor=admin, organization=unit, award_form=world.form("BK-TINH"), year=2024,
+            title=f"Tỉnh {code}", nominees=[{"kind": "collective", "name": f"Tập thể {code}"}],
+        )  # fmt: skip
+        dossier.state = DossierState.INTAKE
+        authority_code = lifecycle.step_on(dossier)
+        dossier.save(update_fields=["state", "route_step", "holder"])
+        access.on_held(dossier, authority_code)
+
+
+@pytest.mark.parametrize(
+    "username,url",
+    [
+        ("t-board-officer", "/"),
+        ("t-board-officer", "/api/v1/dossiers/"),
+        ("board-officer", "/"),
+        ("t-council-secretary", "/"),
+        ("t-chair", "/decisions/"),
+    ],
+)
+def test_inboxes_and_lists_are_constant_with_the_number_of_provinces(username, url):
+    client = Client()
+    signin(client, username)
+    client.get(url)  # warm: the organisation tree is read once per change
+    before = _queries(lambda: client.get(url))
+    _more_provinces(6)
+    client.get(url)
+    after = _queries(lambda: client.get(url))
+    assert after == before

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from approvals import services as approval_services
 from audit import ledger
 from audit.models import LedgerEvent
 from demo.world import World, build_organisations, build_users
@@ -35,10 +36,10 @@ def lifecycle(world: World, form: AwardForm, i: int) -> None:
     wf.dossier_act(actor=world.user("head-HCCB"), dossier=dossier, action="submit", payload={})
     wf.dossier_act(actor=world.user("board-officer"), dossier=dossier, action="accept", payload={})
     wf.dossier_act(actor=world.user("board-head"), dossier=dossier, action="forward", payload={})
-    decision = wf.decision_prepare(
+    decision = approval_services.decision_create(
         actor=world.user("board-head"), decider="TTG", dossier_ids=[dossier.pk]
     )
-    wf.decision_sign(
+    approval_services.decision_sign(
         actor=world.user("pm"),
         decision=decision,
         number=f"{i}/QĐ-TTg-bench",

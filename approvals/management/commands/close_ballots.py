@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from workflows.services import ballots_close_due
+from approvals.ballots import ballots_close_due
 
 
 class Command(BaseCommand):

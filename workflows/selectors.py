@@ -1,0 +1,121 @@
+"""Reads: every list is filtered by what the user may see (the policy), in the query."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from audit.models import LedgerEvent
+from dossiers import levels, lifecycle
+from dossiers.models import Attachment, Dossier, DossierState, Nominee, Role, RoleGrant
+from dossiers.permissions import orgs_with_role
+from workflows import policy
+
+S = DossierState
+
+
+def state_path(dossier: Dossier) -> list[str]:
+    """The states the dossier has been in, in order, read from its ledger events (one query):
+    the first event's from-state (draft for the event that created it), then each state an
+    event moved it to. Events that leave the state as it was add nothing; a dossier the ledger
+    does not know (yet) has been in its own state only."""
+    if dossier.pk is None:
+        return [dossier.state]
+    events = (
+        LedgerEvent.objects.filter(dossier_id=dossier.pk)
+        .exclude(to_state="")
+        .order_by("seq")
+        .values_list("from_state", "to_state")
+    )
+    path: list[str] = []
+    for from_state, to_state in events:
+        if not path:
+            path.append(from_state or DossierState.DRAFT.value)
+        if to_state != path[-1]:
+            path.append(to_state)
+    return path or [dossier.state]
+
+
+def dossier_list_visible_to(user) -> QuerySet[Dossier]:
+    return (
+        policy.visible(user, Dossier)
+        .select_related("organization", "award_form__reviewing_body", "bloc", "assignee")
+        .prefetch_related(
+            Prefetch("nominees", queryset=Nominee.objects.select_related("organization"))
+        )
+        .order_by("-id")
+    )
+
+
+def dossier_list_summaries(user, *, nominees_shown: int) -> QuerySet[Dossier]:
+    """List items: each dossier's first `nominees_shown` nominees in `listed_nominees` (one
+    windowed query per page) and the number of all of them in `nominee_count`, so a dossier
+    with hundreds of nominees does not make every list response long."""
+    first = Nominee.objects.select_related("organization").order_by("id")[:nominees_shown]
+    return (
+        dossier_list_visible_to(user)
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("nominees", queryset=first, to_attr="listed_nominees"))
+        .annotate(nominee_count=Count("nominees"))
+    )
+
+
+def dossier_get_for_user(user, pk: int, *, detail: bool = False) -> Dossier:
+    """The dossier, or 404 when it does not exist or the user may not see it."""
+    queryset = dossier_list_visible_to(user)
+    if detail:
+        queryset = queryset.prefetch_related(
+            Prefetch(
+                "attachments", queryset=Attachment.objects.select_related("kind", "uploaded_by")
+            )
+        )
+    dossier = queryset.filter(pk=pk).first()
+    if dossier is None:
+        raise Http404
+    return dossier
+
+
+def dossier_events(dossier: Dossier) -> QuerySet[LedgerEvent]:
+    return LedgerEvent.objects.filter(dossier_id=dossier.pk).order_by("seq")
+
+
+def dossier_inbox(user) -> QuerySet[Dossier]:
+    """The dossiers waiting for this user's work now, by due date."""
+    return dossier_list_visible_to(user).filter(policy.waiting_q(user)).order_by("due_date", "id")
+
+
+def board_officers(dossier: Dossier) -> list[str]:
+    """Usernames of the officers (and the head) of the board of the level holding the dossier."""
+    holder = lifecycle.holder_code(dossier)
+    board = levels.level(holder).board if holder else None
+    if board is None:
+        return []
+    grants = RoleGrant.objects.filter(
+        role__in=[Role.BOARD_OFFICER, Role.BOARD_HEAD], organization__code=board
+    )
+    return sorted(set(grants.values_list("user__username", flat=True)))
+
+
+def boards_levels(user, *, heads_only: bool = False) -> list[int | None]:
+    """The ids of the levels whose board the user serves on (as its head, with `heads_only`)."""
+    roles = (Role.BOARD_HEAD,) if heads_only else (Role.BOARD_OFFICER, Role.BOARD_HEAD)
+    authorities = levels.authorities_where("board", orgs_with_role(user, *roles))
+    return [levels.id_of(a) for a in authorities]
+
+
+def overdue_by_officer(user) -> list[dict]:
+    """For a board's head: the overdue dossiers its level holds, counted by assignee (None for
+    the unassigned), most first."""
+    held = boards_levels(user, heads_only=True)
+    if not held:
+        return []
+    rows = (
+        policy.visible(user, Dossier)
+        .filter(holder_id__in=held, due_date__lt=timezone.localdate())
+        .exclude(state__in=lifecycle.TERMINAL)
+        .values("assignee__username")
+        .annotate(count=Count("id"))
+        .order_by("-count", "assignee__username")
+    )
+    return [{"officer": r["assignee__username"], "count": r["count"]} for r in rows]
