@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-postgres schemathesis lint typecheck bench messages clean
+.PHONY: install run test test-postgres schemathesis lint typecheck bench bench-import messages clean
 
 install: $(STAMP)
 
@@ -44,6 +44,10 @@ typecheck: install
 
 bench: install
 	$(BIN)/python manage.py bench_workflow
+
+# A 10,000-row history workbook (bad rows mixed in) imported into the registry, timed.
+bench-import: install
+	$(BIN)/python manage.py bench_import
 
 messages: install
 	$(BIN)/python manage.py makemessages -l vi -l en --ignore=.venv

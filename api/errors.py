@@ -30,7 +30,8 @@ RETRY_AFTER_SECONDS = 30
 
 def exception_handler(exc, context):
     if isinstance(exc, DossierError):
-        return Response({"detail": str(exc), "code": exc.code}, status=exc.status)
+        body = {"detail": str(exc), "code": exc.code, **getattr(exc, "extra", {})}
+        return Response(body, status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

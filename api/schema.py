@@ -54,6 +54,13 @@ NOMINEE_ACTION = OpenApiParameter(
     enum=["hold", "release"],
     description=_("Hold the nominee (a pending matter about them) or release them."),
 )
+OVERRIDE_ACTION = OpenApiParameter(
+    "action",
+    str,
+    OpenApiParameter.PATH,
+    enum=["override", "confirm"],
+    description=_("Override the failed check (with a reason), or confirm the override."),
+)
 PAGE = OpenApiParameter("page", int, OpenApiParameter.QUERY, description=_("Page number (from 1)."))
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",

@@ -86,12 +86,43 @@ class BlocSerializer(serializers.ModelSerializer):
         return lead.deputy.code if lead and lead.deputy else None
 
 
-class NomineeSerializer(serializers.ModelSerializer):
+class CheckSerializer(serializers.Serializer):
+    rule = serializers.CharField(help_text=_("The rule's code, e.g. `pm_certificate`."))
+    outcome = serializers.ChoiceField(choices=["pass", "fail", "warning", "overridden"])
+    message = serializers.CharField()
+    citation = serializers.CharField()
+    blocking = serializers.BooleanField(
+        required=False, help_text=_("A failure that stops the submission or the signature.")
+    )
+    overridable = serializers.BooleanField(required=False)
+    override = serializers.ChoiceField(
+        choices=["pending", "confirmed"], required=False, help_text=_("A board's override.")
+    )
+    override_reason = serializers.CharField(required=False)
+
+
+class NomineeListSerializer(serializers.ModelSerializer):
+    """A nominee in a list item; the dossier's own JSON adds its eligibility `checks`."""
+
     organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Nominee
-        fields = ["id", "name", "kind", "organization", "achievements", "outcome", "outcome_reason"]
+        fields = [
+            "id", "name", "kind", "organization", "achievements", "outcome", "outcome_reason",
+            "person", "criterion",
+        ]  # fmt: skip
+
+
+class NomineeSerializer(NomineeListSerializer):
+    checks = CheckSerializer(
+        many=True,
+        read_only=True,
+        help_text=_("The eligibility rules' last run on this nominee (domain.md §6.4)."),
+    )
+
+    class Meta(NomineeListSerializer.Meta):
+        fields = [*NomineeListSerializer.Meta.fields, "checks", "checked_at"]
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -138,9 +169,9 @@ class DossierSerializer(serializers.ModelSerializer):
             shown = list(dossier.nominees.all())[: settings.DOSSIER_LIST_NOMINEES]
         return shown
 
-    @extend_schema_field(NomineeSerializer(many=True))
+    @extend_schema_field(NomineeListSerializer(many=True))
     def get_nominees(self, dossier) -> list[dict]:
-        return NomineeSerializer(self._shown(dossier), many=True).data
+        return NomineeListSerializer(self._shown(dossier), many=True).data
 
     def get_nominee_count(self, dossier) -> int:
         count = getattr(dossier, "nominee_count", None)

@@ -2,7 +2,7 @@ from csp.decorators import csp_update
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import consultations, views
+from api import consultations, registry, views
 
 v1 = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
@@ -20,10 +20,25 @@ v1 = [
         name="api-dossier-action",
     ),
     path(
+        "dossiers/<int:pk>/nominees/<int:nominee>/checks/<slug:rule>/<slug:action>/",
+        views.CheckOverrideAction.as_view(),
+        name="api-check-override",
+    ),
+    path(
         "dossiers/<int:pk>/nominees/<int:nominee>/<slug:action>/",
         views.NomineeAction.as_view(),
         name="api-nominee-action",
     ),
+    path(
+        "dossiers/<int:pk>/nominees/import/",
+        registry.NomineeListImport.as_view(),
+        name="api-nominee-import",
+    ),
+    path("registry/people/", registry.RegistryPeople.as_view(), name="api-registry-people"),
+    path(
+        "registry/people/<int:pk>/", registry.RegistryPerson.as_view(), name="api-registry-person"
+    ),
+    path("registry/import/", registry.RegistryImport.as_view(), name="api-registry-import"),
     path("dossiers/<int:pk>/history/", views.DossierHistory.as_view(), name="api-dossier-history"),
     path(
         "dossiers/<int:pk>/consultations/",
@@ -35,6 +50,11 @@ v1 = [
         "consultations/<int:pk>/answer/",
         consultations.ConsultationAnswer.as_view(),
         name="api-consultation-answer",
+    ),
+    path(
+        "consultations/<int:pk>/document/",
+        consultations.ConsultationDocument.as_view(),
+        name="api-consultation-document",
     ),
     path("decisions/", views.DecisionCreate.as_view(), name="api-decisions"),
     path("decisions/<int:pk>/", views.DecisionDetail.as_view(), name="api-decision"),

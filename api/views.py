@@ -311,6 +311,36 @@ class NomineeAction(APIView):
         return Response(s.DossierDetailSerializer(dossier, context={"request": request}).data)
 
 
+class CheckOverrideAction(APIView):
+    """An eligibility check of one nominee: `override` it (an officer of the board holding the
+    dossier, with `reason`; the check must have failed and be overridable), or `confirm` the
+    override (the board's head, not the officer who made it). Both are audited; the dossier's
+    nominees then show the check as `overridden`."""
+
+    @extend_schema(
+        request=inputs.ActionSerializer,
+        responses=s.DossierDetailSerializer,
+        parameters=[doc.OVERRIDE_ACTION, doc.IDEMPOTENCY_KEY],
+    )
+    def post(self, request, pk: int, nominee: int, rule: str, action: str):
+        if action not in ("override", "confirm"):
+            raise NotFound(f"Unknown action: {action}.")
+        selectors.dossier_get_for_user(request.user, pk)
+        data = inputs.ActionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        wf.check_override(
+            actor=request.user,
+            dossier=pk,
+            nominee=nominee,
+            rule=rule,
+            action=action,
+            reason=data.validated_data["reason"],
+            request_key=_key(request),
+        )
+        dossier = selectors.dossier_get_for_user(request.user, pk, detail=True)
+        return Response(s.DossierDetailSerializer(dossier, context={"request": request}).data)
+
+
 class DossierHistory(generics.ListAPIView):
     serializer_class = s.EventSerializer
     pagination_class = None

@@ -17,7 +17,7 @@ from approvals import errors
 from approvals import policy as approval_policy
 from approvals.models import Decision, DecisionEntry, DecisionState
 from audit import history, ledger
-from dossiers import lifecycle
+from dossiers import checks, lifecycle
 from dossiers import services as dossier_services
 from dossiers.errors import Conflict, DossierError
 from dossiers.models import Decider, Dossier, Nominee, Organization, OrganizationKind
@@ -224,6 +224,15 @@ def decision_sign(
                 errors.DECLINE_UNKNOWN_NOMINEE, code="unknown_nominee", value=nominee_id
             )
         declined_map[nominee_id] = dossier_services._require_reason(item.get("reason", ""))
+    # Again at the signature: a nominee awarded meanwhile, or twice in this batch, is caught.
+    checks.refresh(
+        dossiers,
+        stage="sign",
+        decider=decision.decider,
+        batch={d.pk for d in dossiers},
+        skip=declined_map,
+        block=True,
+    )
     for dossier in dossiers:
         dossier_services.dossier_decide(
             actor=actor,

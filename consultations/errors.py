@@ -18,5 +18,10 @@ PENDING = _(
     "The consultation is not complete: %(bodies)s have not answered and their answers are due "
     "by %(due)s."
 )
+MISSING = _(
+    "This award form requires consultation (Decree 98/2023 Art. 31), but no request was made "
+    "to: %(bodies)s. Ask for their opinion before forwarding the dossier."
+)
 REFUSED = _("%(bodies)s disagreed: the dossier cannot be forwarded (reject it or put it on hold).")
 REASON_FIELD = _("reason")
+DOCUMENT_NOT_PDF = _("The reply document must be a PDF file, not a %(type)s.")

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from audit.history import History
-from dossiers.models import Dossier, Organization
+from dossiers.models import Attachment, Dossier, Organization
 
 
 class Consultation(models.Model):
@@ -38,6 +38,17 @@ class Consultation(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The body's reply letter (văn bản hiệp y), stored as one of the dossier's documents.
+    document = models.ForeignKey(
+        Attachment,
+        verbose_name=_("reply document"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The last day a reminder was sent for this request: at most one a day.
+    reminded_on = models.DateField(_("last reminded"), null=True, blank=True)
     history = History()
 
     class Meta:

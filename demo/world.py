@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from approvals import ballots
 from approvals import services as approval_services
 from audit import ledger
-from consultations.services import consultation_request
+from consultations import rules as consultation_rules
+from consultations.services import consultation_answer, consultation_request
+from dossiers import registry
 from dossiers.catalogue import catalogue_load, upsert
 from dossiers.models import (
     AwardForm,
@@ -23,8 +26,16 @@ from dossiers.models import (
     BlocLeadership,
     BlocMembership,
     Dossier,
+    DossierState,
+    EntrySource,
+    HistoryEntry,
+    Nominee,
     Organization,
+    Person,
+    RestrictionKind,
     Role,
+    Sex,
+    TitleKind,
 )
 from dossiers.services import role_grant
 from workflows import services as wf
@@ -243,11 +254,12 @@ def build_organisations() -> None:
                 {},
             )
     org = Organization.objects.get
-    upsert(
-        BlocLeadership,
-        {"bloc": central, "year": 2023},
-        {"leader": org(code="MTTQ"), "deputy": None},
-    )
+    for year in (2023, 2024):  # 2024: a second year, whose Government flag is still open
+        upsert(
+            BlocLeadership,
+            {"bloc": central, "year": year},
+            {"leader": org(code="MTTQ"), "deputy": None},
+        )
     leaderships = [  # (bloc, year, leader, deputy)
         (province, 2023, "T-HND", "T-MTTQ"),
         (province, 2024, "T-MTTQ", "T-LDLD"),
@@ -313,10 +325,20 @@ def build_users() -> None:
 # --- dossiers ---------------------------------------------------------------------------------
 
 
+# The criterion each individual form's demo nominees claim (Law Arts. 73(1)(b), 44(1)(e),
+# 74(1)(d)): the ones the rules check from the registry's history.
+CRITERIA = {"BK-TTG": "73.1.b", "HCLD-3": "44.1.e", "BK-TINH": "74.1.d", "BK-BO": "74.1.d"}
+
+
 def start(
     world: World, org: str, form: str, title: str, nominees: list[dict], year: int
 ) -> Dossier:
     proposer = world.user(f"proposer-{org}")
+    claimed = CRITERIA.get(form, "")  # the alternative criterion the unit claims
+    nominees = [
+        {**n, "criterion": n.get("criterion") or (claimed if n["kind"] == "individual" else "")}
+        for n in nominees
+    ]
     dossier = wf.dossier_start(
         actor=proposer,
         organization=world.org(org),
@@ -341,13 +363,108 @@ def act(world: World, username: str, dossier: Dossier, action: str, **payload) -
     )
 
 
+def consult(world: World, officer: str, dossier: Dossier) -> None:
+    """The board asks the bodies the award form's data names (Decree 98/2023 Art. 31: no
+    forward without them) and each agrees; a form that names none is left as it is."""
+    codes = consultation_rules.for_form(dossier.award_form.code).bodies
+    if not codes:
+        return
+    asked = consultation_request(
+        actor=world.user(officer), dossier=dossier, bodies=codes, due_in_days=10
+    )
+    answerer = {code: name for name, grants in CONSULTED_STAFF for _role, code in grants}
+    for row in asked:
+        consultation_answer(
+            actor=world.user(answerer[row.body.code]),
+            consultation=row,
+            agree=True,
+            reason="Đơn vị chấp hành tốt chính sách, pháp luật",
+        )
+
+
 def collective(code: str) -> dict:
     org = Organization.objects.get(code=code)
     return {"kind": "collective", "name": org.name, "organization": code, "achievements": ""}
 
 
-def person(name: str, org: str, achievements: str = "") -> dict:
-    return {"kind": "individual", "name": name, "organization": org, "achievements": achievements}
+def identity_for(name: str, birth_date: datetime.date, sex: str) -> str:
+    """A well-formed CCCD for a demo person (Hà Nội's code 001; century and sex; the birth
+    year; six digits from the name and organisation), the same on every run."""
+    digit = (birth_date.year - 1900) // 100 * 2 + (1 if sex == Sex.FEMALE else 0)
+    tail = int(hashlib.sha256(name.encode()).hexdigest(), 16) % 1_000_000
+    return f"001{digit}{birth_date.year % 100:02d}{tail:06d}"
+
+
+# A career that meets every individual form's prerequisites for the year after it (domain.md
+# §6.4 rules 2–5): years before the proposal year → titles. The Prime Minister's certificate
+# comes after a province's certificate and 5 years rated "hoàn thành tốt" or better with three
+# grassroots fighter titles; the Labour Order after the PM's certificate likewise; the national
+# fighter after two consecutive province fighter titles and an initiative of national reach.
+CAREER = {
+    12: ["BK-TINH"],
+    11: ["HTXSNV", "CSTD-CS"],
+    10: ["HTXSNV"],
+    9: ["HTXSNV", "CSTD-CS"],
+    8: ["HTXSNV"],
+    7: ["HTXSNV", "CSTD-CS"],
+    6: ["BK-TTG", "HTXSNV"],
+    5: ["HTXSNV", "CSTD-CS"],
+    4: ["HTXSNV"],
+    3: ["HTXSNV", "CSTD-CS"],
+    2: ["HTXSNV", "CSTD-CS", "CSTD-TINH", "SK-CS"],
+    1: ["HTXSNV", "CSTD-CS", "CSTD-TINH", "SK-TQ", "SK-CS", "SK-CS"],
+}
+
+
+def record_career(person_row: Person, year: int) -> None:
+    """The person's history before `year`, recorded as from earlier decisions (once)."""
+    if person_row.entries.exists():
+        return
+    kinds = {k.code: k for k in TitleKind.objects.all()}
+    for back, codes in CAREER.items():
+        for code in codes:
+            HistoryEntry.objects.create(
+                person=person_row,
+                kind=kinds[code],
+                year=year - back,
+                decision_number=f"{100 + back}/QĐ-DEMO",
+                source=EntrySource.RECORDED,
+            )
+
+
+def person(
+    name: str,
+    org: str,
+    achievements: str = "",
+    *,
+    year: int = 2023,
+    sex: str = Sex.FEMALE,
+    career: bool = True,
+    criterion: str = "",
+) -> dict:
+    """An individual nominee with a CCCD; with `career`, registered with a history that meets
+    the prerequisites of the forms proposed for `year`."""
+    birth_date = datetime.date(1978, 5, 17)
+    identity = identity_for(f"{org}:{name}", birth_date, sex)
+    if career:
+        row = Person.objects.filter(identity=identity).first() or Person.objects.create(
+            identity=identity,
+            full_name=name,
+            birth_date=birth_date,
+            sex=sex,
+            organization=Organization.objects.get(code=org),
+        )
+        record_career(row, year)
+    return {
+        "kind": "individual",
+        "name": name,
+        "organization": org,
+        "achievements": achievements,
+        "identity": identity,
+        "birth_date": birth_date,
+        "sex": sex,
+        "criterion": criterion,
+    }
 
 
 CENTRAL_CODES = [c for c, _, _ in CENTRAL_UNITS]
@@ -442,6 +559,7 @@ def real_case(world: World, case: RealCase) -> None:
         clock.shift(datetime.timedelta(days=14))
         for dossier in dossiers:
             act(world, case.officer, dossier, "accept", reason="Hồ sơ đầy đủ")
+            consult(world, case.officer, dossier)
             act(world, case.head, dossier, "forward", reason="Đủ tiêu chuẩn")
         batch = approval_services.decision_create(
             actor=world.user(case.head), decider=case.decider, dossier_ids=[d.pk for d in dossiers]
@@ -527,6 +645,7 @@ def open_dossiers(world: World) -> None:
         )
         for dossier in (hcld, hcld2):
             act(world, "board-officer", dossier, "close_notice")
+            consult(world, "board-officer", dossier)
             act(world, "board-head", dossier, "forward")
         approval_services.decision_create(
             actor=world.user("board-head"), decider="CTN", dossier_ids=[hcld.pk]
@@ -629,6 +748,7 @@ def open_dossiers(world: World) -> None:
         [person("Cán bộ Hội minh họa", "HLHPN")],
     )
     act(world, "board-officer", waiting, "accept")
+    consult(world, "board-officer", waiting)
     act(world, "board-head", waiting, "forward")
     batched = through_bloc(
         "HND",
@@ -637,6 +757,7 @@ def open_dossiers(world: World) -> None:
         [collective("HND"), person("Hội viên minh họa HND", "HND")],
     )
     act(world, "board-officer", batched, "accept")
+    consult(world, "board-officer", batched)
     act(world, "board-head", batched, "forward")
     approval_services.decision_create(
         actor=world.user("board-head"), decider="TTG", dossier_ids=[batched.pk]
@@ -667,6 +788,7 @@ def open_dossiers(world: World) -> None:
         [person("Hội viên minh họa HCCB", "HCCB")],
     )
     act(world, "board-officer", revoked, "accept")
+    consult(world, "board-officer", revoked)
     act(world, "board-head", revoked, "forward")
     batch = approval_services.decision_create(
         actor=world.user("board-head"), decider="TTG", dossier_ids=[revoked.pk]
@@ -860,6 +982,23 @@ def consulted_dossiers(world: World) -> None:
     )
 
 
+def complaint_under_appraisal(world: World) -> None:
+    """The central board's register holds a complaint about a nominee under appraisal: the
+    dossier's checks show the failing `restriction` rule to the board (Decree 98 Art. 4)."""
+    nominee = Nominee.objects.filter(
+        name="Cán bộ Mặt trận minh họa", dossier__state=DossierState.APPRAISAL
+    ).first()
+    if nominee is None or nominee.person is None or nominee.person.restrictions.exists():
+        return
+    registry.restriction_open(
+        actor=world.user("board-officer"),
+        person=nominee.person,
+        kind=RestrictionKind.COMPLAINT,
+        opened_on=datetime.date(2026, 11, 2),
+        note="[demo] Đơn khiếu nại về kết quả đánh giá năm 2022 đang được xác minh",
+    )
+
+
 def seed_demo() -> None:
     build_organisations()
     build_users()
@@ -872,3 +1011,4 @@ def seed_demo() -> None:
     level_dossiers(world)
     open_dossiers(world)
     consulted_dossiers(world)
+    complaint_under_appraisal(world)

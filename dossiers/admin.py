@@ -86,11 +86,36 @@ class DossierAdmin(SimpleHistoryAdmin):
     inlines = [NomineeInline, AttachmentInline]
 
 
-@admin.register(models.PriorAward)
-class PriorAwardAdmin(SimpleHistoryAdmin):
-    list_display = ["holder_name", "holder_kind", "award_name", "year", "decision_number"]
-    search_fields = ["holder_name", "decision_number"]
-    raw_id_fields = ["nominee"]
+@admin.register(models.Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    list_display = ["full_name", "organization", "position"]
+    search_fields = ["full_name", "=identity"]
+    list_select_related = ["organization"]
+
+
+@admin.register(models.Collective)
+class CollectiveAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "organization"]
+    search_fields = ["name"]
+    list_select_related = ["organization"]
+
+
+@admin.register(models.HistoryEntry)
+class HistoryEntryAdmin(SimpleHistoryAdmin):
+    list_display = ["kind", "year", "person", "collective", "decision_number", "source"]
+    list_filter = ["source", "kind"]
+    raw_id_fields = ["person", "collective", "nominee"]
+
+
+@admin.register(models.Restriction)
+class RestrictionAdmin(SimpleHistoryAdmin):
+    list_display = ["kind", "person", "collective", "opened_on", "closed_on"]
+    raw_id_fields = ["person", "collective"]
+
+
+@admin.register(models.TitleKind)
+class TitleKindAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "category"]
 
 
 @admin.register(models.RoleGrant)

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.db import transaction
 
 from audit import ledger
-from dossiers.models import AwardForm, DocumentKind, Organization
+from dossiers.models import AwardForm, DocumentKind, Organization, TitleKind
 
 CATALOGUE = Path(__file__).parent / "data" / "catalogue.json"
 
@@ -40,10 +40,13 @@ def _plain(values: dict) -> dict:
 
 @transaction.atomic
 def catalogue_load(path: Path = CATALOGUE) -> dict[str, int]:
-    """Create or update document kinds, bodies (with their parents) and award forms. Idempotent."""
+    """Create or update document kinds, title kinds, bodies (with their parents) and award forms.
+    Idempotent."""
     data = json.loads(path.read_text(encoding="utf-8"))
     for item in data["document_kinds"]:
         upsert(DocumentKind, {"code": item["code"]}, item)
+    for item in data.get("title_kinds", []):
+        upsert(TitleKind, {"code": item["code"]}, item)
     # Two passes: every body exists before any names another as its parent (the level tree).
     for item in data["bodies"]:
         upsert(
@@ -72,4 +75,5 @@ def catalogue_load(path: Path = CATALOGUE) -> dict[str, int]:
         "document_kinds": len(data["document_kinds"]),
         "bodies": len(data["bodies"]),
         "award_forms": len(data["award_forms"]),
+        "title_kinds": len(data.get("title_kinds", [])),
     }

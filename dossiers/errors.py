@@ -75,3 +75,7 @@ NOMINEE_NOT_THERE = _("%(name)s is “%(outcome)s”: that action is not possibl
 FORM_NOT_FOR_LEVEL = _(
     "%(form)s is awarded by a ministry or a province to the units under it; %(org)s is not one."
 )
+NO_SUCH_FAILURE = _("The nominee has no failed check “%(rule)s” to override.")
+NOT_OVERRIDABLE = _("The check “%(rule)s” may not be overridden (the law allows no exception).")
+NO_PENDING_OVERRIDE = _("No override of the check “%(rule)s” is waiting for confirmation.")
+OWN_OVERRIDE = _("An override is confirmed by the board's head, not by the one who made it.")

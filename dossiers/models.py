@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -226,6 +227,8 @@ class AwardForm(models.Model):
     valid_from = models.DateField(_("effective from"))
     valid_until = models.DateField(_("effective until"), null=True, blank=True)
     legal_basis = models.TextField(_("legal citation"))
+    # The eligibility rules that apply and their numbers (dossiers.eligibility), with citations.
+    eligibility = models.JSONField(_("eligibility rules"), default=dict, blank=True)
     history = History(m2m_fields=[required_documents])
 
     class Meta:
@@ -351,6 +354,177 @@ class Dossier(models.Model):
         return self.due_date is not None and self.due_date < today()
 
 
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+
+
+class TitleCategory(models.TextChoices):
+    RATING = "rating", _("Annual rating")
+    TITLE = "title", _("Emulation title")
+    CERTIFICATE = "certificate", _("Certificate of merit")
+    ORDER = "order", _("Order")
+    HONOUR = "honour", _("State honorary title")
+    INITIATIVE = "initiative", _("Recognised initiative")
+
+
+class TitleKind(models.Model):
+    """What a history entry records: a rating, a title, a certificate, an order or an initiative
+    recognised at some reach (catalogue data). An award form records itself under its own code."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name (Vietnamese)"), max_length=255)
+    name_en = models.CharField(_("name (English)"), max_length=255)
+    category = models.CharField(_("category"), max_length=16, choices=TitleCategory.choices)
+    for_individual = models.BooleanField(_("individuals"), default=True)
+    for_collective = models.BooleanField(_("collectives"), default=False)
+    legal_basis = models.TextField(_("legal citation"), blank=True)
+    history = History()
+
+    class Meta:
+        verbose_name = _("title kind")
+        verbose_name_plural = _("title kinds")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """An individual of the registry, known by the 12-digit citizen identity number (CCCD)."""
+
+    identity = models.CharField(_("identity number (CCCD)"), max_length=12, unique=True)
+    full_name = models.CharField(_("full name"), max_length=255)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, blank=True)
+    position = models.CharField(_("position"), max_length=255, blank=True)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = History()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["full_name", "id"]
+        indexes = [models.Index(fields=["organization", "full_name"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Collective(models.Model):
+    """A collective of the registry: a named unit of an organisation (or the organisation)."""
+
+    name = models.CharField(_("name"), max_length=255)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    female_percent = models.PositiveSmallIntegerField(
+        _("women (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    history = History()
+
+    class Meta:
+        verbose_name = _("collective")
+        verbose_name_plural = _("collectives")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="collective_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EntrySource(models.TextChoices):
+    AWARDED_HERE = "awarded_here", _("Awarded by a decision signed here")
+    RECORDED = "recorded", _("Recorded from an earlier decision")
+    IMPORTED = "imported", _("Imported from a spreadsheet")
+
+
+class HistoryEntry(models.Model):
+    """One title or award of a person or a collective, for one year (its period's last year)."""
+
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    collective = models.ForeignKey(
+        Collective, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    kind = models.ForeignKey(
+        TitleKind, verbose_name=_("title"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    awarded_on = models.DateField(_("decision date"), null=True, blank=True)
+    decision_number = models.CharField(_("decision number"), max_length=40, blank=True)
+    sudden = models.BooleanField(
+        _("sudden or thematic"),
+        default=False,
+        help_text=_("Not counted toward merit-based prerequisites (Decree 98 Art. 4)."),
+    )
+    source = models.CharField(_("source"), max_length=16, choices=EntrySource.choices)
+    nominee = models.OneToOneField(
+        "Nominee", null=True, blank=True, on_delete=models.PROTECT, related_name="history_entry"
+    )
+    revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
+    revoked_reason = models.TextField(_("revocation reason"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = History()
+
+    class Meta:
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history entries")
+        ordering = ["year", "id"]
+        indexes = [
+            models.Index(fields=["person", "year"]),
+            models.Index(fields=["collective", "year"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False, collective__isnull=True)
+                | models.Q(person__isnull=True, collective__isnull=False),
+                name="entry_has_one_holder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind_id} {self.year}"
+
+
+class RestrictionKind(models.TextChoices):
+    DISCIPLINE = "discipline", _("Discipline under consideration or in force")
+    INSPECTION = "inspection", _("Investigation or inspection with signs of violation")
+    COMPLAINT = "complaint", _("Complaint or denunciation being verified")
+    PRESS = "press", _("Press-reported allegation being verified")
+
+
+class Restriction(models.Model):
+    """The board's register of matters that stop an award (Decree 98 Art. 4): while open, no
+    award; after a discipline, achievements count only from its end."""
+
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="restrictions"
+    )
+    collective = models.ForeignKey(
+        Collective, null=True, blank=True, on_delete=models.PROTECT, related_name="restrictions"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=RestrictionKind.choices)
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    history = History()
+
+    class Meta:
+        verbose_name = _("restriction")
+        verbose_name_plural = _("restrictions")
+        ordering = ["-opened_on", "id"]
+
+
 class NomineeOutcome(models.TextChoices):
     PENDING = "pending", _("Pending")
     AWARDED = "awarded", _("Awarded")
@@ -380,15 +554,54 @@ class Nominee(models.Model):
         _("outcome"), max_length=16, choices=NomineeOutcome.choices, default=NomineeOutcome.PENDING
     )
     outcome_reason = models.TextField(_("outcome reason"), blank=True)
-    history = History()
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="nominations"
+    )
+    collective = models.ForeignKey(
+        Collective, null=True, blank=True, on_delete=models.PROTECT, related_name="nominations"
+    )
+    criterion = models.CharField(
+        _("criterion claimed"),
+        max_length=40,
+        blank=True,
+        help_text=_("Where the law gives alternative criteria, the one the proposer claims."),
+    )
+    # The last eligibility run: [{"rule", "outcome", "message", "citation", ...}] (dossiers.checks)
+    checks = models.JSONField(_("eligibility checks"), default=list, blank=True)
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    history = History(excluded_fields=["checks", "checked_at"])
 
     class Meta:
         verbose_name = _("nominee")
         verbose_name_plural = _("nominees")
         ordering = ["id"]
+        indexes = [models.Index(fields=["person", "outcome"])]
 
     def __str__(self) -> str:
         return self.name
+
+
+class CheckOverride(models.Model):
+    """An appraiser's override of one overridable check on one nominee, with its reason; it
+    counts once the board head confirms it. Never edited: a new override replaces the old."""
+
+    nominee = models.ForeignKey(Nominee, on_delete=models.CASCADE, related_name="overrides")
+    rule = models.CharField(_("rule"), max_length=40)
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    history = History()
+
+    class Meta:
+        verbose_name = _("check override")
+        verbose_name_plural = _("check overrides")
+        ordering = ["id"]
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
@@ -423,35 +636,6 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
-
-
-class PriorAward(models.Model):
-    """An award already held by a person or collective, for eligibility checks."""
-
-    holder_name = models.CharField(_("holder"), max_length=255)
-    holder_kind = models.CharField(_("kind"), max_length=16, choices=NomineeKind.choices)
-    organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="prior_awards"
-    )
-    award_form = models.ForeignKey(
-        AwardForm, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    award_name = models.CharField(_("award"), max_length=255)
-    year = models.PositiveSmallIntegerField(_("year"))
-    decision_number = models.CharField(_("decision number"), max_length=40, blank=True)
-    nominee = models.OneToOneField(
-        Nominee, null=True, blank=True, on_delete=models.PROTECT, related_name="prior_award"
-    )
-    history = History()
-
-    class Meta:
-        verbose_name = _("prior award")
-        verbose_name_plural = _("prior awards")
-        ordering = ["-year", "id"]
-        indexes = [models.Index(fields=["holder_name", "year"])]
-
-    def __str__(self) -> str:
-        return f"{self.holder_name}: {self.award_name} ({self.year})"
 
 
 class Role(models.TextChoices):

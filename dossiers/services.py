@@ -21,9 +21,10 @@ from django.core.files.base import ContentFile, File
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from audit import history, ledger
-from dossiers import access, calendar, errors, levels, lifecycle, uploads
+from dossiers import access, calendar, checks, errors, levels, lifecycle, registry, uploads
 from dossiers.errors import STATE_CONFLICT, Conflict, DossierError
 from dossiers.models import (
     Attachment,
@@ -31,6 +32,8 @@ from dossiers.models import (
     Bloc,
     BlocMembership,
     BlocVoteRule,
+    CheckOverride,
+    Collective,
     DocumentKind,
     Dossier,
     DossierState,
@@ -39,7 +42,7 @@ from dossiers.models import (
     NomineeKind,
     NomineeOutcome,
     Organization,
-    PriorAward,
+    Person,
     RoleGrant,
     Stage,
 )
@@ -64,6 +67,9 @@ class NomineeFields(TypedDict):
     name: str
     organization: Organization | None
     achievements: str
+    criterion: str
+    person: Person | None
+    collective: Collective | None
 
 
 class VoteTally(TypedDict):
@@ -233,7 +239,10 @@ def _nominee_organizations(nominees: list[dict[str, Any]]) -> dict[str, Organiza
 
 
 def _validate_nominees(
-    form: AwardForm, organization: Organization, nominees: list[dict[str, Any]]
+    form: AwardForm,
+    organization: Organization,
+    nominees: list[dict[str, Any]],
+    actor: User | None = None,
 ) -> list[NomineeFields]:
     """Each nominee checked against the form, the limits and the proposing organisation: a unit
     names nominees of its own or of units under it (else Forbidden, 403)."""
@@ -282,8 +291,21 @@ def _validate_nominees(
             field=errors.FIELD_ACHIEVEMENTS,
             limit=settings.DOSSIER_MAX_ACHIEVEMENTS_CHARS,
         )
+        person, collective = registry.holder_for(
+            actor=actor,
+            organization=organization,
+            item={**item, "kind": kind, "name": name, "organization": org},
+        )
         cleaned.append(
-            {"kind": kind, "name": name, "organization": org, "achievements": achievements}
+            {
+                "kind": kind,
+                "name": name,
+                "organization": org,
+                "achievements": achievements,
+                "criterion": str(item.get("criterion") or "")[:40],
+                "person": person,
+                "collective": collective,
+            }
         )
     return cleaned
 
@@ -333,7 +355,7 @@ def dossier_create(
             form=award_form.name,
             org=organization.code,
         )
-    cleaned = _validate_nominees(award_form, organization, nominees)
+    cleaned = _validate_nominees(award_form, organization, nominees, actor)
     # Serialise reference numbering per organisation.
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
     dossier = Dossier(
@@ -355,6 +377,7 @@ def dossier_create(
             history.author(nominee, actor, "nominee.added")
             nominee.save()
         access.on_created(dossier)
+    checks.refresh([dossier], stage="save")  # advice for the proposer, never blocking
     return dossier
 
 
@@ -370,7 +393,7 @@ def dossier_update(
     if title is not None:
         title = _text(title, field=errors.FIELD_TITLE, limit=title_limit(), required=True)
     cleaned = (
-        _validate_nominees(dossier.award_form, dossier.organization, nominees)
+        _validate_nominees(dossier.award_form, dossier.organization, nominees, actor)
         if nominees is not None
         else None
     )
@@ -390,6 +413,8 @@ def dossier_update(
                 nominee.save()
         dossier.clean_fields(exclude=["organization", "award_form", "created_by", "reference"])
         _save(dossier, actor, "dossier.updated", ["title"])
+    if cleaned is not None:
+        checks.refresh([dossier], stage="save")
     return dossier
 
 
@@ -478,6 +503,7 @@ def dossier_submit(*, actor: User, dossier: Dossier, reason: str = "") -> Dossie
         raise DossierError(
             errors.MISSING_DOCUMENTS, code="missing_documents", kinds=", ".join(missing)
         )
+    checks.refresh([dossier], stage="submit", block=True)  # 409 eligibility_failed
     bloc = dossier.bloc
     if from_state == S.DRAFT:
         bloc = None
@@ -510,6 +536,7 @@ def dossier_submit(*, actor: User, dossier: Dossier, reason: str = "") -> Dossie
         access.on_submitted(dossier)
         if authority:
             access.on_held(dossier, authority)
+    checks.refresh_claimants(dossier)  # a duplicate is flagged to the other board too
     return dossier
 
 
@@ -580,6 +607,7 @@ def dossier_record_vote(
 def dossier_accept(*, actor: User, dossier: Dossier, reason: str = "") -> Dossier:
     """The board finds the dossier complete; the clock of the next stage starts."""
     lifecycle.ensure("accept", dossier)
+    checks.refresh([dossier], stage="intake")  # the board sees each nominee's checks
     return _advance(actor, dossier, "accept", reason)
 
 
@@ -608,6 +636,7 @@ def dossier_close_notice(*, actor: User, dossier: Dossier, reason: str = "") -> 
 def dossier_forward(*, actor: User, dossier: Dossier, reason: str = "") -> Dossier:
     """Appraisal passed: the dossier waits for a decision batch."""
     lifecycle.ensure("forward", dossier)
+    checks.refresh([dossier], stage="appraisal", block=True)  # overrides confirmed count
     dossier = _advance(actor, dossier, "forward", reason)
     access.on_forwarded(dossier)
     return dossier
@@ -693,6 +722,70 @@ def nominee_release(
     return nominee
 
 
+OVERRIDE_STATES = (S.INTAKE, S.PUBLIC_NOTICE, S.COUNCIL_REVIEW, S.APPRAISAL)
+
+
+def _failed_check(nominee: Nominee, rule: str) -> dict[str, Any]:
+    check: dict[str, Any] | None = next((c for c in nominee.checks if c.get("rule") == rule), None)
+    if check is None or check.get("outcome") != "fail":
+        raise DossierError(errors.NO_SUCH_FAILURE, code="no_such_failure", rule=rule[:40])
+    if not check.get("overridable", True):
+        raise Conflict(errors.NOT_OVERRIDABLE, code="not_overridable", rule=rule)
+    return check
+
+
+@transaction.atomic(savepoint=False)
+def check_override_request(
+    *, actor: User, dossier: Dossier, nominee_id: int, rule: str, reason: str
+) -> CheckOverride:
+    """An appraiser overrides one failed, overridable check of a nominee, with a reason; it
+    counts once the board's head confirms it (`check_override_confirm`)."""
+    if dossier.state not in OVERRIDE_STATES:
+        raise Conflict(
+            STATE_CONFLICT,
+            code="invalid_state",
+            action=_("override a check"),
+            state=dossier.get_state_display(),
+        )
+    reason = _require_reason(reason)
+    nominee = _nominee(dossier, nominee_id, NomineeOutcome.PENDING)
+    _failed_check(nominee, rule)
+    data = {"nominee": nominee.pk, "rule": rule}
+    with _recording(dossier, actor=actor, action="check_override", reason=reason, data=data):
+        override = CheckOverride(nominee=nominee, rule=rule, reason=reason, requested_by=actor)
+        history.author(override, actor, "check.override_requested")
+        override.save()
+    checks.refresh([dossier], stage="appraisal")
+    return override
+
+
+@transaction.atomic(savepoint=False)
+def check_override_confirm(
+    *, actor: User, dossier: Dossier, nominee_id: int, rule: str, reason: str = ""
+) -> CheckOverride:
+    """The board's head confirms an appraiser's override (not their own: four eyes)."""
+    nominee = _nominee(dossier, nominee_id, NomineeOutcome.PENDING)
+    override = (
+        CheckOverride.objects.select_for_update()
+        .filter(nominee=nominee, rule=rule)
+        .order_by("-id")
+        .first()
+    )
+    if override is None or override.confirmed_at is not None:
+        raise Conflict(errors.NO_PENDING_OVERRIDE, code="no_pending_override", rule=rule[:40])
+    if override.requested_by_id == actor.pk:
+        raise Conflict(errors.OWN_OVERRIDE, code="own_override")
+    data = {"nominee": nominee.pk, "rule": rule, "override": override.pk}
+    with _recording(
+        dossier, actor=actor, action="check_override_confirm", reason=reason, data=data
+    ):
+        override.confirmed_by, override.confirmed_at = actor, timezone.now()
+        history.author(override, actor, "check.override_confirmed")
+        override.save(update_fields=["confirmed_by", "confirmed_at"])
+    checks.refresh([dossier], stage="appraisal")
+    return override
+
+
 def _nominee(dossier: Dossier, nominee_id: int, outcome: str) -> Nominee:
     nominee = dossier.nominees.filter(pk=nominee_id).first()
     if nominee is None:
@@ -741,6 +834,11 @@ def dossier_revoke(*, actor: User, dossier: Dossier, reason_code: str, reason: s
     with _recording(dossier, actor=actor, action="revoke", reason=reason, data={"code": code}):
         lifecycle.fire("revoke", dossier)
         dossier.reason_code = code
+        registry.revoke_awards(
+            nominees=dossier.nominees.filter(outcome=NomineeOutcome.AWARDED),
+            on=calendar.today(),
+            reason=f"{code}: {reason}",
+        )
         _set_nominee_outcomes(
             dossier, actor, NomineeOutcome.REVOKED, reason, only=NomineeOutcome.AWARDED
         )
@@ -786,17 +884,9 @@ def dossier_decide(
                 awarded.append(nominee)
             history.author(nominee, actor, f"nominee.{nominee.outcome}")
             nominee.save(update_fields=["outcome", "outcome_reason"])
-        for nominee in awarded:
-            PriorAward.objects.create(
-                holder_name=nominee.name,
-                holder_kind=nominee.kind,
-                organization_id=nominee.organization_id or dossier.organization_id,
-                award_form=dossier.award_form,
-                award_name=dossier.award_form.name,
-                year=dossier.year,
-                decision_number=number,
-                nominee=nominee,
-            )
+        registry.record_awards(
+            nominees=awarded, form=dossier.award_form, year=dossier.year, number=number
+        )
         _enter(dossier, lifecycle.fire("decide", dossier))
         fields = ["state", "stage_started_on", "due_date"]
         _save(dossier, actor, f"dossier.decided {number}", fields)

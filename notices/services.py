@@ -8,6 +8,8 @@ Entry points for api/ and web/; every write is one transaction with its ledger e
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,7 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from audit import ledger
+from audit import context, ledger
 from audit.history import author
 from dossiers import levels
 from dossiers.errors import Conflict, DossierError, Forbidden
@@ -142,7 +144,10 @@ def notice_entry(nominee: Nominee) -> NoticeEntry:
 
 
 def client_hash(address: str) -> str:
-    """A salted hash of the client address (the address itself is never stored)."""
+    """A salted hash of the client address: an HMAC keyed with SECRET_KEY, so the same address
+    gives the same value (a flood or an abuse can be traced to one sender) but the address cannot
+    be recovered from it, nor guessed by hashing candidate addresses without the key. The address
+    itself is never stored."""
     return salted_hmac("notices.comment.client", address or "unknown").hexdigest()
 
 
@@ -215,19 +220,33 @@ def comment_post(
             nominee=nominee, dossier=dossier, text=text, contact=contact, client_hash=sender
         )
         author(comment, None, "public comment")
-        with ledger.recording(
-            actor=None,
-            action="notice.comment",
-            obj=comment,
-            dossier=dossier,
-            data={
-                "nominee": nominee.pk,
-                "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
-            },
-            states=(dossier.state, dossier.state, dossier.version),
+        # The ledger takes every request's client address (audit.context); a member of the
+        # public's is personal data, so this event keeps the comment's salted hash instead.
+        with (
+            _client_recorded_as(sender),
+            ledger.recording(
+                actor=None,
+                action="notice.comment",
+                obj=comment,
+                dossier=dossier,
+                data={
+                    "nominee": nominee.pk,
+                    "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                },
+                states=(dossier.state, dossier.state, dossier.version),
+            ),
         ):
             comment.save()
     return Receipt(nominee=nominee.pk, received_at=comment.created_at)
+
+
+@contextmanager
+def _client_recorded_as(value: str) -> Iterator[None]:
+    token = context.client_ip.set(value)
+    try:
+        yield
+    finally:
+        context.client_ip.reset(token)
 
 
 # The board's queue.

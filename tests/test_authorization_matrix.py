@@ -24,7 +24,9 @@ from demo.world import (
     World,
     act,
     bloc_ballot,
+    consult,
     demo_pdf,
+    person,
     start,
 )
 from dossiers import lifecycle
@@ -131,8 +133,8 @@ def _council(world: World, secretary: str, council: str, members: list[str], dos
 
 
 def _start(world: World, unit: str, form: str, key: str, year: int) -> Dossier:
-    person = {"kind": "individual", "name": f"Ma trận {key}", "organization": unit}
-    return start(world, unit, form, f"Ma trận {key}", [person], year)
+    nominee = person(f"Ma trận {key}", unit, year=year)
+    return start(world, unit, form, f"Ma trận {key}", [nominee], year)
 
 
 def build(world: World) -> dict[str, Dossier]:
@@ -146,17 +148,19 @@ def build(world: World) -> dict[str, Dossier]:
                 S.BLOC_VOTING: ["submit"],
                 S.INTAKE: ["submit", "ballot"],
                 S.RETURNED: ["submit", "ballot", "return"],
-                S.APPRAISAL: ["submit", "ballot", "accept"],
+                S.APPRAISAL: ["submit", "ballot", "accept", "consult"],
                 S.ON_HOLD: ["submit", "ballot", "accept", "hold"],
-                S.AWAITING_DECISION: ["submit", "ballot", "accept", "forward"],
-                S.DECIDED: ["submit", "ballot", "accept", "forward", "sign"],
-                S.REVOKED: ["submit", "ballot", "accept", "forward", "sign", "revoke"],
+                S.AWAITING_DECISION: ["submit", "ballot", "accept", "consult", "forward"],
+                S.DECIDED: ["submit", "ballot", "accept", "consult", "forward", "sign"],
+                S.REVOKED: ["submit", "ballot", "accept", "consult", "forward", "sign", "revoke"],
                 S.NOT_APPROVED: ["submit", "ballot", "accept", "reject"],
                 S.WITHDRAWN: ["submit", "ballot", "withdraw"],
             }[state]
             for step in path:
                 if step == "ballot":
                     bloc_ballot(world, "voter-MTTQ", "KHOI-CTXH-TW", 2023, [dossier], CENTRAL_CODES)
+                elif step == "consult":  # both bodies asked and agreeing: the forward may go
+                    consult(world, "board-officer", dossier)
                 elif step == "sign":
                     batch = approval_services.decision_create(
                         actor=world.user("board-head"), decider="TTG", dossier_ids=[dossier.pk]
@@ -467,8 +471,9 @@ def test_object_level_cases():
     BlocMembership.objects.get(
         bloc__code="KHOI-CTXH-TW", year=2024, organization__code="VUFO"
     ).delete()
-    person = {"kind": "individual", "name": "Năm sau", "organization": "HND"}
-    next_year = start(world, "HND", "BK-TTG", "Năm 2024", [person], 2024)
+    next_year = start(
+        world, "HND", "BK-TTG", "Năm 2024", [person("Năm sau", "HND", year=2024)], 2024
+    )
     act(world, "head-HND", next_year, "submit")
     assert _call(_api("voter-VUFO"), "get", f"/api/v1/dossiers/{next_year.pk}/") == 404
     assert _call(_api("voter-HND"), "get", f"/api/v1/dossiers/{next_year.pk}/") == 200
@@ -533,12 +538,12 @@ ASSIGNMENT_ROWS: list[tuple[str, str, str, str | None, int]] = [
     ("board-officer", S.AWAITING_DECISION, "claim", None, 200),
     ("board-officer", S.AWAITING_DECISION, "release", None, 409),
     ("board-officer-2", S.AWAITING_DECISION, "claim", None, 200),
-    *[(p, S.AWAITING_DECISION, a, None, 403) for p in ("pm", "proposer-HLHPN") for a in _3],
     *[
-        (p, S.AWAITING_DECISION, a, None, 404)
-        for p in ("t-board-officer", "consult-BHXH")
+        (p, S.AWAITING_DECISION, a, None, 403)
+        for p in ("pm", "proposer-HLHPN", "consult-BHXH")
         for a in _3
     ],
+    *[(p, S.AWAITING_DECISION, a, None, 404) for p in ("t-board-officer",) for a in _3],
     # Decided: closed, nothing to share.
     *[(p, S.DECIDED, a, None, 409) for p in ("board-head",) for a in _3],
     ("board-officer", S.DECIDED, "assign", None, 403),
@@ -547,10 +552,10 @@ ASSIGNMENT_ROWS: list[tuple[str, str, str, str | None, int]] = [
     ("board-officer-2", S.DECIDED, "claim", None, 409),
     *[
         (p, S.DECIDED, a, None, 403)
-        for p in ("pm", "proposer-HLHPN", "head-HLHPN", "inspector")
+        for p in ("pm", "proposer-HLHPN", "head-HLHPN", "inspector", "consult-BHXH")
         for a in _3
     ],
-    *[(p, S.DECIDED, a, None, 404) for p in ("t-board-officer", "consult-BHXH") for a in _3],
+    *[(p, S.DECIDED, a, None, 404) for p in ("t-board-officer",) for a in _3],
     # A draft: with its unit only; no board holds it yet.
     *[
         (p, S.DRAFT, a, None, 404)
@@ -620,11 +625,13 @@ ASSIGN_WHOM = [
     ("t-board-officer", "t-intake", "board-officer-2", 400),
     ("board-officer", S.INTAKE, "board-officer", 403),  # not the head, whomever
 ]
-# The consulted bodies: the central board asks HY-BHXH about the intake dossier and both bodies
-# about the appraisal one. A body sees only what it was asked about and never moves a dossier.
+# The consulted bodies: `build()` consults both about the PM's certificates it forwards (and the
+# one at appraisal, so that its forward may go); the matrix then asks HY-BHXH about the intake
+# dossier and both bodies about the appraisal one again. A body sees only what it was asked about
+# and never moves a dossier.
 CONSULTED = {
-    "consult-BHXH": {S.INTAKE, S.APPRAISAL},
-    "consult-THUE": {S.APPRAISAL},
+    "consult-BHXH": {S.INTAKE, S.APPRAISAL, S.AWAITING_DECISION, S.DECIDED},
+    "consult-THUE": {S.APPRAISAL, S.AWAITING_DECISION, S.DECIDED},
 }
 CONSULTED_CASES = (S.DRAFT, S.INTAKE, S.APPRAISAL, S.AWAITING_DECISION, S.DECIDED, "t-intake")
 # Answers: (persona, case, body asked, expected).
@@ -756,6 +763,8 @@ ELSEWHERE = {
     "api/v1/dossiers/<int:pk>/consultations/": "tests/consultations/test_consultation.py",
     "api/v1/consultations/": "tests/consultations/test_consultation.py",
     "api/v1/consultations/<int:pk>/answer/": "tests/consultations/test_consultation.py",
+    "api/v1/consultations/<int:pk>/document/": "tests/consultations/test_consultation.py",
+    "dossiers/<int:pk>/comments/<int:comment_id>/handle/": "tests/consultations/test_board_page.py",
     "api/v1/ballots/<int:pk>/minutes/": "tests/approvals/test_ballots.py",
     "api/v1/public/notices/": "tests/notices/test_notices.py",
     "api/v1/public/notices/<int:nominee_id>/comments/": "tests/notices/test_notices.py",
@@ -769,6 +778,12 @@ ELSEWHERE = {
     "ballots/<int:pk>/": "tests/approvals/test_ballots.py",
     "api/v1/dossiers/<int:pk>/nominees/<int:nominee>/<slug:action>/":
         "tests/workflows/test_levels.py (a nominee held during the council stage)",
+    "api/v1/dossiers/<int:pk>/nominees/<int:nominee>/checks/<slug:rule>/<slug:action>/":
+        "tests/workflows/test_eligibility_flow.py (override and confirm, by role)",
+    "api/v1/registry/people/": "tests/registry/test_api.py (its own matrix)",
+    "api/v1/registry/people/<int:pk>/": "tests/registry/test_api.py (its own matrix)",
+    "api/v1/registry/import/": "tests/registry/test_api.py (its own matrix)",
+    "api/v1/dossiers/<int:pk>/nominees/import/": "tests/registry/test_api.py (its own matrix)",
 }  # fmt: skip
 
 

@@ -79,7 +79,11 @@ def test_real_outcomes_are_reproduced():
     assert outcome("T-HCCB", "BK-TINH") == "awarded"
     flag = Dossier.objects.get(organization__code="HLHPN", award_form__code="CO-TD-CP")
     actors = [e.actor.username for e in flag.events.all()]
-    assert actors[-5:] == ["voter-MTTQ", "board-officer", "board-head", "board-head", "pm"]
+    assert actors[-8:] == [
+        "voter-MTTQ", "board-officer",  # the bloc's vote, the board's acceptance
+        "board-officer", "consult-BHXH", "consult-THUE",  # the consultation (Decree 98 Art. 31)
+        "board-head", "board-head", "pm",  # forwarded, put in a batch, signed
+    ]  # fmt: skip
     assert flag.decisions.get().number == "301/QĐ-TTg"
 
 

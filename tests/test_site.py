@@ -10,7 +10,12 @@ pytestmark = pytest.mark.django_db
 
 
 ADMIN_PAGES = ["", "dossiers/dossier/", "dossiers/awardform/", "dossiers/bloc/"]
-ADMIN_PAGES += ["dossiers/organization/", "dossiers/rolegrant/", "dossiers/prioraward/"]
+ADMIN_PAGES += [
+    "dossiers/organization/",
+    "dossiers/rolegrant/",
+    "dossiers/person/",
+    "dossiers/historyentry/",
+]
 ADMIN_PAGES += ["audit/ledgerevent/", "approvals/decision/", "approvals/ballotsession/"]
 
 

@@ -15,6 +15,11 @@ urlpatterns = [
         name="attachment",
     ),
     path("dossiers/<int:pk>/actions/<slug:action>/", views.dossier_action, name="dossier_action"),
+    path(
+        "dossiers/<int:pk>/comments/<int:comment_id>/handle/",
+        views.comment_handle,
+        name="comment_handle",
+    ),
     path("decisions/", views.decision_list, name="decisions"),
     path("decisions/<int:pk>/", views.decision_detail, name="decision"),
     path("ballots/new/", views.ballot_open, name="ballot_open"),

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -26,6 +27,7 @@ from approvals.selectors import (
     decision_list_visible_to,
     decisions_waiting_for,
 )
+from consultations import services as consultation_services
 from dossiers import levels, lifecycle, permissions
 from dossiers.errors import DossierError
 from dossiers.models import AwardForm, Bloc, DocumentKind, Dossier, DossierState, NomineeKind
@@ -34,6 +36,7 @@ from dossiers.services import (
     REJECT_REASONS,
     REVOKE_REASONS,
 )
+from notices import services as notice_services
 from web.forms import BallotOpenForm, DossierActionForm, FlowChartForm
 from workflows import policy, selectors
 from workflows import services as wf
@@ -133,8 +136,54 @@ def dossier_detail(request, pk: int):
         "request_key": uuid.uuid4().hex,
         "changes": _changes(dossier) if permissions.is_inspector(request.user) else None,
         "ballots": dossier_ballots(request.user, dossier),
+        "board_work": board_work(request.user, dossier),
     }
     return render(request, "workflows/dossier_detail.html", context)
+
+
+def board_work(user, dossier) -> dict:
+    """The consultation requests with their answers and due dates, and the public comments, for
+    the dossier page; `may_handle`: the user is of the board that handles the comments (their
+    contacts are shown to it only)."""
+    rows = list(consultation_services.consultation_list(dossier))
+    consultation = consultation_services.status(dossier)
+    comments = list(notice_services.dossier_comments(dossier))
+    return {
+        "show": bool(rows or consultation.required or comments),
+        "consultations": [
+            {
+                "row": row,
+                "outcome": (outcome := consultation_services.outcome(row)),
+                "label": consultation_services.OUTCOME_LABELS[outcome],
+            }
+            for row in rows
+        ],
+        "status": consultation,
+        "comments": comments,
+        "open_comments": sum(1 for c in comments if not c.handled),
+        "may_handle": notice_services.may_handle(user, dossier),
+    }
+
+
+@login_required
+@require_POST
+def comment_handle(request, pk: int, comment_id: int):
+    """Mark a public comment handled with a note (the API's service): 404 unless the user sees
+    the dossier and the comment is one of its own, 403 unless the user is of its board."""
+    dossier = selectors.dossier_get_for_user(request.user, pk)
+    if not notice_services.dossier_comments(dossier).filter(pk=comment_id).exists():
+        raise Http404
+    try:
+        notice_services.comment_handle(
+            actor=request.user, comment_id=comment_id, note=request.POST.get("note", "")
+        )
+    except DossierError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(str(exc)) from exc
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The comment is marked handled."))
+    return redirect(reverse("workflows:dossier", args=[pk]) + "#board-work")
 
 
 def dossier_ballots(user, dossier) -> list:

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from dossiers import errors, permissions
-from dossiers.models import AwardForm, Dossier, Nominee, NomineeKind, Organization
+from dossiers import errors, permissions, registry
+from dossiers.models import AwardForm, Dossier, Nominee, NomineeKind, Organization, Sex
 
 TITLE_MAX = Dossier._meta.get_field("title").max_length
 NAME_MAX = Nominee._meta.get_field("name").max_length
@@ -27,6 +27,35 @@ class NomineeInputSerializer(serializers.Serializer):
         default="",
         max_length=settings.DOSSIER_MAX_ACHIEVEMENTS_CHARS,
     )
+    identity = serializers.RegexField(
+        r"^[0-9]{12}$",
+        required=False,
+        allow_blank=True,
+        max_length=12,
+        help_text=_("An individual's citizen identity number (CCCD): 12 digits."),
+        error_messages={"invalid": registry.IDENTITY_FORMAT},
+    )
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True)
+    position = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    criterion = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text=_(
+            "Where the law gives alternative criteria, the one claimed (e.g. `73.1.b` for the "
+            "Prime Minister's certificate, `44.1.e` for the Labour Order 3rd class)."
+        ),
+    )
+
+    def validate(self, data: dict) -> dict:
+        if data.get("identity"):
+            problem = registry.identity_problem(
+                data["identity"], birth_date=data.get("birth_date"), sex=data.get("sex", "")
+            )
+            if problem:
+                raise serializers.ValidationError({"identity": [problem]})
+        return data
 
 
 class DossierCreateSerializer(serializers.Serializer):

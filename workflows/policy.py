@@ -133,6 +133,17 @@ def dossier_rules(user: UserLike, dossier: Dossier) -> dict[str, bool]:
     }
 
 
+def override_rules(user: UserLike, dossier: Dossier) -> dict[str, bool]:
+    """Eligibility overrides: an officer of the board holding the dossier records one; the
+    board's head confirms it."""
+    if not user.is_authenticated:
+        return {"override": False, "confirm": False}
+    return {
+        "override": _board(user, dossier, Role.BOARD_OFFICER, Role.BOARD_HEAD),
+        "confirm": _board(user, dossier, Role.BOARD_HEAD),
+    }
+
+
 # Sharing the board's work (not moves of the lifecycle: the state stays as it is). "release"
 # gives an assigned dossier back to the board's queue; on a dossier on hold it is the lifecycle's
 # release of the hold (the API's one action name, read by `assignment_applies`).

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from dossiers import services as ds
 from dossiers.errors import Conflict, DossierError
 from dossiers.lifecycle import DOSSIER_ACTIONS
-from dossiers.models import Attachment, AwardForm, Dossier, Nominee, Organization
+from dossiers.models import Attachment, AwardForm, CheckOverride, Dossier, Nominee, Organization
 from workflows import guards, lifecycle, policy
 from workflows.idempotency import RequestKey, remember
 
@@ -156,6 +156,31 @@ def nominee_act(
         reason=payload.get("reason", ""),
     )
     return locked
+
+
+@transaction.atomic
+def check_override(
+    *,
+    actor: User,
+    dossier: Dossier | int,
+    nominee: int,
+    rule: str,
+    action: str,
+    reason: str = "",
+    request_key: RequestKey | str | None = None,
+) -> CheckOverride | None:
+    """`override` one failed eligibility check of a nominee (an officer of the holding board,
+    with a reason) or `confirm` it (the board's head). Raises PermissionDenied, DossierError,
+    Conflict."""
+    pk = dossier if isinstance(dossier, int) else dossier.pk
+    target = f"nominee:{nominee}:{rule}"
+    if not remember(actor, request_key, f"check_{action}", Dossier(pk=pk), target=target):
+        return None
+    locked = ds.lock(pk)
+    if not policy.override_rules(actor, locked).get(action):
+        raise PermissionDenied
+    service = ds.check_override_request if action == "override" else ds.check_override_confirm
+    return service(actor=actor, dossier=locked, nominee_id=nominee, rule=rule, reason=reason)
 
 
 @transaction.atomic

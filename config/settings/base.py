@@ -269,6 +269,8 @@ SPECTACULAR_SETTINGS = {
         "BatchDeciderEnum": ["TTG", "CTN", "T-UBND"],
         "BallotBodyEnum": "approvals.models.BallotBody",
         "BallotStateEnum": "approvals.models.BallotState",
+        "OutcomeEnum": "dossiers.models.NomineeOutcome",
+        "CheckOutcomeEnum": ["pass", "fail", "warning", "overridden"],
     },
 }
 

@@ -20,6 +20,7 @@ from tests.signin import signin
 from tests.workflows.helpers import CENTRAL, PROVINCE, act, ballot, create, upload_required
 
 pytestmark = pytest.mark.django_db
+NEXT = 2024  # the bloc's year after the demo's: its Government flag is still open
 
 
 def _submitted(api, org: str, form: str, year: int = 2023) -> dict:
@@ -32,10 +33,11 @@ def _submitted(api, org: str, form: str, year: int = 2023) -> dict:
 def test_central_bloc_votes_the_real_case(api):
     """Seed 000: the 9-member central bloc votes the Government flag for HLHPN and the PM's
     certificates for HCCB and DOAN; each member declares a conflict on its own nominee."""
-    flag = _submitted(api, "HLHPN", "CO-TD-CP")
-    certs = [_submitted(api, code, "BK-TTG") for code in ("HCCB", "DOAN")]
+    # A year after the demo's own (2023's flag of the bloc is HLHPN's: one a year).
+    flag = _submitted(api, "HLHPN", "CO-TD-CP", NEXT)
+    certs = [_submitted(api, code, "BK-TTG", NEXT) for code in ("HCCB", "DOAN")]
     assert {d["state"] for d in [flag, *certs]} == {"bloc_voting"}
-    result = ballot(api, "voter-MTTQ", [flag, *certs])
+    result = ballot(api, "voter-MTTQ", [flag, *certs], year=NEXT)
     assert result["state"] == "closed" and result["turnout"] == {
         **result["turnout"], "eligible": 9, "voted": 9, "not_voted": [],
     }  # fmt: skip
@@ -66,8 +68,8 @@ def test_provincial_cluster_votes_its_case(api):
 
 
 def test_missing_quorum_ends_the_dossier(api):
-    flag = _submitted(api, "VUFO", "CO-TD-CP")
-    result = ballot(api, "voter-MTTQ", [flag], voters=["MTTQ", "HCCB", "HND"])  # 3 of 9
+    flag = _submitted(api, "VUFO", "CO-TD-CP", NEXT)
+    result = ballot(api, "voter-MTTQ", [flag], voters=["MTTQ", "HCCB", "HND"], year=NEXT)
     assert result["nominees"][0]["outcome"] == "no_quorum"
     assert Dossier.objects.get(pk=flag["id"]).state == DossierState.NOT_APPROVED
 
@@ -188,10 +190,10 @@ def test_casting_and_closing_in_the_browser_form(client):
 def test_conflicts_are_on_the_cast_and_out_of_the_count(api):
     """A declared conflict is recorded on the member's cast, its anonymous choices hold none,
     and the tally leaves the member out of that nominee's eligible members and voters."""
-    flag = _submitted(api, "HLHPN", "CO-TD-CP")
-    cert = _submitted(api, "HCCB", "BK-TTG")
+    flag = _submitted(api, "HLHPN", "CO-TD-CP", NEXT)
+    cert = _submitted(api, "HCCB", "BK-TTG", NEXT)
     flag_id, cert_id = flag["nominees"][0]["id"], cert["nominees"][0]["id"]
-    result = ballot(api, "voter-MTTQ", [flag, cert], voters=CENTRAL)
+    result = ballot(api, "voter-MTTQ", [flag, cert], voters=CENTRAL, year=NEXT)
     session = result["id"]
     declared = {
         (c.cast.voter.organization.code, c.item.nominee_id)

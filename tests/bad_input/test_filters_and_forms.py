@@ -352,7 +352,7 @@ def test_ballot_open_a_service_refusal_is_a_message(world, nothing_written):
 def test_ballot_open_page_still_opens_a_ballot(world, api):
     """The form takes what the page offers: the bloc the user leads and its waiting nominees."""
     nominee = {"kind": "collective", "name": "Tập thể HLHPN", "organization": "HLHPN"}
-    dossier = create(api, "HLHPN", "CO-TD-CP", [nominee], year=2023)
+    dossier = create(api, "HLHPN", "BK-TTG", [nominee], year=2023)
     upload_required(api, "HLHPN", dossier, ["to_trinh", "bao_cao_thanh_tich"])
     dossier = act(api, "head-HLHPN", dossier, "submit")
     assert dossier["state"] == "bloc_voting"

@@ -3,17 +3,22 @@ certificate; the forward waits for their answers or their due date, and a disagr
 (domain.md §2.1, §2.5: Decree 39/2012, silence past the due date counts as agreement)."""
 
 import datetime
+import hashlib
+import io
+import json
 import logging
 
 import pytest
 import time_machine
 from django.core.management import call_command
 from django.test import Client
+from rest_framework.test import APIClient
 
 from audit.models import LedgerEvent
 from audit.verify import verify
 from consultations.models import Consultation
 from dossiers.calendar import add_working_days
+from dossiers.models import Attachment, Dossier
 from tests.signin import signin
 from tests.workflows.helpers import act, create, upload_required
 
@@ -100,18 +105,52 @@ def test_one_body_answers_the_other_is_late_and_its_silence_agrees(api):
 def test_a_disagreement_blocks_the_forward(api):
     with time_machine.travel(START, tick=False):
         dossier = _at_appraisal(api)
-        (thue,) = _ask(api, dossier, ["HY-THUE"], days=5)
+        bhxh, thue = _ask(api, dossier, days=5)
+        _answer(api, "consult-BHXH", bhxh["id"], agree=True)
         missing = _answer(api, "consult-THUE", thue["id"], 400, agree=False)
         assert missing["code"] == "reason_required"
         _answer(api, "consult-THUE", thue["id"], agree=False, reason="Còn nợ thuế năm 2020")
         refused = act(api, "board-head", dossier, "forward", expect=409)
         assert refused["code"] == "consultation_refused" and "HY-THUE" in refused["detail"]
         shown = api("head-HCCB").get(_url(dossier)).json()  # the unit sees the answers
-        assert shown["refused"] == ["HY-THUE"] and shown["results"][0]["outcome"] == "disagreed"
+        assert shown["refused"] == ["HY-THUE"]
+        assert [r["outcome"] for r in shown["results"]] == ["agreed", "disagreed"]
         # The board may ask again once the body has answered; the new answer is the one counted.
         (again,) = _ask(api, dossier, ["HY-THUE"], days=5)
         _answer(api, "consult-THUE", again["id"], agree=True, reason="Đã nộp đủ")
         assert act(api, "board-head", dossier, "forward")["state"] == "awaiting_decision"
+
+
+def test_a_form_that_requires_consultation_is_not_forwarded_without_it(api):
+    """Decree 98/2023 Art. 31: the PM's certificate is consulted; the forward names the bodies
+    never asked, and an unrelated form (the province's certificate) needs none."""
+    with time_machine.travel(START, tick=False):
+        dossier = _at_appraisal(api)
+        refused = act(api, "board-head", dossier, "forward", expect=409)
+        assert refused["code"] == "consultation_missing"
+        assert "HY-BHXH" in refused["detail"] and "HY-THUE" in refused["detail"]
+        assert "Bảo hiểm xã hội Việt Nam" in refused["detail"]  # named, not only coded
+        shown = api("board-officer").get(_url(dossier)).json()
+        assert (shown["missing"], shown["complete"]) == (BODIES, False)
+        # Asking one body is not enough: the other is still named.
+        (bhxh,) = _ask(api, dossier, ["HY-BHXH"])
+        _answer(api, "consult-BHXH", bhxh["id"], agree=True)
+        again = act(api, "board-head", dossier, "forward", expect=409)
+        assert again["code"] == "consultation_missing"
+        assert "HY-THUE" in again["detail"] and "HY-BHXH" not in again["detail"]
+        assert Dossier.objects.get(pk=dossier["id"]).state == "appraisal"
+        (thue,) = _ask(api, dossier, ["HY-THUE"])
+        assert act(api, "board-head", dossier, "forward", expect=409)["code"] == (
+            "consultation_pending"
+        )
+        _answer(api, "consult-THUE", thue["id"], agree=True)
+        shown = api("board-officer").get(_url(dossier)).json()
+        assert (shown["missing"], shown["complete"]) == ([], True)
+        assert act(api, "board-head", dossier, "forward")["state"] == "awaiting_decision"
+    # A form the data names no body for is forwarded without consultation.
+    province = Dossier.objects.get(title="[demo] Bằng khen tỉnh — đang thẩm định (T-MTTQ)")
+    assert not province.consultations.exists()
+    assert act(api, "t-board-officer", province.pk, "forward")["state"] == "awaiting_decision"
 
 
 def test_who_may_ask_and_answer(api):
@@ -179,10 +218,148 @@ def test_reminders_log_the_requests_due_within_two_working_days(api, caplog):
         _ask(api, dossier, ["HY-BHXH"], days=2)
         _ask(api, dossier, ["HY-THUE"], days=10)
         with caplog.at_level(logging.WARNING, logger="consultations"):
-            call_command("consultations_remind")
+            call_command("consultations_remind", stdout=io.StringIO())
     lines = [r.getMessage() for r in caplog.records if r.name == "consultations"]
     reference = Consultation.objects.filter(dossier_id=dossier["id"]).first().dossier.reference
     assert [line for line in lines if reference in line] == [
         line for line in lines if reference in line and "HY-BHXH" in line
     ]
     assert any("HY-BHXH" in line and reference in line for line in lines)
+
+
+def _reminders(dossier: dict) -> list[dict]:
+    events = LedgerEvent.objects.filter(
+        dossier_id=dossier["id"], action="consultation.reminded"
+    ).order_by("seq")
+    return [{**json.loads(e.body)["data"], "actor": e.actor_id} for e in events]
+
+
+def test_a_reminder_is_a_ledger_event_once_per_request_and_day(api, caplog):
+    with time_machine.travel(START, tick=False):
+        dossier = _at_appraisal(api)
+        bhxh, thue = _ask(api, dossier, days=2)
+        out = io.StringIO()
+        with caplog.at_level(logging.WARNING, logger="consultations"):
+            call_command("consultations_remind", stdout=out)
+            call_command("consultations_remind", stdout=out)  # the same day: nothing twice
+        first = _reminders(dossier)
+        assert first == [
+            {"consultation": row["id"], "body": row["body"], "due_date": row["due_date"],
+             "day": "2026-10-06", "actor": None}
+            for row in (bhxh, thue)
+        ]  # fmt: skip
+        mine = [
+            r.getMessage()
+            for r in caplog.records
+            if f"consultation {bhxh['id']}:" in r.getMessage()
+        ]
+        assert len(mine) == 2 and "already reminded today" in mine[1]  # the log line stays
+        assert "2 reminder(s) recorded" in out.getvalue()
+        row = Consultation.objects.get(pk=bhxh["id"])
+        assert row.reminded_on == datetime.date(2026, 10, 6)
+        assert row.history.first().history_change_reason == "consultation.reminded"
+        _answer(api, "consult-THUE", thue["id"], agree=True)
+    next_day = START + datetime.timedelta(days=1)
+    with time_machine.travel(next_day, tick=False):
+        call_command("consultations_remind", stdout=io.StringIO())
+        call_command("consultations_remind", stdout=io.StringIO())
+    # The next day: one more for the request still open, none for the answered one.
+    assert [(r["consultation"], r["day"]) for r in _reminders(dossier)] == [
+        (bhxh["id"], "2026-10-06"), (thue["id"], "2026-10-06"), (bhxh["id"], "2026-10-07"),
+    ]  # fmt: skip
+    assert verify().ok
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _answer_with(api, username: str, pk: int, document, expect: int = 200, **body):
+    response = api(username).post(
+        f"/api/v1/consultations/{pk}/answer/", {**body, "document": document}, format="multipart"
+    )
+    assert response.status_code == expect, response.json()
+    return response.json()
+
+
+def test_an_answer_may_carry_its_reply_letter_for_the_dossiers_viewers(api, pdf):
+    with time_machine.travel(START, tick=False):
+        dossier = _at_appraisal(api)
+        bhxh, thue = _ask(api, dossier)
+        letter = pdf("Văn bản hiệp y BHXH.pdf")
+        answered = _answer_with(
+            api, "consult-BHXH", bhxh["id"], letter, agree="true", reason="Không nợ BHXH"
+        )
+        _answer(api, "consult-THUE", thue["id"], agree=True)  # JSON, no letter
+    assert (answered["agree"], answered["outcome"]) == (True, "agreed")
+    document = answered["document"]
+    url = f"/api/v1/consultations/{bhxh['id']}/document/"
+    assert document["url"] == f"http://testserver{url}"
+    assert (document["name"], document["content_type"]) == (
+        "Văn bản hiệp y BHXH.pdf", "application/pdf",
+    )  # fmt: skip
+    # One of the dossier's documents, of the catalogue's kind for consultation replies.
+    attachment = Attachment.objects.get(pk=document["id"])
+    assert (attachment.dossier_id, attachment.kind.code) == (dossier["id"], "y_kien_hiep_y")
+    assert attachment.uploaded_by.username == "consult-BHXH"
+    assert document["sha256"] == attachment.sha256 == hashlib.sha256(letter_bytes()).hexdigest()
+    agreed = LedgerEvent.objects.filter(dossier_id=dossier["id"], action="consultation.agreed")
+    event = next(e for e in agreed if json.loads(e.body)["data"]["consultation"] == bhxh["id"])
+    assert json.loads(event.body)["data"]["document"] == attachment.pk
+    attach = LedgerEvent.objects.get(seq=event.seq - 1)
+    assert (attach.action, attach.actor.username) == ("attach", "consult-BHXH")
+    # Listed with its download URL; the other answer has none.
+    listed = api("board-officer").get(_url(dossier)).json()["results"]
+    assert [r["document"] and r["document"]["url"] for r in listed] == [document["url"], None]
+    inbox = api("consult-BHXH").get("/api/v1/consultations/").json()
+    assert next(r for r in inbox if r["id"] == bhxh["id"])["document"]["url"] == document["url"]
+    # Whoever sees the dossier fetches it; nobody else learns it exists.
+    for username in ("board-officer", "head-HCCB", "consult-THUE", "inspector"):
+        got = api(username).get(url)
+        assert got.status_code == 200, username
+        assert b"".join(got.streaming_content) == letter_bytes()
+        assert got["Content-Type"] == "application/pdf"
+    for username in ("proposer-MTTQ", "t-board-officer"):
+        assert api(username).get(url).status_code == 404, username
+    assert api("board-officer").get(
+        f"/api/v1/consultations/{thue['id']}/document/"
+    ).status_code == (404)
+    assert APIClient().get(url).status_code in (401, 403)
+    assert verify().ok
+
+
+def letter_bytes() -> bytes:
+    from demo.world import PDF
+
+    return PDF
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("scan.png", "png", "document_not_pdf"),
+        ("letter.pdf", b"<html><body>not a pdf</body></html>", "file_type_refused"),
+        ("letter.pdf", b"%PDF-1.4\n<script>alert(1)</script>", "file_disguised"),
+        ("letter.pdf", b"", "invalid"),
+        ("big.pdf", "big", "file_too_large"),
+    ],
+)
+def test_a_reply_letter_is_checked_like_a_dossier_upload(api, settings, name, content, code):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.UPLOAD_MAX_BYTES = 2048
+    data = {"png": _png(), "big": letter_bytes() + b"%" * 4096}.get(content, content)
+    with time_machine.travel(START, tick=False):
+        dossier = _at_appraisal(api)
+        (bhxh,) = _ask(api, dossier, ["HY-BHXH"])
+        before = Attachment.objects.filter(dossier_id=dossier["id"]).count()
+        refused = _answer_with(
+            api, "consult-BHXH", bhxh["id"], SimpleUploadedFile(name, data), 400, agree="true"
+        )
+    assert refused["code"] == code
+    assert Attachment.objects.filter(dossier_id=dossier["id"]).count() == before
+    assert Consultation.objects.get(pk=bhxh["id"]).answered_at is None

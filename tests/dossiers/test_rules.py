@@ -7,7 +7,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from demo.world import CENTRAL_CODES, bloc_ballot, start
+from demo.world import CENTRAL_CODES, bloc_ballot, person, start
 from dossiers.errors import DossierError
 from dossiers.models import Attachment, AwardForm, Dossier, DossierState, NomineeKind
 from dossiers.uploads import DOCX, XLSX, sniff
@@ -136,7 +136,7 @@ def test_flag_needs_a_bloc(world):
 
 
 def test_pm_certificate_skips_the_bloc_when_not_a_member(world):
-    nominee = {"kind": "individual", "name": "A", "organization": "HND"}
+    nominee = person("A", "HND", year=2021)  # in the registry, with the certificate's history
     dossier = start(world, "HND", "BK-TTG", "Không qua khối", [nominee], 2021)
     submitted = wf.dossier_act(
         actor=world.user("head-HND"), dossier=dossier, action="submit", payload={}
@@ -145,8 +145,8 @@ def test_pm_certificate_skips_the_bloc_when_not_a_member(world):
 
 
 def test_every_change_is_historied_with_actor_and_reason(world, pdf):
-    dossier = _start(world)
-    for kind in ("to_trinh", "bao_cao_thanh_tich"):
+    dossier = _start(world, kind="collective")
+    for kind in ("to_trinh", "bao_cao_thanh_tich", "bien_ban_hoi_dong"):
         wf.attachment_add(
             actor=world.user("proposer-HLHPN"),
             dossier=dossier,

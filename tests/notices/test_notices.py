@@ -3,6 +3,7 @@ sign-in (and without personal data), the comment form's limits, the board's queu
 the notice only once every comment is handled."""
 
 import datetime
+import hashlib
 import re
 
 import pytest
@@ -221,3 +222,50 @@ def test_the_html_form_works_for_anonymous_visitors_with_csrf(notice):
     flood = browser.post(PAGE, {**form, "text": "Quá nhiều"})
     assert flood.status_code == 429
     assert not Comment.objects.filter(text="Quá nhiều").exists()
+
+
+def test_a_comment_keeps_no_client_address_only_its_keyed_hash(notice, settings):
+    """Neither the comment nor its ledger event nor its history keeps the sender's address: a
+    salted HMAC keyed with SECRET_KEY stands in for it (the same for the same address, so the
+    rate limit and abuse tracing still work)."""
+    from notices.services import client_hash
+
+    nominee = _nominee(notice)
+    by_api = "203.0.113.55"
+    assert _comment(nominee, "Góp ý qua API", addr=by_api).status_code == 201
+    by_page = "198.51.100.56"
+    browser = Client(REMOTE_ADDR=by_page)
+    sent = browser.post(PAGE, {"nominee": nominee, "text": "Góp ý qua trang", "contact": ""})
+    assert sent.status_code == 302
+    for text, address in (("Góp ý qua API", by_api), ("Góp ý qua trang", by_page)):
+        comment = Comment.objects.get(text=text)
+        hashed = client_hash(address)
+        assert comment.client_hash == hashed and address not in hashed
+        stored = [str(v) for v in Comment.objects.filter(pk=comment.pk).values().get().values()]
+        history = [str(v) for row in comment.history.values() for v in row.values()]
+        assert not any(address in value for value in stored + history)
+        event = LedgerEvent.objects.get(action="notice.comment", object_id=str(comment.pk))
+        assert event.client_ip == hashed
+        assert address not in event.body and address not in event.client_ip
+    # Keyed: not a bare digest of the address, and another key gives another value.
+    assert client_hash(by_api) not in {
+        hashlib.sha1(by_api.encode()).hexdigest(),
+        hashlib.sha256(by_api.encode()).hexdigest(),
+    }
+    assert client_hash(by_api) == client_hash(by_api)
+    settings.SECRET_KEY = "another-key-" + "x" * 50
+    assert client_hash(by_api) != Comment.objects.get(text="Góp ý qua API").client_hash
+    assert verify().ok
+
+
+def test_the_ledger_still_keeps_the_address_of_signed_in_acts(api, notice):
+    """Only the public's comments are hashed: a board member's act keeps its address."""
+    comment = _comment(_nominee(notice), "Cần xác minh").json()
+    assert comment["nominee"]
+    pk = Comment.objects.get(text="Cần xác minh").pk
+    client = api("board-officer")
+    client.defaults["REMOTE_ADDR"] = "192.0.2.33"
+    handled = client.post(f"/api/v1/comments/{pk}/handle/", {"note": "Đã xử lý"}, format="json")
+    assert handled.status_code == 200
+    event = LedgerEvent.objects.get(action="notice.comment_handle", object_id=str(pk))
+    assert event.client_ip == "192.0.2.33"

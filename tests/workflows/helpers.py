@@ -1,6 +1,7 @@
 """Helpers for driving dossiers over the HTTP API as the right personas."""
 
-from demo.world import demo_pdf
+from demo.world import CRITERIA, demo_pdf, person
+from dossiers.models import AwardForm
 
 NOMINEE = {
     "kind": "individual",
@@ -9,14 +10,35 @@ NOMINEE = {
 }
 
 
+def individual(name: str, org: str, *, year: int = 2023, form: str = "", **extra) -> dict:
+    """An individual nominee with a CCCD whose registry history meets the prerequisites of the
+    forms proposed for `year` (demo.world.CAREER), claiming the form's checked criterion."""
+    nominee = person(name, org, extra.pop("achievements", ""), year=year, **extra)
+    nominee["birth_date"] = nominee["birth_date"].isoformat()
+    if form and not nominee["criterion"]:
+        nominee["criterion"] = CRITERIA.get(form, "")
+    return nominee
+
+
 def create(api, org: str, form: str, nominees=None, year: int = 2023) -> dict:
+    if nominees is None:
+        nominees = [individual(NOMINEE["name"], org, year=year, form=form,
+                               achievements=NOMINEE["achievements"])]  # fmt: skip
+    else:
+        nominees = [
+            individual(n["name"], n.get("organization") or org, year=year, form=form,
+                       achievements=n.get("achievements", ""))
+            if n.get("kind") == "individual" and "identity" not in n
+            else n
+            for n in nominees
+        ]  # fmt: skip
     response = api(f"proposer-{org}").post(
         "/api/v1/dossiers/",
         {
             "award_form": form,
             "year": year,
             "title": f"Thử nghiệm {form} ({org})",
-            "nominees": nominees or [{**NOMINEE, "organization": org}],
+            "nominees": nominees,
         },
         format="json",
     )
@@ -24,8 +46,11 @@ def create(api, org: str, form: str, nominees=None, year: int = 2023) -> dict:
     return response.json()
 
 
-def upload_required(api, org: str, dossier: dict, kinds: list[str]) -> None:
-    for kind in kinds:
+def upload_required(api, org: str, dossier: dict, kinds: list[str] | None = None) -> None:
+    """Attach `kinds` and whatever else the dossier's award form requires."""
+    form = AwardForm.objects.get(code=dossier["award_form"])
+    required = list(form.required_documents.values_list("code", flat=True))
+    for kind in dict.fromkeys([*(kinds or []), *required]):
         response = api(f"proposer-{org}").post(
             f"/api/v1/dossiers/{dossier['id']}/attachments/",
             {"kind": kind, "file": demo_pdf(f"{kind}.pdf")},

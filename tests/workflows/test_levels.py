@@ -7,6 +7,7 @@ import time_machine
 
 from approvals.models import Decision, DecisionState
 from dossiers.models import Dossier, DossierState, Nominee
+from tests.consultations.helpers import consult
 from tests.signin import fresh_code
 from tests.workflows.helpers import NOMINEE, act, ballot, create, upload_required
 from workflows.selectors import state_path
@@ -80,6 +81,7 @@ def test_a_provincial_units_pm_certificate_passes_its_province_first(api):
     # Now the central board holds it; the province's board no longer acts on it.
     act(api, "t-board-officer", dossier, "accept", expect=403)
     assert act(api, "board-officer", dossier, "accept")["state"] == "appraisal"
+    consult(api, "board-officer", dossier)  # the PM's certificate requires it
     assert act(api, "board-head", dossier, "forward")["state"] == "awaiting_decision"
     assert _decide(api, "board-head", "TTG", "pm", [dossier], "901/QĐ-TTg")["state"] == "signed"
     assert state_path(Dossier.objects.get(pk=dossier["id"])) == [
@@ -96,6 +98,9 @@ def test_a_ministry_units_labour_order_passes_the_ministry_then_the_pm_and_the_p
         assert _get(api, "board-officer", dossier) == 404
         notice = act(api, "m-board-officer", dossier, "accept")
         assert notice["state"] == "public_notice"  # posted at the ministry (domain.md §2.5)
+        # The ministry's board gathers the consultation the Labour Order requires; the central
+        # board's forward counts it (it is the dossier's, whichever level asked).
+        consult(api, "m-board-officer", dossier)
     with time_machine.travel(datetime.datetime(2026, 9, 16, 9, tzinfo=datetime.UTC), tick=True):
         act(api, "m-board-officer", dossier, "close_notice")
         nominees = [n["id"] for n in dossier["nominees"]]
@@ -207,7 +212,10 @@ def test_the_board_returns_a_dossier_it_has_accepted(api):
 
 def test_withdrawal_at_the_presidents_stage_sends_the_batch_back_to_the_pm(api):
     with time_machine.travel(datetime.datetime(2026, 9, 1, 9, tzinfo=datetime.UTC), tick=True):
-        pair = [create(api, "TLDLD", "HCLD-3") for _ in range(2)]
+        pair = [
+            create(api, "TLDLD", "HCLD-3", [{**NOMINEE, "name": name, "organization": "TLDLD"}])
+            for name in ("Nguyễn Thị Thử", "Trần Văn Thứ Hai")
+        ]
         for dossier in pair:
             upload_required(api, "TLDLD", dossier, [*DOCS, "bien_ban_hoi_dong"])
             act(api, "head-TLDLD", dossier, "submit")
@@ -215,6 +223,7 @@ def test_withdrawal_at_the_presidents_stage_sends_the_batch_back_to_the_pm(api):
     with time_machine.travel(datetime.datetime(2026, 9, 16, 9, tzinfo=datetime.UTC), tick=True):
         for dossier in pair:
             act(api, "board-officer", dossier, "close_notice")
+            consult(api, "board-officer", dossier)  # the Labour Order requires it
             act(api, "board-head", dossier, "forward")
         ids = [d["id"] for d in pair]
         made = api("board-head").post("/api/v1/decisions/", {"decider": "CTN", "dossiers": ids})

@@ -5,6 +5,7 @@ import datetime
 import time_machine
 
 from dossiers.models import Dossier, DossierState
+from tests.consultations.helpers import consult
 from tests.signin import fresh_code
 from tests.workflows.helpers import NOMINEE, act, ballot, create, upload_required
 from workflows.selectors import state_path
@@ -51,6 +52,7 @@ def test_pm_form_with_two_returns_hold_partial_decline_and_revocation(api):
         assert resubmitted["version"] == round_ + 1
 
     assert act(api, "board-officer", dossier, "accept")["state"] == "appraisal"
+    consult(api, "board-officer", dossier)  # the PM's certificate requires it
     held = act(api, "board-officer", dossier, "hold", reason_code="complaint", reason="Đơn thư")
     assert held["state"] == "on_hold" and held["due_date"] is None
     act(api, "board-head", dossier, "forward", expect=409)
@@ -134,6 +136,7 @@ def test_president_form_goes_through_the_prime_minister(api):
         assert refused["code"] == "notice_running"
     with time_machine.travel(datetime.datetime(2026, 9, 16, 9, tzinfo=datetime.UTC), tick=True):
         assert act(api, "board-officer", dossier, "close_notice")["state"] == "appraisal"
+        consult(api, "board-officer", dossier)  # the Labour Order requires it
     act(api, "board-head", dossier, "forward")
     decision = (
         api("board-head")
@@ -214,6 +217,7 @@ def test_withdrawal_ends_the_process(api):
         "VUFO",
         "CO-TD-CP",
         [{"kind": "collective", "name": "LH các TCHN", "organization": "VUFO"}],
+        year=2024,  # 2023's flag of the central bloc is the demo's (one a year)
     )
     upload_required(api, "VUFO", dossier, ["to_trinh", "bao_cao_thanh_tich"])
     act(api, "head-VUFO", dossier, "submit")
@@ -224,7 +228,7 @@ def test_withdrawal_ends_the_process(api):
     assert _path(dossier["id"])[-1] == "withdrawn"
     opened = api("voter-MTTQ").post(
         "/api/v1/ballots/",
-        {"bloc": "KHOI-CTXH-TW", "year": 2023, "nominees": [withdrawn["nominees"][0]["id"]]},
+        {"bloc": "KHOI-CTXH-TW", "year": 2024, "nominees": [withdrawn["nominees"][0]["id"]]},
         format="json",
     )
     assert opened.status_code == 409 and opened.json()["code"] == "not_waiting"
@@ -236,10 +240,11 @@ def test_failed_bloc_vote_ends_not_approved(api):
         "VUSTA",
         "CO-TD-CP",
         [{"kind": "collective", "name": "LH các Hội KH&KT", "organization": "VUSTA"}],
+        year=2024,
     )
     upload_required(api, "VUSTA", dossier, ["to_trinh", "bao_cao_thanh_tich"])
     submitted = act(api, "head-VUSTA", dossier, "submit")
-    result = ballot(api, "voter-MTTQ", [submitted], choice="no")
+    result = ballot(api, "voter-MTTQ", [submitted], choice="no", year=2024)
     assert result["nominees"][0]["outcome"] == "below_threshold"
     failed = api("head-VUSTA").get(f"/api/v1/dossiers/{dossier['id']}/").json()
     assert failed["state"] == "not_approved" and failed["reason_code"] == "bloc_vote_failed"

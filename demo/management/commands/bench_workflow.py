@@ -14,7 +14,7 @@ from audit import ledger
 from audit.models import LedgerEvent
 from demo.world import World, build_organisations, build_users
 from dossiers.catalogue import upsert
-from dossiers.models import AwardForm, Dossier, DossierState, Nominee
+from dossiers.models import AwardForm, Dossier, DossierState, Nominee, TitleKind
 from workflows import services as wf
 
 S = DossierState
@@ -106,13 +106,18 @@ def transitions_per_lifecycle() -> float:
 
 
 def bench_form() -> AwardForm:
-    """The PM's certificate without required documents (uploads are not the workflow)."""
+    """The PM's certificate without required documents (uploads are not the workflow); its
+    other eligibility rules run at each step, as they do for a real dossier."""
     source = AwardForm.objects.get(code="BK-TTG")
     values = {
         f.name: getattr(source, f.name)
         for f in AwardForm._meta.concrete_fields
         if f.name not in ("id", "code")
     }
+    values["eligibility"] = {k: v for k, v in source.eligibility.items() if k != "documents"}
+    kind = TitleKind.objects.get(code="BK-TTG")
+    same = {"name": kind.name, "name_en": kind.name_en, "category": kind.category}
+    upsert(TitleKind, {"code": "BENCH"}, {**same, "for_collective": True})
     return upsert(AwardForm, {"code": "BENCH"}, values)
 
 

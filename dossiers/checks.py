@@ -1,0 +1,389 @@
+"""Running the eligibility rules on nominees: gather each nominee's facts from the registry, the
+other dossiers and the blocs in a bounded number of queries, evaluate the pure rules
+(`dossiers.eligibility`), apply the board's confirmed overrides and keep the result on the
+nominee (`Nominee.checks`), which the dossier's JSON and pages show.
+
+Checks run when the proposer saves (advice), when the unit head submits and when the board
+forwards (blocking failures stop the action: `EligibilityFailed`, 409), at intake (shown), and
+again when the decision is signed (a nominee awarded meanwhile is caught)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from dossiers import calendar, eligibility, levels
+from dossiers.eligibility import Check, Claim, Entry, Facts, FlagContext, Restriction
+from dossiers.errors import Conflict
+from dossiers.models import (
+    BlocMembership,
+    CheckOverride,
+    DocumentKind,
+    Dossier,
+    DossierState,
+    HistoryEntry,
+    Nominee,
+    NomineeKind,
+    NomineeOutcome,
+    TitleKind,
+)
+from dossiers.models import (
+    Restriction as RestrictionRow,
+)
+
+FLAG_FORM = "CO-TD-CP"
+LIVE_OUTCOMES = (NomineeOutcome.PENDING, NomineeOutcome.AWARDED, NomineeOutcome.ON_HOLD)
+GONE_STATES = (DossierState.DRAFT, DossierState.WITHDRAWN, DossierState.NOT_APPROVED)
+ELIGIBILITY_FAILED = _(
+    "The eligibility rules stop this: %(problems)s. Each check names its rule and citation."
+)
+
+
+class EligibilityFailed(Conflict):
+    code = "eligibility_failed"
+
+    def __init__(self, failures: list[tuple[Nominee, dict]]):
+        self.checks = [{**check, "nominee": nominee.pk} for nominee, check in failures]
+        problems = "; ".join(f"{nominee.name}: {check['message']}" for nominee, check in failures)
+        super().__init__(ELIGIBILITY_FAILED, problems=problems)
+
+    @property
+    def extra(self) -> dict:
+        return {"checks": self.checks}
+
+
+def _holder_q(nominees: Sequence[Nominee], prefix: str = "") -> Q | None:
+    people = {n.person_id for n in nominees if n.person_id}
+    collectives = {n.collective_id for n in nominees if n.collective_id}
+    if not people and not collectives:
+        return None
+    q = Q()
+    if people:
+        q |= Q(**{f"{prefix}person_id__in": people})
+    if collectives:
+        q |= Q(**{f"{prefix}collective_id__in": collectives})
+    return q
+
+
+def _key(row) -> tuple[str, int] | None:
+    if row.person_id:
+        return ("p", row.person_id)
+    if row.collective_id:
+        return ("c", row.collective_id)
+    return None
+
+
+def _histories(nominees: Sequence[Nominee]) -> dict[tuple[str, int], list[HistoryEntry]]:
+    q = _holder_q(nominees)
+    found: dict[tuple[str, int], list[HistoryEntry]] = defaultdict(list)
+    if q is None:
+        return found
+    for entry in HistoryEntry.objects.filter(q).select_related("kind"):
+        found[_key(entry)].append(entry)  # type: ignore[index]
+    return found
+
+
+def _restrictions(nominees: Sequence[Nominee]) -> dict[tuple[str, int], list[RestrictionRow]]:
+    q = _holder_q(nominees)
+    found: dict[tuple[str, int], list[RestrictionRow]] = defaultdict(list)
+    if q is None:
+        return found
+    for row in RestrictionRow.objects.filter(q):
+        found[_key(row)].append(row)  # type: ignore[index]
+    return found
+
+
+def _claims(nominees: Sequence[Nominee]) -> dict[tuple[str, int], list[Nominee]]:
+    q = _holder_q(nominees)
+    found: dict[tuple[str, int], list[Nominee]] = defaultdict(list)
+    if q is None:
+        return found
+    rows = (
+        Nominee.objects.filter(q, outcome__in=LIVE_OUTCOMES)
+        .exclude(dossier__state__in=GONE_STATES)
+        .select_related("dossier__award_form", "dossier__holder")
+    )
+    for row in rows:
+        found[_key(row)].append(row)  # type: ignore[index]
+    return found
+
+
+def _flag_contexts(nominees: Sequence[Nominee]) -> dict[int, FlagContext]:
+    """Rule 6's facts for each Government-flag nominee. A bloc has one leading collective a
+    year, chosen by its vote (suy tôn): the bloc's flag proposals are counted in the order they
+    were made, so a second or third flag from one bloc is refused. The quota counts the flag
+    proposals from all the blocs of one organiser against the number of those blocs."""
+    wanted = [n for n in nominees if n.dossier.award_form.code == FLAG_FORM]
+    if not wanted:
+        return {}
+    years = {n.dossier.year for n in wanted}
+    flags = list(
+        Nominee.objects.filter(
+            dossier__award_form__code=FLAG_FORM, dossier__year__in=years, outcome__in=LIVE_OUTCOMES
+        )
+        .exclude(dossier__state__in=GONE_STATES)
+        .values("pk", "dossier__year", "dossier__reference", "dossier__bloc_id")
+        .annotate(org=Coalesce("organization_id", "dossier__organization_id"))
+    )
+    orgs = {f["org"] for f in flags}
+    orgs |= {n.organization_id or n.dossier.organization_id for n in wanted}
+    member_of = {
+        (m.year, m.organization_id): m.bloc
+        for m in BlocMembership.objects.filter(
+            year__in=years, organization_id__in=orgs
+        ).select_related("bloc__organizer")
+    }
+    blocs_of = {
+        (row["year"], row["bloc__organizer_id"]): row["count"]
+        for row in BlocMembership.objects.filter(year__in=years)
+        .values("year", "bloc__organizer_id")
+        .annotate(count=Count("bloc", distinct=True))
+    }
+    awarded = set(
+        HistoryEntry.objects.filter(  # recorded from elsewhere: ours are counted as nominees
+            kind__code=FLAG_FORM, year__in=years, revoked_on__isnull=True, nominee__isnull=True
+        ).values_list("collective__organization_id", "year")
+    )
+    central_council = levels.level(levels.CENTRAL).council
+
+    def bloc_of(year: int, org_id: int, bloc_id: int | None):
+        bloc = member_of.get((year, org_id))
+        return bloc.pk if bloc else bloc_id
+
+    result = {}
+    for n in wanted:
+        year, org_id = n.dossier.year, n.organization_id or n.dossier.organization_id
+        bloc = member_of.get((year, org_id)) or n.dossier.bloc
+        same_year = [f for f in flags if f["pk"] != n.pk and f["dossier__year"] == year]
+        earlier_in_bloc = [
+            f["dossier__reference"]
+            for f in same_year
+            if bloc is not None
+            and f["pk"] < n.pk
+            and f["org"] != org_id
+            and bloc_of(year, f["org"], f["dossier__bloc_id"]) == bloc.pk
+        ]
+        organizer = bloc.organizer_id if bloc else None
+        from_organizer = [
+            f
+            for f in same_year
+            if f["pk"] < n.pk
+            and (b := member_of.get((year, f["org"]))) is not None
+            and b.organizer_id == organizer
+        ]
+        result[n.pk] = FlagContext(
+            bloc=bloc.code if bloc else "",
+            is_leader=bloc is not None,
+            leaders_of_organizer=blocs_of.get((year, organizer), 0),
+            proposals_of_organizer=len(from_organizer),
+            flags_for_leader=sum(1 for f in same_year if f["org"] == org_id)
+            + (1 if (org_id, year) in awarded else 0),
+            minutes_present="bien_ban_khoi" in _documents(n.dossier),
+            central_bloc=bloc is not None and bloc.organizer.code == central_council,
+            earlier_in_bloc=tuple(earlier_in_bloc),
+        )
+    return result
+
+
+def _names() -> dict[str, str]:
+    """Display names by code for the messages: title kinds (every award form is one too),
+    document kinds and the deciding bodies."""
+    names = dict(TitleKind.objects.values_list("code", "name"))
+    names.update(DocumentKind.objects.values_list("code", "name"))
+    for code in ("TTG", "CTN"):
+        names[code] = levels.name_of(code)
+    return names
+
+
+def _documents(dossier: Dossier) -> frozenset[str]:
+    cached = getattr(dossier, "_document_codes", None)
+    if cached is None:
+        cached = frozenset(dossier.attachments.values_list("kind__code", flat=True))
+        dossier._document_codes = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _overrides(nominees: Sequence[Nominee]) -> dict[int, dict[str, CheckOverride]]:
+    found: dict[int, dict[str, CheckOverride]] = defaultdict(dict)
+    for row in CheckOverride.objects.filter(nominee__in=nominees).order_by("id"):
+        found[row.nominee_id][row.rule] = row  # the latest per rule
+    return found
+
+
+def evaluate(
+    nominees: Sequence[Nominee],
+    *,
+    stage: str,
+    decider: str = "",
+    batch: Iterable[int] = (),
+    declined: Iterable[int] = (),
+    today: datetime.date | None = None,
+) -> dict[int, list[dict]]:
+    """The checks of each nominee (by pk), as JSON-ready dicts, overrides applied. Nominees in
+    `declined` (at the signature) are no claim on anyone."""
+    today = today or calendar.today()
+    batch, declined = set(batch), set(declined)
+    histories = _histories(nominees)
+    restrictions = _restrictions(nominees)
+    claims = _claims(nominees)
+    flags = _flag_contexts(nominees)
+    overrides = _overrides(nominees)
+    names = _names() if nominees else {}
+    result: dict[int, list[dict]] = {}
+    for nominee in nominees:
+        dossier = nominee.dossier
+        form = dossier.award_form
+        key = _key(nominee)
+        person, collective = nominee.person, nominee.collective
+        facts = Facts(
+            form=form.code,
+            level=form.level,
+            subject=nominee.kind,
+            year=dossier.year,
+            today=today,
+            criterion=nominee.criterion,
+            identity=person.identity if person else "",
+            sex=person.sex if person else "",
+            female_percent=collective.female_percent if collective else None,
+            history=tuple(
+                Entry(
+                    kind=e.kind.code,
+                    year=e.year,
+                    category=e.kind.category,
+                    sudden=e.sudden,
+                    revoked=e.revoked_on is not None,
+                    awarded_on=e.awarded_on,
+                )
+                for e in (histories.get(key, []) if key else [])
+                if e.nominee_id != nominee.pk
+            ),
+            restrictions=tuple(
+                Restriction(kind=r.kind, opened_on=r.opened_on, closed_on=r.closed_on)
+                for r in (restrictions.get(key, []) if key else [])
+            ),
+            claims=tuple(
+                Claim(
+                    form=other.dossier.award_form.code,
+                    year=other.dossier.year,
+                    reference=other.dossier.reference,
+                    outcome=other.outcome,
+                    board=levels.code_of(other.dossier.holder_id) or "",
+                    same_decision=other.dossier_id in batch and dossier.pk in batch,
+                )
+                for other in (claims.get(key, []) if key else [])
+                if other.pk != nominee.pk and other.pk not in declined
+            ),
+            documents=_documents(dossier),
+            flag=flags.get(nominee.pk),
+            decider=decider,
+            stage=stage,
+            names=names,
+            level_authority=levels.authority_of(dossier.organization.code),
+            form_valid_from=form.valid_from,
+            form_valid_until=form.valid_until,
+        )
+        checks = [*_identity_checks(nominee), *eligibility.evaluate(form.eligibility, facts)]
+        result[nominee.pk] = [_applied(c, overrides.get(nominee.pk, {})) for c in checks]
+    return result
+
+
+IDENTITY_MISSING = _(
+    "%(name)s is an individual without an identity number (CCCD): give `identity` so the "
+    "registry can check their history."
+)
+IDENTITY_CITATION = "Luật Thi đua, khen thưởng 2022 Điều 5(2); Nghị định 98/2023 Điều 4"
+
+
+def _identity_checks(nominee: Nominee) -> list[Check]:
+    if nominee.kind != NomineeKind.INDIVIDUAL or nominee.person_id:
+        return []
+    return [
+        Check(
+            rule="identity",
+            outcome=eligibility.FAIL,
+            message=str(IDENTITY_MISSING % {"name": nominee.name}),
+            citation=IDENTITY_CITATION,
+            blocking=True,
+            overridable=False,
+        )
+    ]
+
+
+def _applied(check: Check, overrides: dict[str, CheckOverride]) -> dict:
+    data = check.as_json()
+    override = overrides.get(check.rule)
+    if check.outcome != eligibility.FAIL or override is None or not check.overridable:
+        return data
+    if override.confirmed_at is None:
+        return {**data, "override": "pending", "override_reason": override.reason}
+    return {
+        **data,
+        "outcome": eligibility.OVERRIDDEN,
+        "blocking": False,
+        "override": "confirmed",
+        "override_reason": override.reason,
+    }
+
+
+def _nominees_of(dossiers: Iterable[Dossier], skip: Iterable[int] = ()) -> list[Nominee]:
+    return list(
+        Nominee.objects.filter(dossier__in=list(dossiers), outcome__in=LIVE_OUTCOMES)
+        .exclude(pk__in=list(skip))
+        .select_related(
+            "dossier__award_form", "dossier__bloc", "dossier__organization", "person", "collective"
+        )
+        .order_by("dossier_id", "id")
+    )
+
+
+def refresh(
+    dossiers: Iterable[Dossier],
+    *,
+    stage: str,
+    decider: str = "",
+    batch: Iterable[int] = (),
+    skip: Iterable[int] = (),
+    block: bool = False,
+) -> list[Nominee]:
+    """Run the rules on the live nominees of `dossiers` (less those in `skip`: declined at the
+    signature), keep the results on them, and (with `block`) raise `EligibilityFailed` when a
+    blocking failure is left."""
+    skip = set(skip)
+    nominees = _nominees_of(dossiers, skip)
+    # Kept in the site's language (Vietnamese): the same words whoever's action ran the rules.
+    with translation.override(settings.LANGUAGE_CODE):
+        results = evaluate(nominees, stage=stage, decider=decider, batch=batch, declined=skip)
+    now = timezone.now()
+    for nominee in nominees:
+        nominee.checks, nominee.checked_at = results[nominee.pk], now
+    Nominee.objects.bulk_update(nominees, ["checks", "checked_at"])
+    if block:
+        failures = [
+            (n, c) for n in nominees for c in n.checks if c["outcome"] == "fail" and c["blocking"]
+        ]
+        if failures:
+            raise EligibilityFailed(failures)
+    return nominees
+
+
+def refresh_claimants(dossier: Dossier) -> None:
+    """The other dossiers naming the same people or collectives see the duplicate too."""
+    mine = list(dossier.nominees.all())
+    q = _holder_q(mine)
+    if q is None:
+        return
+    others = set(
+        Nominee.objects.filter(q, outcome__in=LIVE_OUTCOMES)
+        .exclude(dossier=dossier)
+        .exclude(dossier__state__in=GONE_STATES)
+        .values_list("dossier_id", flat=True)
+    )
+    if others:
+        refresh(Dossier.objects.filter(pk__in=others), stage="intake")

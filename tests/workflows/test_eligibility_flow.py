@@ -1,0 +1,201 @@
+"""The eligibility rules over the HTTP API, as the personas who act (issue #13's cases): a
+person proposed twice is flagged to both boards and signed once; a bloc's second and third
+Government flags are refused; a national fighter without prerequisites cannot be submitted
+until their history is imported; an override needs the board head's confirmation."""
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from dossiers import registry
+from dossiers.models import HistoryEntry, Person, RestrictionKind
+from tests.consultations.helpers import consult
+from tests.signin import fresh_code
+from tests.workflows.helpers import act, ballot, create, individual, upload_required
+
+pytestmark = pytest.mark.django_db
+YEAR = 2024  # the central bloc's 2024: its Government flag is still open in the demo world
+
+
+def _rules(dossier: dict, failed_only: bool = True) -> dict[str, str]:
+    return {
+        c["rule"]: c["outcome"]
+        for n in dossier["nominees"]
+        for c in n["checks"]
+        if not failed_only or c["outcome"] != "pass"
+    }
+
+
+def _to_decision(api, dossiers: list[dict]) -> None:
+    result = ballot(api, "voter-MTTQ", dossiers, year=YEAR)
+    assert all(n["passed"] for n in result["nominees"])
+    for dossier in dossiers:
+        act(api, "board-officer", dossier, "accept")
+        consult(api, "board-officer", dossier)
+        act(api, "board-head", dossier, "forward")
+
+
+def test_one_person_proposed_by_two_units_is_flagged_to_both_and_signed_once(api):
+    twice = individual("Phạm Thị Trùng", "MTTQ", year=YEAR, form="BK-TTG")
+    first = create(api, "MTTQ", "BK-TTG", [twice], year=YEAR)
+    # The second unit names the same CCCD as one of its own people.
+    second = create(api, "HND", "BK-TTG", [{**twice, "organization": "HND"}], year=YEAR)
+    assert first["nominees"][0]["person"] == second["nominees"][0]["person"]
+    for org, dossier in (("MTTQ", first), ("HND", second)):
+        upload_required(api, org, dossier)
+    first = act(api, "head-MTTQ", first, "submit")
+    second = act(api, "head-HND", second, "submit")  # flagged, not refused: boards decide
+    assert _rules(second)["double_reward"] == "warning"
+    seen_by_board = api("board-officer").get(f"/api/v1/dossiers/{first['id']}/").json()
+    flagged = [c for c in seen_by_board["nominees"][0]["checks"] if c["rule"] == "double_reward"]
+    assert flagged[0]["outcome"] == "warning" and second["reference"] in flagged[0]["message"]
+
+    _to_decision(api, [first, second])
+    made = api("board-head").post(
+        "/api/v1/decisions/", {"decider": "TTG", "dossiers": [first["id"], second["id"]]},
+        format="json",
+    )  # fmt: skip
+    url = f"/api/v1/decisions/{made.json()['id']}/sign/"
+    sign = {"number": "77/QĐ-TTg", "signed_on": "2026-11-20", "otp": fresh_code("pm")}
+    refused = api("pm").post(url, sign, format="json")
+    assert refused.status_code == 409 and refused.json()["code"] == "eligibility_failed"
+    checks = refused.json()["checks"]
+    assert {(c["rule"], c["outcome"], c["overridable"]) for c in checks} == {
+        ("double_reward", "fail", False)
+    }
+    assert not HistoryEntry.objects.filter(person__identity=twice["identity"], year=YEAR).exists()
+
+    duplicate = second["nominees"][0]["id"]
+    declined = [{"nominee": duplicate, "reason": "duplicate"}]
+    sign = {**sign, "otp": fresh_code("pm"), "declined": declined}
+    signed = api("pm").post(url, sign, format="json")
+    assert signed.status_code == 200, signed.json()
+    awarded = HistoryEntry.objects.get(person__identity=twice["identity"], year=YEAR)
+    assert (awarded.kind.code, awarded.decision_number, awarded.source) == (
+        "BK-TTG", "77/QĐ-TTg", "awarded_here",
+    )  # fmt: skip
+
+
+def test_a_blocs_second_and_third_government_flags_are_refused(api):
+    outcomes = []
+    for org in ("HLHPN", "VUFO", "VUSTA"):
+        flag = create(
+            api, org, "CO-TD-CP", [{"kind": "collective", "name": f"Tập thể {org}",
+                                    "organization": org}], year=YEAR,
+        )  # fmt: skip
+        upload_required(api, org, flag)
+        response = api(f"head-{org}").post(
+            f"/api/v1/dossiers/{flag['id']}/actions/submit/", {}, format="json"
+        )
+        outcomes.append((response.status_code, response.json().get("code")))
+        if response.status_code == 409:
+            rules = {c["rule"] for c in response.json()["checks"]}
+            assert (
+                rules == {"government_flag"}
+                and "Điều 25" in response.json()["checks"][0]["citation"]
+            )
+    assert outcomes == [(200, None), (409, "eligibility_failed"), (409, "eligibility_failed")]
+
+
+def test_a_national_fighter_without_prerequisites_passes_once_the_history_is_imported(api):
+    nominee = individual("Đỗ Văn Sáng", "HND", year=2023, career=False)
+    dossier = create(api, "HND", "CSTD-TQ", [nominee], year=2023)
+    upload_required(api, "HND", dossier)
+    refused = api("head-HND").post(
+        f"/api/v1/dossiers/{dossier['id']}/actions/submit/", {}, format="json"
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "eligibility_failed"
+    failed = {c["rule"]: c for c in refused.json()["checks"]}
+    assert set(failed) == {"national_fighter"}
+    assert "Điều 21" in failed["national_fighter"]["citation"]
+
+    header = "identity,full_name,organization,title,year,decision_number,decision_date\n"
+    rows = [
+        ("CSTD-BO", 2021, "15/QĐ-TLĐ", "2021-12-20"),
+        ("CSTD-BO", 2022, "21/QĐ-TLĐ", "2022-12-19"),
+        ("SK-TQ", 2022, "88/QĐ-BKHCN", "2022-10-03"),
+    ]
+    body = header + "".join(
+        f"{nominee['identity']},Đỗ Văn Sáng,HND,{t},{y},{n},{d}\n" for t, y, n, d in rows
+    )
+    upload = SimpleUploadedFile("lich-su.csv", body.encode(), content_type="text/csv")
+    imported = api("board-officer").post(
+        "/api/v1/registry/import/", {"file": upload}, format="multipart"
+    )
+    assert imported.status_code == 200, imported.json()
+    assert (imported.json()["imported"], imported.json()["refused"]) == (3, 0)
+    submitted = act(api, "head-HND", dossier, "submit")
+    assert submitted["state"] != "draft"
+    assert _rules(submitted, failed_only=False)["national_fighter"] == "pass"
+
+
+def test_an_individual_without_identity_is_named_at_submit_collectives_need_nothing(api):
+    bare = {"kind": "individual", "name": "Người Chưa Định Danh", "organization": "VHNT"}
+    group = {"kind": "collective", "name": "Ban Văn nghệ", "organization": "VHNT"}
+    made = api("proposer-VHNT").post(  # as every existing client does: no new fields
+        "/api/v1/dossiers/",
+        {
+            "award_form": "BK-TTG",
+            "year": YEAR,
+            "title": "Không định danh",
+            "nominees": [bare, group],
+        },
+        format="json",
+    )
+    assert made.status_code == 201, made.json()
+    dossier = made.json()
+    assert dossier["nominees"][0]["person"] is None and dossier["nominees"][1]["person"] is None
+    upload_required(api, "VHNT", dossier)
+    refused = api("head-VHNT").post(
+        f"/api/v1/dossiers/{dossier['id']}/actions/submit/", {}, format="json"
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "eligibility_failed"
+    assert [c["rule"] for c in refused.json()["checks"]] == ["identity"]
+    assert "Người Chưa Định Danh" in refused.json()["detail"]
+
+
+def test_an_override_counts_once_the_board_head_confirms_it(api, world):
+    dossier = create(api, "MTTQ", "BK-TTG", year=YEAR)
+    upload_required(api, "MTTQ", dossier)
+    act(api, "head-MTTQ", dossier, "submit")
+    ballot(api, "voter-MTTQ", [dossier], year=YEAR)
+    act(api, "board-officer", dossier, "accept")
+    consult(api, "board-officer", dossier)
+    nominee = dossier["nominees"][0]
+    registry.restriction_open(
+        actor=world.user("board-officer"),
+        person=Person.objects.get(pk=nominee["person"]),
+        kind=RestrictionKind.COMPLAINT,
+        opened_on=datetime.date(2026, 11, 2),
+        note="Đơn khiếu nại đang xác minh",
+    )
+    seen = api("board-officer").get(f"/api/v1/dossiers/{dossier['id']}/").json()
+    assert _rules(seen)["restriction"] == "fail"
+    refused = act(api, "board-head", dossier, "forward", expect=409)
+    assert refused["code"] == "eligibility_failed"
+
+    url = f"/api/v1/dossiers/{dossier['id']}/nominees/{nominee['id']}/checks"
+    matrix = [  # (who, rule, action, body, expected status)
+        ("proposer-MTTQ", "restriction", "override", {"reason": "x"}, 403),
+        ("board-officer", "restriction", "confirm", {}, 403),
+        ("board-officer", "restriction", "override", {}, 400),  # a reason is needed
+        ("board-officer", "subject_type", "override", {"reason": "x"}, 400),  # passed
+        ("board-officer", "restriction", "override", {"reason": "Đơn nặc danh, đã xác minh"}, 200),
+        ("board-officer", "restriction", "confirm", {}, 403),  # the head confirms
+    ]
+    for who, rule, action, body, expected in matrix:
+        response = api(who).post(f"{url}/{rule}/{action}/", body, format="json")
+        assert response.status_code == expected, (who, rule, action, response.json())
+    pending = api("board-head").get(f"/api/v1/dossiers/{dossier['id']}/").json()
+    check = next(c for c in pending["nominees"][0]["checks"] if c["rule"] == "restriction")
+    assert (check["outcome"], check["override"]) == ("fail", "pending")
+    act(api, "board-head", dossier, "forward", expect=409)
+    confirmed = api("board-head").post(f"{url}/restriction/confirm/", {}, format="json")
+    assert confirmed.status_code == 200, confirmed.json()
+    check = next(c for c in confirmed.json()["nominees"][0]["checks"] if c["rule"] == "restriction")
+    assert (check["outcome"], check["override"]) == ("overridden", "confirmed")
+    assert act(api, "board-head", dossier, "forward")["state"] == "awaiting_decision"
+    events = api("inspector").get(f"/api/v1/dossiers/{dossier['id']}/history/").json()
+    actions = [e["action"] for e in events]
+    assert "check_override" in actions and "check_override_confirm" in actions
