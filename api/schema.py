@@ -371,3 +371,29 @@ class BallotReceiptSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "BallotReceipt"
+
+
+NO_NUL = "^[^\\x00]*$"
+
+
+def _no_nul(schema: object) -> None:
+    if isinstance(schema, list):
+        for item in schema:
+            _no_nul(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string" and not {"format", "enum", "pattern"} & set(schema):
+        schema["pattern"] = NO_NUL
+    for value in schema.values():
+        _no_nul(value)
+
+
+def no_nul_in_request_text(result: dict, generator, request, public) -> dict:
+    """Every text field of a request body refuses a NUL byte (Django's and DRF's
+    ProhibitNullCharactersValidator): the request components say so, so that a client (and
+    Schemathesis) knows a NUL is not valid input. Response components are left as they are."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            _no_nul(component)
+    return result

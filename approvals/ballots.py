@@ -16,7 +16,7 @@ import datetime
 import hashlib
 import secrets
 from collections import Counter, defaultdict
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -193,12 +193,7 @@ def ballot_open(
         raise Conflict(
             ON_OTHER_BALLOT, code="on_other_ballot", value=busy.nominee_id, session=busy.session_id
         )
-    if bloc:
-        members = BlocMembership.objects.filter(bloc=bloc, year=year).select_related("organization")
-        roll = [BallotVoter(organization=m.organization) for m in members]
-    else:
-        grants = RoleGrant.objects.filter(role=Role.COUNCIL_MEMBER, organization=council)
-        roll = [BallotVoter(user_id=g.user_id) for g in grants]
+    roll = ballot_roll(bloc=bloc, council=council, year=year)
     if not roll:
         raise DossierError(EMPTY_ROLL, code="empty_roll")
     session.deadline = deadline
@@ -226,6 +221,19 @@ def ballot_open(
             states=(dossier.state, dossier.state, dossier.version),
         )  # fmt: skip
     return session
+
+
+def ballot_roll(
+    *, bloc: Bloc | None = None, council: Organization | None = None, year: int | None = None
+) -> list[BallotVoter]:
+    """Who may vote on a new ballot (unsaved rows of its roll): the bloc's member organisations
+    of the year, or the council's members."""
+    if bloc is not None:
+        assert year is not None, "a bloc's roll is of one year"
+        members = BlocMembership.objects.filter(bloc=bloc, year=year).select_related("organization")
+        return [BallotVoter(organization=m.organization) for m in members]
+    grants = RoleGrant.objects.filter(role=Role.COUNCIL_MEMBER, organization=council)
+    return [BallotVoter(user_id=g.user_id) for g in grants]
 
 
 def _voter_for(actor: User, session: BallotSession) -> BallotVoter:
@@ -366,20 +374,33 @@ def ballot_tally(session: BallotSession) -> list[BallotItem]:
             # failed.
             item.passed, item.outcome = None, LEFT[item.nominee.outcome]
             continue
-        form = item.dossier.award_form
-        # A bloc votes by its own rule where it has one; a council by the form's rule.
-        own = session.bloc if session.body == BallotBody.BLOC else None
         result = rules.tally(
             chosen[item.pk] + [rules.CONFLICT] * declared[item.pk],
             roll=roll,
-            quorum_percent=_rule(own, "quorum_percent", form),
-            threshold_percent=_rule(own, "vote_threshold_percent", form),
-            denominator=_rule(own, "vote_denominator", form),
+            **vote_rule(session, item.dossier.award_form),
         )
         item.yes, item.no, item.abstain = result.yes, result.no, result.abstain
         item.conflicts, item.eligible, item.voted = result.conflicts, result.eligible, result.voted
         item.passed, item.outcome = result.passed, result.outcome
     return items
+
+
+class VoteRule(TypedDict):
+    quorum_percent: int
+    threshold_percent: int
+    denominator: str
+
+
+def vote_rule(session: BallotSession, form: AwardForm) -> VoteRule:
+    """The rule a nominee of `form` is counted by on this ballot (`rules.tally`'s arguments):
+    a bloc votes by its own rule where it has one, a council by the form's rule. The ballot
+    pages state it before anyone votes or closes."""
+    own = session.bloc if session.body == BallotBody.BLOC else None
+    return {
+        "quorum_percent": _rule(own, "quorum_percent", form),
+        "threshold_percent": _rule(own, "vote_threshold_percent", form),
+        "denominator": _rule(own, "vote_denominator", form),
+    }
 
 
 def _rule(bloc: Bloc | None, name: str, form: AwardForm) -> Any:

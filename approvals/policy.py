@@ -21,7 +21,7 @@ from approvals.models import (
     DecisionState,
 )
 from dossiers import levels, lifecycle
-from dossiers.models import Decider, Dossier, Role
+from dossiers.models import Decider, Dossier, DossierState, Role
 from dossiers.permissions import UserLike, has_role, led_blocs, orgs_with_role
 from workflows import policy
 
@@ -49,6 +49,24 @@ def may_prepare(user: UserLike, dossier: Dossier) -> bool:
     holder = lifecycle.holder_code(dossier)
     board = levels.level(holder).board if holder else None
     return board is not None and has_role(user, Role.BOARD_HEAD, board)
+
+
+def may_prepare_any(user: UserLike) -> bool:
+    """The user heads the board of some level, so `may_prepare` that level's dossiers: the page
+    that builds a batch, and the links to it, are theirs."""
+    return bool(levels.authorities_where("board", orgs_with_role(user, Role.BOARD_HEAD)))
+
+
+def batchable_q() -> Q:
+    """Dossiers a new batch may take, as far as their state goes (what `decision_create`
+    checks of each): awaiting a decision, the state both decision moves leave, and in no
+    unsigned batch."""
+    states = [
+        state
+        for state in DossierState.values
+        if lifecycle.allows("decide", state) and lifecycle.allows("propose_to_president", state)
+    ]
+    return Q(state__in=states) & ~_in_open_batch()
 
 
 # --- ballots ------------------------------------------------------------------------------------

@@ -10,6 +10,12 @@ TOTAL_MEMBERS, VOTERS = "total_members", "voters"
 PASSED, NO_QUORUM, BELOW_THRESHOLD, TIE = "passed", "no_quorum", "below_threshold", "tie"
 
 
+def votes_needed(percent: int, of: int) -> int:
+    """The fewest votes that make at least `percent` % of `of` (what `tally` checks as
+    `votes * 100 >= percent * of`): the numbers a ballot page states before anyone votes."""
+    return -(-percent * of // 100)
+
+
 @dataclass(frozen=True)
 class Tally:
     yes: int

@@ -1,9 +1,9 @@
 """Reads for decisions, filtered in the query by who may see them."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from approvals.models import Decision
+from approvals.models import BallotItem, BallotState, Decision, DecisionEntry, DecisionState
 from dossiers import levels, permissions
 from dossiers.models import Decider, Dossier, DossierState, Role
 
@@ -28,7 +28,30 @@ def decision_list_visible_to(user) -> QuerySet[Decision]:
     decided_by_board = levels.authorities_where("board", boards)
     if levels.CENTRAL in decided_by_board:
         decided_by_board.add(Decider.PRESIDENT)
-    return queryset.filter(Q(decider__in=deciders) | Q(decider__in=decided_by_board))
+    seen = Q(decider__in=deciders) | Q(decider__in=decided_by_board)
+    units = permissions.orgs_with_role(user, Role.UNIT_OFFICER, Role.UNIT_HEAD)
+    if units:
+        # A proposing unit reads the signed decisions that list its own dossiers.
+        seen |= Q(state=DecisionState.SIGNED, pk__in=_listing_dossiers_of(units))
+    return queryset.filter(seen)
+
+
+def _listing_dossiers_of(units: set[str]) -> QuerySet[DecisionEntry]:
+    """The decisions (ids) that list a dossier proposed by one of `units`."""
+    return DecisionEntry.objects.filter(dossier__organization__code__in=units).values("decision")
+
+
+def decisions_on_own_dossiers(user) -> QuerySet[Decision]:
+    """Signed decisions that list dossiers of the user's own units (as a proposer or the unit's
+    head), newest first: the unit's home page shows them."""
+    units = permissions.orgs_with_role(user, Role.UNIT_OFFICER, Role.UNIT_HEAD)
+    if not units:
+        return Decision.objects.none()
+    return (
+        decision_list_visible_to(user)
+        .filter(state=DecisionState.SIGNED, pk__in=_listing_dossiers_of(units))
+        .order_by("-signed_on", "-id")
+    )
 
 
 def decision_get_for_user(user, pk: int) -> Decision:
@@ -81,7 +104,10 @@ def ballot_get_for_user(user, pk: int, *, detail: bool = True):
                 "casts",
                 queryset=BallotCast.objects.select_related("voter__organization", "voter__user"),
             ),
-            Prefetch("items", queryset=BallotItem.objects.select_related("nominee", "dossier")),
+            Prefetch(
+                "items",
+                queryset=BallotItem.objects.select_related("nominee", "dossier__award_form"),
+            ),
             "receipts",
         )
     session = queryset.filter(pk=pk).first()
@@ -163,3 +189,11 @@ def ballots_waiting_for(user) -> list:
     for bloc_id, year in led:
         manage |= Q(bloc_id=bloc_id, year=year)
     return list(open_sessions.filter(Q(pk__in=to_vote.values("pk")) | manage).order_by("id"))
+
+
+def on_open_ballot_q() -> Q:
+    """The dossier has a nominee on a ballot still open: it may not be put on another one
+    (`ballot_open` refuses a nominee already on an open ballot, and wants a dossier's nominees
+    together)."""
+    busy = BallotItem.objects.filter(dossier=OuterRef("pk"), session__state=BallotState.OPEN)
+    return Q(Exists(busy))

@@ -65,13 +65,24 @@ def _event(
 
 
 @transaction.atomic
-def decision_create(*, actor: User, decider: str, dossier_ids: list[int]) -> Decision:
-    """The board head gathers dossiers awaiting decision into a draft submission."""
+def decision_create(
+    *,
+    actor: User,
+    decider: str,
+    dossier_ids: list[int],
+    request_key: RequestKey | str | None = None,
+) -> Decision:
+    """The board head gathers dossiers awaiting decision into a draft submission. A retried
+    request with the same idempotency key (a form sent twice) creates nothing more and answers
+    the batch the first one created."""
     known = _deciders()
     if decider not in known:
         raise DossierError(errors.BAD_DECIDER, code="bad_decider", codes=", ".join(known))
     if not dossier_ids:
         raise DossierError(errors.NO_DOSSIERS, code="no_dossiers")
+    first = min(dossier_ids)
+    if not remember(actor, request_key, "decision_create", None, target=f"dossier:{first}"):
+        return _created_for(actor, first)
     dossiers = _lock_dossiers(dossier_ids)
     found = {d.pk for d in dossiers}
     missing = [i for i in dossier_ids if i not in found]
@@ -128,6 +139,21 @@ def decision_create(*, actor: User, decider: str, dossier_ids: list[int]) -> Dec
     for dossier in dossiers:
         _event(dossier, actor, "add_to_decision", decision)
     return decision
+
+
+def _created_for(actor: User, dossier_id: int) -> Decision:
+    """The batch an earlier request of `actor` put this dossier into, found in the entries'
+    history (kept even if the dossier has left that batch since)."""
+    entry = (
+        DecisionEntry.history.filter(
+            dossier_id=dossier_id, history_user_id=actor.pk, history_type="+"
+        )
+        .order_by("-history_id")
+        .first()
+    )
+    if entry is None:  # not expected: the key and the entries are stored in one transaction
+        raise DossierError(errors.UNKNOWN_DOSSIER, code="unknown_dossier", value=dossier_id)
+    return Decision.objects.get(pk=entry.decision_id)
 
 
 def decision_dossiers(decision: Decision) -> list[Dossier]:

@@ -6,6 +6,10 @@ AppConfig.ready():
 - `is_inspector(user)`: who may read the ledger;
 - live-state checks for `verify_audit`: callables returning (first bad seq, problem) or
   (None, "") when the live rows agree with the ledger.
+The workflows layer registers, for the inspector's search page, the events in words:
+- `describe(events)`: one row per event with its `sentence`, `roles` and `change` in words;
+- `action_choices(current)`: (action, label) pairs to search by, `current` (the action searched
+  for now) among them.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ LiveCheck = Callable[[], tuple[int | None, str]]
 _roles_of: RolesOf = lambda user: ()  # noqa: E731  (until the domain registers its own)
 _is_inspector: Callable[[object], bool] = lambda user: False  # noqa: E731
 live_checks: list[LiveCheck] = []
+_describe: Callable[[list], list] = lambda events: list(events)  # noqa: E731
+_action_choices: Callable[[str], list[tuple[str, str]]] = lambda current: []  # noqa: E731
 
 
 def register(
@@ -25,14 +31,20 @@ def register(
     roles_of: RolesOf | None = None,
     is_inspector: Callable[[object], bool] | None = None,
     live_check: LiveCheck | None = None,
+    describe: Callable[[list], list] | None = None,
+    action_choices: Callable[[str], list[tuple[str, str]]] | None = None,
 ) -> None:
-    global _roles_of, _is_inspector
+    global _roles_of, _is_inspector, _describe, _action_choices
     if roles_of is not None:
         _roles_of = roles_of
     if is_inspector is not None:
         _is_inspector = is_inspector
     if live_check is not None and live_check not in live_checks:
         live_checks.append(live_check)
+    if describe is not None:
+        _describe = describe
+    if action_choices is not None:
+        _action_choices = action_choices
 
 
 def roles_of(user) -> list[tuple[str, str | None]]:
@@ -41,3 +53,12 @@ def roles_of(user) -> list[tuple[str, str | None]]:
 
 def is_inspector(user) -> bool:
     return bool(user.is_authenticated and _is_inspector(user))
+
+
+def describe(events) -> list:
+    """The events in words (as registered), or the events themselves."""
+    return _describe(list(events))
+
+
+def action_choices(current: str = "") -> list[tuple[str, str]]:
+    return _action_choices(current)

@@ -45,7 +45,13 @@ def search(request):
     params = {k: request.GET.get(k, "") for k in FILTERS}
     search = ledger_filter(request.GET)
     if not search.is_valid():
-        context = {"form": search.form, "params": params, "page": None, "query": ""}
+        context = {
+            "form": search.form,
+            "params": params,
+            "page": None,
+            "query": "",
+            "actions": hooks.action_choices(params["action"]),
+        }
         return render(request, "audit/search.html", context, status=400)
     events = search.qs
     fmt = request.GET.get("format")
@@ -66,11 +72,15 @@ def search(request):
         return response
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in params.items() if v})
-    return render(
-        request,
-        "audit/search.html",
-        {"form": search.form, "page": page, "params": params, "query": query},
-    )
+    context = {
+        "form": search.form,
+        "page": page,
+        "lines": hooks.describe(page.object_list),  # the events in words
+        "params": params,
+        "query": query,
+        "actions": hooks.action_choices(params["action"]),
+    }
+    return render(request, "audit/search.html", context)
 
 
 @login_required

@@ -3,11 +3,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path
-from django.views.i18n import set_language
 from django_otp.admin import OTPAdminSite
 
 from accounts.auth import sign_in
 from api import errors
+from web.language import set_language  # both ways: English back to Vietnamese too
 
 # The admin needs a verified second factor; its sign-in is ours (lockout + TOTP).
 admin.site.__class__ = OTPAdminSite
@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", include("audit.urls")),
     path("public/notices/", include("notices.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("web.urls")),
     prefix_default_language=False,
 )

@@ -10,12 +10,14 @@ again when the decision is signed (a nominee awarded meanwhile is caught)."""
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -192,14 +194,26 @@ def _flag_contexts(nominees: Sequence[Nominee]) -> dict[int, FlagContext]:
     return result
 
 
+@functools.cache
 def _names() -> dict[str, str]:
     """Display names by code for the messages: title kinds (every award form is one too),
-    document kinds and the deciding bodies."""
+    document kinds and the deciding bodies. Catalogue data: read once, forgotten when a kind
+    is saved or deleted."""
     names = dict(TitleKind.objects.values_list("code", "name"))
     names.update(DocumentKind.objects.values_list("code", "name"))
     for code in ("TTG", "CTN"):
         names[code] = levels.name_of(code)
     return names
+
+
+def forget_names(**kwargs: object) -> None:
+    _names.cache_clear()
+
+
+for _model in (TitleKind, DocumentKind):
+    post_save.connect(forget_names, sender=_model, dispatch_uid=f"checks.names.{_model.__name__}")
+    post_delete.connect(forget_names, sender=_model, dispatch_uid=f"checks.del.{_model.__name__}")
+post_migrate.connect(forget_names, dispatch_uid="checks.names.migrate")
 
 
 def _documents(dossier: Dossier) -> frozenset[str]:

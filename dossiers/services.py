@@ -43,6 +43,7 @@ from dossiers.models import (
     NomineeOutcome,
     Organization,
     Person,
+    Role,
     RoleGrant,
     Stage,
 )
@@ -381,6 +382,79 @@ def dossier_create(
     return dossier
 
 
+NOMINEE_IN_USE = _(
+    "%(name)s has been on a ballot or has received public comments: the nominee stays in the "
+    "dossier (its details may be changed)."
+)
+_NOMINEE_FIELDS = (
+    "kind",
+    "name",
+    "organization",
+    "achievements",
+    "criterion",
+    "person",
+    "collective",
+)
+
+
+def _nominee_key(
+    kind: str,
+    name: str,
+    organization: Organization | None,
+    person: Person | None,
+    collective: Collective | None,
+) -> tuple[object, ...]:
+    """Who a nominee is: the registry's person or collective, else its kind, name and unit."""
+    if person is not None:
+        return ("person", person.pk)
+    if collective is not None:
+        return ("collective", collective.pk)
+    return (kind, name, organization.pk if organization is not None else None)
+
+
+def _set_nominees(dossier: Dossier, cleaned: list[NomineeFields], actor: User | None) -> None:
+    """The dossier's nominees become `cleaned`. One already in it (`_nominee_key`) keeps its row
+    with the new details, so the ballots, public comments and overrides that name it stay
+    linked (a returned dossier has been through them); the others are removed and the new
+    ones added. One that a ballot or a public comment names cannot be removed (Conflict)."""
+    current: dict[tuple[object, ...], list[Nominee]] = {}
+    for row in dossier.nominees.select_related("person", "collective", "organization"):
+        key = _nominee_key(row.kind, row.name, row.organization, row.person, row.collective)
+        current.setdefault(key, []).append(row)
+    kept: list[tuple[Nominee, NomineeFields]] = []
+    added: list[NomineeFields] = []
+    for item in cleaned:
+        same = current.get(
+            _nominee_key(
+                item["kind"],
+                item["name"],
+                item["organization"],
+                item["person"],
+                item["collective"],
+            )
+        )
+        if same:
+            kept.append((same.pop(0), item))
+        else:
+            added.append(item)
+    for row in (row for rows in current.values() for row in rows):
+        history.author(row, actor, "nominee.removed")
+        try:
+            row.delete()
+        except models.ProtectedError:
+            raise Conflict(NOMINEE_IN_USE, code="nominee_in_use", name=row.name) from None
+    for row, item in kept:
+        if any(getattr(row, name) != item[name] for name in _NOMINEE_FIELDS):  # type: ignore[literal-required]
+            for name in _NOMINEE_FIELDS:
+                setattr(row, name, item[name])  # type: ignore[literal-required]
+            history.author(row, actor, "nominee.updated")
+            row.save(update_fields=list(_NOMINEE_FIELDS))
+    for item in added:
+        nominee = Nominee(dossier=dossier, **item)
+        history.author(nominee, actor, "nominee.added")
+        nominee.save()
+
+
 @transaction.atomic(savepoint=False)
 def dossier_update(
     *,
@@ -389,7 +463,9 @@ def dossier_update(
     title: str | None = None,
     nominees: list[dict[str, Any]] | None = None,
 ) -> Dossier:
-    """Change a draft or returned dossier's title or its whole nominee list."""
+    """Change a draft or returned dossier's title or its whole nominee list (`_set_nominees`:
+    a nominee already in it keeps its row). Raises DossierError, Conflict (a nominee that was
+    on a ballot or received public comments cannot be taken off)."""
     if title is not None:
         title = _text(title, field=errors.FIELD_TITLE, limit=title_limit(), required=True)
     cleaned = (
@@ -404,13 +480,7 @@ def dossier_update(
         if title is not None:
             dossier.title = title
         if cleaned is not None:
-            for old in dossier.nominees.all():
-                history.author(old, actor, "nominee.removed")
-                old.delete()
-            for item in cleaned:
-                nominee = Nominee(dossier=dossier, **item)
-                history.author(nominee, actor, "nominee.added")
-                nominee.save()
+            _set_nominees(dossier, cleaned, actor)
         dossier.clean_fields(exclude=["organization", "award_form", "created_by", "reference"])
         _save(dossier, actor, "dossier.updated", ["title"])
     if cleaned is not None:
@@ -472,6 +542,54 @@ def attachment_store(
         attachment.file.storage.delete(stored_name)
         raise
     return attachment
+
+
+ATTACHMENT_NOT_THE_UNITS = _(
+    "“%(name)s” was not added by the proposing unit (it is a ballot's minutes or a consulted "
+    "body's reply): it stays with the dossier."
+)
+
+
+def unit_document_ids(dossier: Dossier) -> set[int]:
+    """The ids of the dossier's documents its unit added (uploaded by an officer or the head of
+    the proposing unit, as `attachment_add` only lets them): the ones the unit may replace or
+    remove while it holds the dossier. A ballot's minutes and a consulted body's reply are not
+    the unit's. One query."""
+    unit = RoleGrant.objects.filter(
+        organization_id=dossier.organization_id, role__in=(Role.UNIT_OFFICER, Role.UNIT_HEAD)
+    ).values("user_id")
+    return set(dossier.attachments.filter(uploaded_by__in=unit).values_list("pk", flat=True))
+
+
+@transaction.atomic(savepoint=False)
+def attachment_remove(*, actor: User, dossier: Dossier, attachment: Attachment) -> Dossier:
+    """Take a document the unit added off the dossier; the entry point (workflows) has locked
+    the dossier and asked the policy (the unit, while it holds the dossier: draft or returned).
+
+    The row goes, the stored file stays: it is never deleted, so the ledger's `attach` event
+    (its SHA-256) and the history row this writes (`attachment.removed`, with the stored path)
+    still lead to the very file a board may have read in an earlier version. The `detach`
+    event records what was taken off. Raises Conflict for a document the unit did not add."""
+    if attachment.dossier_id != dossier.pk or attachment.pk not in unit_document_ids(dossier):
+        raise Conflict(
+            ATTACHMENT_NOT_THE_UNITS,
+            code="attachment_not_removable",
+            name=attachment.original_name,
+        )
+    facts = {
+        "attachment": attachment.pk,
+        "kind": attachment.kind.code,
+        "name": attachment.original_name,
+        "sha256": attachment.sha256,
+        "size": attachment.size,
+        "version": attachment.version,
+        "file": attachment.file.name,
+    }
+    with _recording(dossier, actor=actor, action="detach", data=facts):
+        history.author(attachment, actor, "attachment.removed")
+        # Model.delete() leaves the file in the storage (Django never deletes files).
+        attachment.delete()
+    return dossier
 
 
 # --- transitions -------------------------------------------------------------------------------

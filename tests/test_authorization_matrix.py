@@ -371,6 +371,14 @@ PAGES = {
         "council-secretary": 200,
         "t-council-secretary": 200,
     },
+    # building a decision batch: the head of a level's board
+    "/decisions/new/": {
+        "*": 403,
+        "board-head": 200,
+        "t-board-officer": 200,
+        "t2-board-officer": 200,
+        "m-board-officer": 200,
+    },
     "/audit/": {"*": 403, "inspector": 200, "admin": 200},
     "/audit/verify/": {"*": 403, "inspector": 200, "admin": 200},
     "/audit/export.jsonl": {"*": 403, "inspector": 200, "admin": 200},
@@ -754,7 +762,8 @@ COVERED = {
     "api/v1/ballots/<int:pk>/close/",
     "", "dossiers/", "dossiers/new/", "dossiers/<int:pk>/",
     "dossiers/<int:pk>/attachments/<int:attachment_id>/", "dossiers/<int:pk>/upload/",
-    "dossiers/<int:pk>/actions/<slug:action>/", "decisions/", "flow.svg", "ballots/new/",
+    "dossiers/<int:pk>/actions/<slug:action>/", "decisions/", "decisions/new/", "flow.svg",
+    "ballots/new/",
     "audit/", "audit/verify/", "audit/export.jsonl",
 }  # fmt: skip
 # Routes tested elsewhere, with where.
@@ -776,14 +785,34 @@ ELSEWHERE = {
     "accounts/logout/": "tests/test_auth.py",
     "decisions/<int:pk>/": "tests/test_auth.py (re-authentication before signing)",
     "ballots/<int:pk>/": "tests/approvals/test_ballots.py",
+    "ballots/<int:pk>/close/": "tests/web/test_home_and_ballots.py (by role, with confirmation)",
     "api/v1/dossiers/<int:pk>/nominees/<int:nominee>/<slug:action>/":
         "tests/workflows/test_levels.py (a nominee held during the council stage)",
     "api/v1/dossiers/<int:pk>/nominees/<int:nominee>/checks/<slug:rule>/<slug:action>/":
         "tests/workflows/test_eligibility_flow.py (override and confirm, by role)",
+    "notifications/": "tests/notifications/test_page.py (own items only)",
+    "notifications/<int:pk>/": "tests/notifications/test_page.py (another's is 404)",
+    "notifications/read-all/": "tests/notifications/test_page.py",
+    "notifications/preferences/": "tests/notifications/test_page.py",
     "api/v1/registry/people/": "tests/registry/test_api.py (its own matrix)",
     "api/v1/registry/people/<int:pk>/": "tests/registry/test_api.py (its own matrix)",
     "api/v1/registry/import/": "tests/registry/test_api.py (its own matrix)",
     "api/v1/dossiers/<int:pk>/nominees/import/": "tests/registry/test_api.py (its own matrix)",
+    "dossiers/<int:pk>/nominees/<int:nominee>/checks/<slug:rule>/<slug:action>/":
+        "tests/web/test_eligibility_pages.py (override and confirm, by role)",
+    "registry/people/<int:pk>/": "tests/web/test_eligibility_pages.py",
+    "registry/restrictions/": "tests/web/test_eligibility_pages.py (by role)",
+    "registry/restrictions/<int:pk>/close/": "tests/web/test_eligibility_pages.py (by role)",
+    # the proposing unit's pages (web/proposer.py): 404 unseen, 403 not the unit or its head
+    **dict.fromkeys(
+        [
+            "dossiers/<int:pk>/edit/", "dossiers/<int:pk>/documents/",
+            "dossiers/<int:pk>/documents/<int:attachment_id>/replace/",
+            "dossiers/<int:pk>/documents/<int:attachment_id>/remove/",
+            "dossiers/<int:pk>/submit/", "dossiers/<int:pk>/withdraw/",
+        ],
+        "tests/web/test_proposer_pages.py (by role and state)",
+    ),
 }  # fmt: skip
 
 

@@ -98,6 +98,7 @@ def test_a_member_casts_its_ballot_in_the_browser(browser, live_server):
     _sign_in(browser, base, "voter-MTTQ")
     browser.get(f"{base}/ballots/{session.pk}/")
     browser.find_element(By.CSS_SELECTOR, "#close-form button").click()
+    browser.find_element(By.CSS_SELECTOR, "#confirm-close-form button").click()  # the rule shown
     # Wait for the closed ballot's page (its minutes link) before reading the database.
     browser.find_element(By.CSS_SELECTOR, f'a[href="/api/v1/ballots/{session.pk}/minutes/"]')
     assert Dossier.objects.get(pk=dossier.pk).state == "not_approved"  # 1 of 9: no quorum

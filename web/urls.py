@@ -1,12 +1,12 @@
 from django.urls import path
 
-from web import views
+from web import ballots, decisions, eligibility, home, lists, proposer, views
 
 app_name = "workflows"
 urlpatterns = [
-    path("", views.inbox, name="inbox"),
-    path("dossiers/", views.dossier_list, name="dossiers"),
-    path("dossiers/new/", views.dossier_create, name="dossier_create"),
+    path("", home.inbox, name="inbox"),
+    path("dossiers/", lists.dossier_list, name="dossiers"),
+    path("dossiers/new/", proposer.dossier_create, name="dossier_create"),
     path("dossiers/<int:pk>/", views.dossier_detail, name="dossier"),
     path("dossiers/<int:pk>/upload/", views.dossier_upload, name="dossier_upload"),
     path(
@@ -22,7 +22,11 @@ urlpatterns = [
     ),
     path("decisions/", views.decision_list, name="decisions"),
     path("decisions/<int:pk>/", views.decision_detail, name="decision"),
-    path("ballots/new/", views.ballot_open, name="ballot_open"),
-    path("ballots/<int:pk>/", views.ballot_detail, name="ballot"),
+    path("ballots/new/", ballots.ballot_open, name="ballot_open"),
+    path("ballots/<int:pk>/", ballots.ballot_detail, name="ballot"),
     path("flow.svg", views.flow_chart, name="flow_chart"),
 ]
+urlpatterns += eligibility.urlpatterns  # checks' overrides, registry people, restrictions
+urlpatterns += decisions.urlpatterns  # building a decision batch (tờ trình)
+urlpatterns += ballots.urlpatterns  # closing a ballot, after a confirmation
+urlpatterns += proposer.urlpatterns  # the unit's edit, documents, submit, withdraw

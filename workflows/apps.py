@@ -8,6 +8,9 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("Workflows")
 
     def ready(self) -> None:
-        from workflows import lifecycle
+        from audit import hooks
+        from workflows import lifecycle, wording
 
         lifecycle.register()
+        # The inspector's ledger search reads the events in words (audit imports no app).
+        hooks.register(describe=wording.describe, action_choices=wording.action_choices)

@@ -7,8 +7,14 @@ last. An arrow between neighbouring columns is a curve; a longer one runs throug
 between columns to a lane above the boxes (forward along the top row) or below them, which it
 shares only with arrows it does not overlap.
 
+With a dossier, the states it has been in are marked (its current one filled), and the rest of
+its own route (the stages its form and level call for, dossiers/lifecycle.py `route`) is drawn
+dashed, with a legend. Every word is a label through gettext (states, moves, legend), so the
+chart is in the page's language.
+
 The SVG uses presentation attributes only (no <style>, no style=, no script, no external
-reference), so it renders under the site's CSP without 'unsafe-inline'.
+reference), so it renders under the site's CSP without 'unsafe-inline'; it has a pixel size of
+its own, so an <img> shows it at that size (the dossier page scrolls it inside its box).
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ from xml.sax.saxutils import escape, quoteattr
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from dossiers import lifecycle as domain
 from dossiers.lifecycle import ACTION_LABELS, STAGE_STATE, TERMINAL
-from dossiers.models import DossierState
+from dossiers.models import Dossier, DossierState
 from workflows.lifecycle import transitions
 
 S = DossierState
@@ -35,6 +42,14 @@ LABELS: dict[str, Promise] = {
     "decide": _("Sign the decision"),
     "propose_to_president": _("Propose to the President"),
 }
+
+TITLE = _("The lifecycle of a dossier")
+LEGEND = {
+    "current": _("Where the dossier is now"),
+    "walked": _("The way it has come"),
+    "ahead": _("The rest of its route"),
+}
+PATH_TEXT = _("%(path)s (now: %(now)s)")
 
 W, H = 126, 50  # a state's box
 GAP = 100  # between columns: curves, channels and labels
@@ -95,9 +110,31 @@ def _text(x: float, y: float, text: str, *, size: int, width: int, **attrs: str)
     )
 
 
-def lifecycle_svg(path: list[str] | None = None) -> str:
+def route_states(dossier: Dossier) -> list[str]:
+    """The waiting states of the dossier's own route, in order (its form's stages at its
+    level, the bloc vote where it goes through one)."""
+    return [STAGE_STATE[stage] for stage, _authority in domain.route(dossier)]
+
+
+def path_text(path: list[str]) -> str:
+    """The states a dossier has been in, in words: "Dự thảo → Tiếp nhận → Thẩm định (hiện tại:
+    Thẩm định)"; the chart's text for those who do not see it."""
+    labels = [str(DossierState(state).label) for state in path]
+    return str(PATH_TEXT) % {"path": " → ".join(labels), "now": labels[-1]} if labels else ""
+
+
+def _ahead(path: list[str], route: list[str] | None) -> set[tuple[str, str]]:
+    """The moves of the dossier's route it has still to make (none once it has ended)."""
+    if not path or not route or path[-1] in TERMINAL:
+        return set()
+    whole = [S.DRAFT.value, *route, S.DECIDED.value]
+    return {(a, b) for a, b in zip(whole, whole[1:], strict=False) if a != b and b not in path}
+
+
+def lifecycle_svg(path: list[str] | None = None, route: list[str] | None = None) -> str:
     """The lifecycle as SVG; `path` (the states a dossier has been in, in order) is marked,
-    its last state as the current one."""
+    its last state as the current one, and the rest of its `route` (its waiting states in
+    order, `route_states`) dashed."""
     path = path or []
     all_edges = edges()
     col = columns(all_edges)
@@ -112,6 +149,10 @@ def lifecycle_svg(path: list[str] | None = None) -> str:
     rows = 1 + max(row.values())
 
     walked = {(a, b) for a, b in zip(path, path[1:], strict=False) if a != b}
+    declared = {(e.source, e.target) for e in all_edges}
+    ahead = _ahead(path, route) & declared
+    ahead_states = {b for _a, b in ahead}
+    ahead_edges = {e for e in all_edges if (e.source, e.target) in ahead}
     x0 = {s: PAD + col[s] * (W + GAP) for s in order}
 
     def span(e: Edge) -> int:
@@ -160,9 +201,10 @@ def lifecycle_svg(path: list[str] | None = None) -> str:
     cy = {s: top + H / 2 + row[s] * ROW for s in order}
     bottom = top + (rows - 1) * ROW + H
     width = PAD * 2 + (max(col.values()) + 1) * (W + GAP) - GAP
-    height = bottom + 18 + LANE * count["below"] + PAD
+    legend_y = bottom + 18 + LANE * count["below"] + PAD
+    height = legend_y + (LEGEND_H if path else 0)
 
-    def route(e: Edge) -> tuple[str, float, float]:
+    def draw(e: Edge) -> tuple[str, float, float]:
         """The edge's path data and a point on it for its label."""
         s, t = e.source, e.target
         if s == t:  # a self-loop over the box's top right corner
@@ -192,8 +234,9 @@ def lifecycle_svg(path: list[str] | None = None) -> str:
         return d, (xa + xb) / 2, y
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="100%"'
-        f' viewBox="0 0 {width} {height}" font-family="sans-serif">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
+        f' viewBox="0 0 {width} {height}" font-family="sans-serif" role="img">'
+        f"<title>{escape(str(TITLE))}</title>",
         "<defs>"
         + "".join(
             f'<marker id="arrow-{name}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="9"'
@@ -207,13 +250,16 @@ def lifecycle_svg(path: list[str] | None = None) -> str:
     labels: list[str] = []
     labelled: set[tuple[str, ...]] = set()
     drawn: list[str] = []
-    # The edges on the path go last, so nothing covers them.
-    for e in sorted(all_edges, key=lambda e: (e.source, e.target) in walked):
-        d, lx, ly = route(e)
+    # The edges on the path go last, so nothing covers them; the route ahead just before.
+    for e in sorted(all_edges, key=lambda e: ((e.source, e.target) in walked, e in ahead_edges)):
+        d, lx, ly = draw(e)
         on_path = (e.source, e.target) in walked
         colour, stroke, marker = (PATH, 3, "path") if on_path else (GREY, 1.2, "plain")
+        dash = ""
+        if not on_path and (e.source, e.target) in ahead:
+            colour, stroke, marker, dash = PATH, 2, "path", DASH
         drawn.append(
-            f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{stroke}"'
+            f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{stroke}"{dash}'
             f' stroke-linejoin="round" marker-end="url(#arrow-{marker})"'
             f" data-source={quoteattr(e.source)} data-target={quoteattr(e.target)}"
             f" data-action={quoteattr(e.action)}/>"
@@ -250,10 +296,14 @@ def lifecycle_svg(path: list[str] | None = None) -> str:
         marks = (' data-current="true"' if state == current else "") + (
             ' data-visited="true"' if visited else ""
         )
+        dash = ""
+        if not visited and state in ahead_states:
+            edge, fill, dash = PATH, "white", DASH
+            marks += ' data-route="true"'
         parts.append(
             f'<g data-state="{state}"{marks}>'
             f'<rect x="{x0[state]}" y="{cy[state] - H / 2}" width="{W}" height="{H}" rx="8"'
-            f' fill="{fill}" stroke="{edge}" stroke-width="{3 if visited else 1.5}"/>'
+            f' fill="{fill}" stroke="{edge}" stroke-width="{3 if visited else 1.5}"{dash}/>'
             + _text(
                 x0[state] + W / 2,
                 cy[state],
@@ -266,5 +316,31 @@ def lifecycle_svg(path: list[str] | None = None) -> str:
             + "</g>"
         )
     parts += labels
+    if path:
+        parts.append(_legend(PAD, legend_y, with_route=bool(ahead)))
     parts.append("</svg>")
     return "".join(parts)
+
+
+LEGEND_H = 30
+DASH = ' stroke-dasharray="7 5"'
+
+
+def _legend(x: float, y: float, *, with_route: bool) -> str:
+    """The marks a dossier's chart uses, each with its words, left to right from `x`."""
+
+    def mark(kind: str, left: float) -> str:
+        if kind == "current":
+            return f'<rect x="{left}" y="{y}" width="28" height="16" rx="4" fill="{CURRENT}"/>'
+        width, dash = ("3", "") if kind == "walked" else ("2", DASH)
+        return f'<path d="M{left},{y + 8} l28,0" stroke="{PATH}" stroke-width="{width}"{dash}/>'
+
+    parts, left = [], x
+    for kind in ("current", "walked", "ahead") if with_route else ("current", "walked"):
+        text = str(LEGEND[kind])
+        parts.append(
+            mark(kind, left) + f'<text x="{left + 36}" y="{y + 12}" font-size="12"'
+            f' fill="{INK}">{escape(text)}</text>'
+        )
+        left += 36 + 7 * len(text) + 28
+    return '<g data-legend="true">' + "".join(parts) + "</g>"

@@ -4,10 +4,13 @@ form error, answered 400 `invalid` by the API and shown on the page, never sent 
 """
 
 from django import forms
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_filters.constants import EMPTY_VALUES
 
-from dossiers.models import Bloc, Dossier, DossierState
+from dossiers import calendar, lifecycle
+from dossiers.models import Bloc, Dossier, DossierState, Nominee
 
 YEAR_MIN, YEAR_MAX = 1945, 2100
 
@@ -34,9 +37,51 @@ class CodeFilter(filters.CharFilter):
         super().__init__(*args, **kwargs)
 
 
-class DossierFilter(filters.FilterSet):
-    """`GET /api/v1/dossiers/` and the dossier list page (which offers the state)."""
+SEARCH_MAX_LENGTH = 100
+# `?ordering=` values (a leading "-" for descending) and the columns they sort by; any other
+# value is refused like any invalid filter value. The page's sortable columns use these names.
+ORDERING_FIELDS = {
+    "reference": "reference",
+    "title": "title",
+    "award_form": "award_form__code",
+    "organization": "organization__code",
+    "year": "year",
+    "state": "state",
+    "due": "due_date",
+}
+OVERDUE_CHOICES = [("true", _("Overdue")), ("false", _("Not overdue"))]
 
+
+class StableOrderingFilter(filters.OrderingFilter):
+    """Whitelisted ordering, then the newest first among equals (so pages do not overlap); a
+    dossier without a due date sorts last either way (SQLite and PostgreSQL alike)."""
+
+    def get_ordering_value(self, param):
+        value = super().get_ordering_value(param)
+        name = value.lstrip("-")
+        if name == "due_date":
+            field = F(name)
+            return (
+                field.desc(nulls_last=True) if value.startswith("-") else field.asc(nulls_last=True)
+            )
+        return value
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        ordering = [self.get_ordering_value(p) for p in value if p not in EMPTY_VALUES]
+        return qs.order_by(*ordering, "-id")
+
+
+class DossierFilter(filters.FilterSet):
+    """`GET /api/v1/dossiers/` and the dossier list page (which offers every filter): each is
+    optional, and an empty value is no filter."""
+
+    q = filters.CharFilter(
+        method="search",
+        max_length=SEARCH_MAX_LENGTH,
+        label=_("Search: reference, title or a nominee's name"),
+    )
     state = filters.ChoiceFilter(choices=DossierState.choices, label=_("State"))
     year = YearFilter(field_name="year")
     award_form = CodeFilter(field_name="award_form__code", label=_("Award form (code)"))
@@ -50,9 +95,38 @@ class DossierFilter(filters.FilterSet):
         label=_("Assigned to (a username, “me” or “none”)"),
     )
 
+    overdue = filters.ChoiceFilter(
+        choices=OVERDUE_CHOICES,
+        method="by_overdue",
+        label=_("Overdue (past its due date and still in progress)"),
+    )
+    ordering = StableOrderingFilter(
+        fields=[(field, name) for name, field in ORDERING_FIELDS.items()],
+        field_labels={
+            "award_form__code": _("Award form"),
+            "organization__code": _("Proposing organisation"),
+        },
+        label=_("Sort by (a column; “-” before it for descending)"),
+    )
+
     class Meta:
         model = Dossier
-        fields = ["state", "year", "award_form", "organization", "assignee"]
+        fields = ["q", "state", "year", "award_form", "organization", "assignee", "overdue"]
+
+    def search(self, queryset, name, value: str):
+        """The reference, the title or a nominee's name contains the words typed (as typed,
+        case aside): one condition, the nominees read in a subquery, never per dossier."""
+        text = value.strip()
+        if not text:
+            return queryset
+        named = Nominee.objects.filter(dossier=OuterRef("pk"), name__icontains=text)
+        return queryset.filter(
+            Q(reference__icontains=text) | Q(title__icontains=text) | Q(Exists(named))
+        )
+
+    def by_overdue(self, queryset, name, value: str):
+        late = Q(due_date__lt=calendar.today()) & ~Q(state__in=lifecycle.TERMINAL)
+        return queryset.filter(late) if value == "true" else queryset.exclude(late)
 
     def by_assignee(self, queryset, name, value: str):
         if value == "none":

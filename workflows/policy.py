@@ -34,7 +34,7 @@ from guardian.shortcuts import get_objects_for_user
 from dossiers import levels, lifecycle
 from dossiers.errors import NOT_EDITABLE, Conflict
 from dossiers.models import Dossier, DossierState, Level, OrganizationKind, Role
-from dossiers.permissions import UserLike, has_role, is_inspector, orgs_with_role, user_roles
+from dossiers.permissions import UserLike, has_role, orgs_with_role, user_roles
 
 S = DossierState
 VIEW = "dossiers.view_dossier"
@@ -277,9 +277,8 @@ def _from(*actions: str) -> list[str]:
 def waiting_q(user: UserLike) -> Q:
     """Dossiers waiting for this user's work now: the states the declaration lets the user's
     roles act from (a dossier awaiting a decision is the board head's until it is in an open
-    batch, then its decider's)."""
-    if is_inspector(user):
-        return ~Q(state__in=lifecycle.TERMINAL)
+    batch, then its decider's; a President's form is the PM's until the PM proposes it). An
+    inspector reads everything and acts on nothing: nothing waits for the inspector."""
     roles = user_roles(user)
     unit_orgs = {o for r, o in roles if r in (Role.UNIT_OFFICER, Role.UNIT_HEAD) and o}
     board = _held_by(
@@ -301,7 +300,9 @@ def waiting_q(user: UserLike) -> Q:
     if deciders:
         own = [levels.id_of(code) for code in deciders]
         q |= Q(holder_id__in=own, state__in=_from("sign_submission"))
-        forms = set(deciders) | ({"CTN"} if "TTG" in deciders else set())
+        # The PM's draft batches hold the President's forms too; the President signs only what
+        # the PM has proposed (awaiting_president, below).
+        forms = (set(deciders) - {"CTN"}) | ({"CTN"} if "TTG" in deciders else set())
         decided_here = Q(award_form__level=Level.CENTRAL, award_form__decider__in=forms) | (
             ~Q(award_form__level=Level.CENTRAL) & Q(holder_id__in=own)
         )

@@ -187,3 +187,24 @@ class PersonFilter(filters.FilterSet):
     class Meta:
         model = Person
         fields = ["organization", "name"]
+
+
+# The board's register of matters that stop an award (Decree 98 Art. 4: discipline, inspection,
+# complaint, press allegation): kept by the boards' officers and heads, read by inspectors too.
+RESTRICTION_KEEPER_ROLES = (Role.BOARD_OFFICER, Role.BOARD_HEAD)
+
+
+def may_see_restrictions(user: UserLike) -> bool:
+    """The register's open and closed matters: boards' officers and heads, inspectors, admins."""
+    return user.is_authenticated and (
+        user.is_superuser
+        or bool(orgs_with_role(user, *RESTRICTION_KEEPER_ROLES))
+        or any(role == Role.INSPECTOR for role, _org in user_roles(user))
+    )
+
+
+def may_keep_restrictions(user: UserLike) -> bool:
+    """Opening and closing a matter in the register: boards' officers and heads, admins."""
+    return user.is_authenticated and (
+        user.is_superuser or bool(orgs_with_role(user, *RESTRICTION_KEEPER_ROLES))
+    )

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import File
 from django.db import transaction
 from django.dispatch import Signal
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from dossiers import services as ds
@@ -82,6 +83,57 @@ def attachment_add(
     return ds.attachment_add(
         actor=actor, dossier=_editable(actor, dossier), kind_code=kind_code, upload=upload
     )
+
+
+@transaction.atomic
+def attachment_remove(
+    *,
+    actor: User,
+    dossier: Dossier | int,
+    attachment: int,
+    request_key: RequestKey | str | None = None,
+) -> Dossier:
+    """Take a document the unit added off a draft or a returned dossier (the unit only: 403;
+    409 once the unit no longer holds it, or for a document it did not add; 404 for a document
+    of another dossier). Its file is kept (dossiers.services.attachment_remove). A retried
+    request with the same key acts once."""
+    pk = dossier if isinstance(dossier, int) else dossier.pk
+    target = f"attachment:{attachment}"
+    if not remember(actor, request_key, "detach", Dossier(pk=pk), target=target):
+        return Dossier.objects.get(pk=pk)
+    locked = _editable(actor, pk)
+    return ds.attachment_remove(
+        actor=actor, dossier=locked, attachment=_attachment_of(locked, attachment)
+    )
+
+
+@transaction.atomic
+def attachment_replace(
+    *,
+    actor: User,
+    dossier: Dossier | int,
+    attachment: int,
+    upload: File[bytes],
+    request_key: RequestKey | str | None = None,
+) -> Attachment | None:
+    """A new file of the same kind in place of a document the unit added: the old one taken off
+    (`detach`, its file kept) and the new one checked and stored (`attach`), both or neither.
+    Same rules as `attachment_remove`; None for a retried request (it acted once)."""
+    pk = dossier if isinstance(dossier, int) else dossier.pk
+    target = f"attachment:{attachment}"
+    if not remember(actor, request_key, "replace", Dossier(pk=pk), target=target):
+        return None
+    locked = _editable(actor, pk)
+    old = _attachment_of(locked, attachment)
+    ds.attachment_remove(actor=actor, dossier=locked, attachment=old)
+    return ds.attachment_add(actor=actor, dossier=locked, kind_code=old.kind.code, upload=upload)
+
+
+def _attachment_of(dossier: Dossier, attachment: int) -> Attachment:
+    row = Attachment.objects.select_related("kind").filter(dossier=dossier, pk=attachment).first()
+    if row is None:
+        raise Http404
+    return row
 
 
 def _editable(actor: User, dossier: Dossier | int) -> Dossier:

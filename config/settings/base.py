@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "workflows",
     "notices",  # public notice of nominees and the public's comments
     "accounts",  # sign-in, TOTP, API tokens (their admin)
+    "notifications",  # the bell and e-mails, from the ledger's events after commit
+    "web",  # the pages' template tags (web/templatetags/); its views are routed by config/urls
     "demo",  # the demo world and `manage.py seed_demo`
 ]
 
@@ -76,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.notifications",
             ],
         },
     },
@@ -198,6 +201,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
+# Dates in Vietnamese as dd/mm/yyyy (config/formats/vi/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -256,6 +261,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Request bodies get their own components (no read-only fields; minLength on non-blank text).
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.no_nul_in_request_text",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -275,6 +284,21 @@ SPECTACULAR_SETTINGS = {
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+# Notifications by e-mail (notifications/services.py) through Django's mail: SMTP configured
+# from the environment (local development prints them on the console: local.py). SITE_URL
+# makes the links in the e-mails absolute.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Khen thưởng <khenthuong@localhost>")
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Signs the head of audit exports (HMAC-SHA256); inspectors verify offline with the same key.
 AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")

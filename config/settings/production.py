@@ -20,3 +20,4 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Notification e-mails: EMAIL_* and DEFAULT_FROM_EMAIL come from the environment (base.py).

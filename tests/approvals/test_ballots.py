@@ -182,7 +182,11 @@ def test_casting_and_closing_in_the_browser_form(client):
         assert answer.status_code == 200 and "<code>" in answer.content.decode()
         client.logout()
     signin(client, "voter-T-MTTQ")
-    client.post(f"/ballots/{open_session.pk}/", {"op": "close"})
+    # One click closes nothing: it leads to the confirmation (web/ballots.py), which closes.
+    asked = client.post(f"/ballots/{open_session.pk}/", {"op": "close"})
+    assert asked["Location"] == f"/ballots/{open_session.pk}/close/"
+    assert BallotSession.objects.get(pk=open_session.pk).state == "open"
+    client.post(f"/ballots/{open_session.pk}/close/", {"confirm": "yes"})
     assert BallotSession.objects.get(pk=open_session.pk).state == "closed"
     assert items[0].dossier.__class__.objects.get(pk=items[0].dossier_id).state == "intake"
 

@@ -252,6 +252,9 @@ def test_project_code_never_bypasses_history():
         # under the import's one ledger event (tests/registry)
         ("dossiers/imports.py", "model._default_manager.bulk_create"),
         ("dossiers/imports.py", "model.history.bulk_history_create"),
+        # notifications carry no history: they tell of ledger events, they are not the record
+        ("notifications/services.py", "Notification.objects.bulk_create"),
+        ("notifications/services.py", "Notification.objects.filter.update"),
     }
     # The eligibility snapshot: only fields the history leaves out (derived, re-run at each step).
     snapshot = {("dossiers/checks.py", "Nominee.objects.bulk_update")}

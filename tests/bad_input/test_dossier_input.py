@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from dossiers import errors
 from dossiers.errors import DossierError, Forbidden
 from dossiers.models import Dossier, DossierState, Nominee, Organization
-from web.views import FILTER_IGNORED
+from web.lists import FILTER_IGNORED
 from workflows import services as wf
 
 LIST = "/api/v1/dossiers/"

@@ -360,7 +360,7 @@ def test_ballot_open_page_still_opens_a_ballot(world, api):
     nominees = [n.pk for n in waiting.nominees.all()]
     client = page_client(world, "voter-MTTQ")
     target = f"bloc:{waiting.bloc_id}-2023"
-    offered = [t for t, _body, _year, _dossiers in client.get("/ballots/new/").context["waiting"]]
+    offered = [t.key for t in client.get("/ballots/new/").context["waiting"]]
     assert target in offered
     response = client.post("/ballots/new/", {"target": target, "nominees": nominees})
     assert response.status_code == 302

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from approvals import ballots
 from approvals.models import BallotCast, SealedBallot
 from audit.models import LedgerEvent as DossierEvent
-from demo.world import World, build_organisations, build_users, demo_pdf
+from demo.world import World, build_organisations, build_users, demo_pdf, person
 from dossiers.models import Dossier, DossierState
 from workflows import services as wf
 from workflows.selectors import state_path
@@ -37,7 +37,7 @@ def _dossier_in_intake() -> Dossier:
         award_form=world.form("CSTD-TQ"),
         year=2023,
         title="Đồng thời",
-        nominees=[{"kind": "individual", "name": "A", "organization": "HND"}],
+        nominees=[person("A", "HND", year=2023)],  # in the registry, with a fighter's history
     )
     for kind in dossier.award_form.required_documents.all():
         wf.attachment_add(

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from dossiers import registry
 from dossiers.models import HistoryEntry, Person, RestrictionKind
@@ -199,3 +200,26 @@ def test_an_override_counts_once_the_board_head_confirms_it(api, world):
     events = api("inspector").get(f"/api/v1/dossiers/{dossier['id']}/history/").json()
     actions = [e["action"] for e in events]
     assert "check_override" in actions and "check_override_confirm" in actions
+
+
+def test_the_create_page_takes_an_individuals_identity_and_refuses_a_bad_one(world):
+    client = Client()
+    client.force_login(world.user("proposer-VUSTA"))
+    form = {
+        "award_form": "BK-TTG", "year": "2024", "title": "Qua trang", "nominee_kind": "individual",
+        "nominee_name": "Lý Thị Trang", "nominee_birth_date": "1985-03-09",
+        "nominee_sex": "female", "nominee_criterion": "73.1.b",
+    }  # fmt: skip
+    wrong = client.post("/dossiers/new/", {**form, "nominee_identity": "00118500001"})
+    assert wrong.status_code == 400
+    assert "12" in wrong.content.decode() and not Person.objects.filter(full_name="Lý Thị Trang")
+    mismatched = client.post("/dossiers/new/", {**form, "nominee_identity": "001085000017"})
+    assert mismatched.status_code == 400  # its 4th digit says a man born in the 1900s
+    made = client.post("/dossiers/new/", {**form, "nominee_identity": "001185000017"})
+    assert made.status_code == 302
+    person = Person.objects.get(identity="001185000017")
+    assert (person.full_name, person.birth_date.isoformat(), person.sex) == (
+        "Lý Thị Trang", "1985-03-09", "female",
+    )  # fmt: skip
+    nominee = person.nominations.get()
+    assert nominee.criterion == "73.1.b" and nominee.checks

@@ -1,0 +1,591 @@
+"""Words, not codes: what a person reads for the ledger's actions, the dossier's states and
+reason codes, the roles an event records, the objects it names and the fields a version changed.
+
+One mapping of each kind lives here: `ACTION_PHRASES` (a ledger action → a verb phrase about
+its object), `REASON_LABELS` (the reason codes of dossiers/services.py and the ballot outcomes a
+failed nominee keeps), `ROLE_PHRASES` (a role held for an organisation). `describe` turns ledger
+events into sentences ("Cán bộ Ban TĐKT TƯ board-officer trả lại hồ sơ VHNT-2023-0005 để bổ
+sung (phiên bản 1): …") with a constant number of queries whatever the number of events; the
+dossier page and the inspector's ledger search (through `audit.hooks`, audit imports no app)
+both read them. Templates reach the plain labels through `{% load wording %}`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dossiers.models import Dossier, DossierState, Nominee, Organization, Role, Stage
+from dossiers.services import HOLD_REASONS, REJECT_REASONS, REVOKE_REASONS
+
+L = gettext_lazy
+
+# A ledger action → what its actor did, as a verb phrase about `%(object)s` (the dossier by its
+# reference, a submission or a ballot by its number, ...). Every action the services record is
+# here (tests/web/test_wording.py checks the demo's ledger against it); the catalogue's
+# `<model>.created` / `<model>.updated` fall back on CREATED / UPDATED.
+ACTION_PHRASES: dict[str, Promise] = {
+    # the dossier's life (dossiers/services.py, the moves of workflows/lifecycle.py)
+    "create": L("created %(object)s"),
+    "update": L("edited %(object)s"),
+    "attach": L("attached a document to %(object)s"),
+    "detach": L("removed a document from %(object)s"),
+    "submit": L("signed and submitted %(object)s"),
+    "resubmit": L("resubmitted %(object)s after a return"),
+    "record_bloc_vote": L("recorded the bloc's vote on %(object)s"),
+    "record_council_vote": L("recorded the council's vote on %(object)s"),
+    "nominees_failed_vote": L("recorded the nominees of %(object)s who failed the vote"),
+    "accept": L("accepted %(object)s as complete"),
+    "return": L("returned %(object)s for supplement"),
+    "close_notice": L("closed the public notice of %(object)s"),
+    "forward": L("forwarded %(object)s for decision"),
+    "sign_submission": L("signed the submission of %(object)s to the next level"),
+    "reject": L("concluded that %(object)s is not approved"),
+    "hold": L("put %(object)s on hold"),
+    "release": L("released the hold on %(object)s"),
+    "withdraw": L("withdrew %(object)s"),
+    "decide": L("recorded the signed decision on %(object)s"),
+    "propose_to_president": L("proposed %(object)s to the President"),
+    "recall_proposal": L("took %(object)s back from the proposal to the President"),
+    "revoke": L("revoked the award of %(object)s"),
+    "nominee_hold": L("put a nominee of %(object)s on hold"),
+    "nominee_release": L("released the hold on a nominee of %(object)s"),
+    "check_override": L("asked to override a failed check of %(object)s"),
+    "check_override_confirm": L("confirmed the override of a check of %(object)s"),
+    # sharing the board's work (workflows/services.py: dossier_assignment)
+    "assign": L("assigned %(object)s to an officer"),
+    "claim": L("took %(object)s to work on"),
+    "unassign": L("gave %(object)s back to the board's queue"),
+    # ballots, submissions and decisions (approvals)
+    "ballot_opened": L("put %(object)s on a ballot"),
+    "ballot.opened": L("opened %(object)s"),
+    "ballot.cast": L("cast a ballot in %(object)s"),
+    "ballot.closed": L("closed and counted %(object)s"),
+    "add_to_decision": L("added %(object)s to a submission"),
+    "decision.prepared": L("prepared %(object)s"),
+    "decision.dossier_removed": L("took a dossier out of %(object)s"),
+    "decision.back_to_pm": L("sent %(object)s back to the Prime Minister"),
+    "decision.proposed": L("proposed %(object)s to the President"),
+    "decision.signed": L("signed %(object)s"),
+    # consultation and public notice
+    "consultation.requested": L("asked the consulted bodies about %(object)s"),
+    "consultation.agreed": L("agreed, as a consulted body, with %(object)s"),
+    "consultation.disagreed": L("disagreed, as a consulted body, with %(object)s"),
+    "consultation.reminded": L("reminded a consulted body about %(object)s"),
+    "notice.comment": L("sent a public comment on %(object)s"),
+    "notice.comment_handle": L("handled a public comment on %(object)s"),
+    # the registry, roles and the catalogue
+    "person.created": L("added %(object)s to the registry"),
+    "collective.created": L("added %(object)s to the registry"),
+    "person.looked_up": L("looked up a person by identity number"),
+    "registry.imported": L("imported award history into the registry"),
+    "restriction.opened": L("recorded %(object)s"),
+    "restriction.closed": L("closed %(object)s"),
+    "role.granted": L("granted %(object)s"),
+    "role.withdrawn": L("withdrew %(object)s"),
+    "awardform.documents_set": L("set the required documents of %(object)s"),
+    "otp.device_added": L("added an authenticator app for %(object)s"),
+    "api_token.revoked": L("revoked an API token"),
+}
+CREATED = L("created %(object)s")
+UPDATED = L("updated %(object)s")
+UNKNOWN = L("recorded an event on %(object)s")
+
+# The reason codes a page offers and a dossier or nominee keeps (dossiers/services.py), and the
+# ballot outcomes a nominee that failed a vote keeps ("bloc_vote: below_threshold").
+REASON_LABELS: dict[str, Promise] = {
+    "wrong_subject": L("Not an eligible subject for this award"),
+    "criteria_not_met": L("The award's criteria are not met"),
+    "invalid_dossier": L("The dossier is not valid"),
+    "legal_violation": L("A violation of the law"),
+    "discipline": L("Disciplinary proceedings pending"),
+    "inspection": L("An inspection is pending"),
+    "complaint": L("A complaint is pending"),
+    "press_allegation": L("Allegations in the press being verified"),
+    "false_declaration": L("Achievements falsely declared"),
+    "forged_dossier": L("A forged dossier"),
+    "unlawful_procedure": L("The procedure broke the law"),
+    "criteria_not_met_later": L("The criteria turned out not to be met"),
+    "passed": L("Passed"),
+    "no_quorum": L("No quorum"),
+    "below_threshold": L("Below the threshold"),
+    "tie": L("Tie"),
+}
+REASON_GROUPS = {"reject": REJECT_REASONS, "hold": HOLD_REASONS, "revoke": REVOKE_REASONS}
+
+# The eligibility checks by what each asks (dossiers/eligibility.py `CHECK_CODES`, and the
+# registry's identity check of dossiers/checks.py).
+RULE_LABELS: dict[str, Promise] = {
+    "subject_type": L("Who the award is for"),
+    "authority": L("Authority to decide"),
+    "restriction": L("No pending discipline, inspection or complaint"),
+    "double_reward": L("One reward for one achievement"),
+    "criterion": L("The criterion claimed"),
+    "national_fighter": L("Earlier titles (national emulation fighter)"),
+    "ministry_fighter": L("Earlier titles (ministry or provincial emulation fighter)"),
+    "pm_certificate": L("Earlier award and years since (Prime Minister's certificate)"),
+    "labour_order_3": L("Earlier award and years since (Third-class Labour Order)"),
+    "provincial_certificate": L("Earlier titles or award (provincial certificate)"),
+    "government_flag": L("Government emulation flag"),
+    "flag_per_leader": L("One Government flag per bloc"),
+    "flag_quota": L("Government flags within the quota"),
+    "flag_minutes": L("Minutes of the bloc's vote"),
+    "hero_timing": L("When the Hero title is conferred"),
+    "intake_window": L("Within the period for dossiers"),
+    "documents": L("Required documents"),
+    "sudden_excluded": L("Sudden or thematic awards not counted"),
+    "revoked_excluded": L("Revoked awards not counted"),
+    "women_maternity": L("Maternity leave and priority for women"),
+    "identity": L("Identity number (CCCD)"),
+}
+
+# A role held for an organisation, as the person is named by it in a sentence ("Cán bộ Ban TĐKT
+# TƯ board-officer ..."); the organisation by its short name.
+ROLE_PHRASES: dict[str, Promise] = {
+    Role.UNIT_OFFICER: L("Emulation officer of %(org)s"),
+    Role.UNIT_HEAD: L("Head of the unit %(org)s"),
+    Role.BLOC_VOTER: L("Representative of %(org)s"),
+    Role.BOARD_OFFICER: L("Officer of %(org)s"),
+    Role.BOARD_HEAD: L("Head of %(org)s"),
+    Role.COUNCIL_SECRETARY: L("Secretary of %(org)s"),
+    Role.COUNCIL_MEMBER: L("Member of %(org)s"),
+    Role.DECIDER: L("For %(org)s"),
+    Role.CONSULTED: L("Consulted body %(org)s"),
+    Role.INSPECTOR: L("Inspector"),
+}
+# Which role names an actor in a sentence when the event records several.
+ROLE_ORDER: list[str] = [
+    Role.DECIDER, Role.BOARD_HEAD, Role.BOARD_OFFICER, Role.COUNCIL_SECRETARY,
+    Role.COUNCIL_MEMBER, Role.CONSULTED, Role.UNIT_HEAD, Role.UNIT_OFFICER, Role.BLOC_VOTER,
+    Role.INSPECTOR,
+]  # fmt: skip
+SUPERUSER = "superuser"
+
+# Objects an event names, by the model label it records: named with their reference (the
+# dossier's, else the row's number), and by a plain noun in a list of actions.
+OBJECTS: dict[str, tuple[Promise, Promise]] = {
+    "dossiers.dossier": (L("dossier %(ref)s"), L("a dossier")),
+    "approvals.decision": (L("submission no. %(ref)s"), L("a submission")),
+    "approvals.ballotsession": (L("ballot no. %(ref)s"), L("a ballot")),
+    "dossiers.person": (L("person no. %(ref)s"), L("a person")),
+    "dossiers.collective": (L("collective no. %(ref)s"), L("a collective")),
+    "dossiers.restriction": (L("restriction no. %(ref)s"), L("a restriction")),
+    "dossiers.rolegrant": (L("role no. %(ref)s"), L("a role")),
+    "dossiers.awardform": (L("award form no. %(ref)s"), L("an award form")),
+    "auth.user": (L("user no. %(ref)s"), L("a user")),
+}
+# The object of an action, by the action's prefix ("ballot.cast" → a ballot); the others act
+# on a dossier.
+ACTION_OBJECT: dict[str, str] = {
+    "ballot": "approvals.ballotsession",
+    "decision": "approvals.decision",
+    "person": "dossiers.person",
+    "collective": "dossiers.collective",
+    "restriction": "dossiers.restriction",
+    "role": "dossiers.rolegrant",
+    "awardform": "dossiers.awardform",
+    "otp": "auth.user",
+}
+# Ledger actions that are words only (not recorded under this name).
+PSEUDO_ACTIONS = {"unassign", "resubmit"}
+
+
+def action_phrase(action: str) -> Promise:
+    """The verb phrase of a ledger action (with `%(object)s`)."""
+    if action in ACTION_PHRASES:
+        return ACTION_PHRASES[action]
+    if action.endswith(".created"):
+        return CREATED
+    if action.endswith(".updated"):
+        return UPDATED
+    return UNKNOWN
+
+
+def action_label(action: str) -> str:
+    """A ledger action on its own, for a list to choose from: "Trả lại hồ sơ để bổ sung"."""
+    prefix = action.partition(".")[0] if "." in action else ""
+    kind = ACTION_OBJECT.get(prefix, "dossiers.dossier")
+    text = str(action_phrase(action)) % {"object": OBJECTS[kind][1]}
+    return text[:1].upper() + text[1:]
+
+
+def action_choices(current: str = "") -> list[tuple[str, str]]:
+    """(action, label) of every action the ledger search offers, by label; `current`, the
+    action searched for now, among them."""
+    actions = (set(ACTION_PHRASES) - PSEUDO_ACTIONS) | ({current} if current else set())
+    return sorted(((a, action_label(a)) for a in actions), key=lambda c: (c[1], c[0]))
+
+
+def state_label(state: str | None) -> str:
+    """A dossier state by its label; "" for none; an unknown value as it is."""
+    if not state:
+        return ""
+    try:
+        return str(DossierState(state).label)
+    except ValueError:
+        return state
+
+
+STAGE_OUTCOME = re.compile(r"^(?P<stage>[a-z_]+): (?P<outcome>[a-z_]+)$")
+# A reason the services write themselves: "<noun>.<verb>" and what may follow ("dossier.decided
+# 301/QĐ-TTg", "record_bloc_vote.passed"), the verb in the past for the dossier's own acts.
+CODED = re.compile(r"^(?P<noun>[a-z_]+)\.(?P<verb>[a-z_]+)(?: (?P<rest>.+))?$")
+PAST = {
+    "created": "create",
+    "updated": "update",
+    "submitted": "submit",
+    "resubmitted": "resubmit",
+    "decided": "decide",
+    "returned": "return",
+    "returned_for_changes": "return",
+}
+
+
+def reason_label(reason: str | None, *, action: str = "") -> str:
+    """A reason code by its label ("wrong_subject" → "Không đúng đối tượng…", "bloc_vote:
+    below_threshold" → "Bỏ phiếu tại khối thi đua: không đạt tỷ lệ"), a reason the services
+    wrote ("dossier.accept") by its action's words, free text as it is. With `action`, the
+    event's own action is not repeated: "record_bloc_vote.passed" says only "Đạt"."""
+    if not reason:
+        return ""
+    if reason in REASON_LABELS:
+        return str(REASON_LABELS[reason])
+    found = STAGE_OUTCOME.match(reason)
+    if found and found["outcome"] in REASON_LABELS:
+        try:
+            stage = str(Stage(found["stage"]).label)
+        except ValueError:
+            return reason
+        return _("%(stage)s: %(outcome)s") % {
+            "stage": stage,
+            "outcome": str(REASON_LABELS[found["outcome"]]).lower(),
+        }
+    coded = CODED.match(reason)
+    if coded is None:
+        return reason
+    noun, verb, rest = coded["noun"], coded["verb"], coded["rest"] or ""
+    if noun == "dossier":
+        said = PAST.get(verb, verb)
+    elif noun in ACTION_PHRASES and verb in REASON_LABELS:
+        said, rest = noun, str(REASON_LABELS[verb]) + (f" {rest}" if rest else "")
+    else:
+        said = f"{noun}.{verb}"
+    if said not in ACTION_PHRASES:
+        return reason
+    if said == action:
+        return rest
+    return f"{action_label(said)}: {rest}" if rest else action_label(said)
+
+
+def reason_choices(group: str) -> list[tuple[str, str]]:
+    """(code, label) of the reasons a `reject`, `hold` or `revoke` may give."""
+    return [(code, reason_label(code)) for code in REASON_GROUPS[group]]
+
+
+def rule_label(rule: str | None) -> str:
+    """An eligibility check by what it asks; an unknown rule as it is."""
+    return str(RULE_LABELS[rule]) if rule in RULE_LABELS else rule or ""
+
+
+def parse_roles(roles: str) -> list[tuple[str, str]]:
+    """The event's `roles` column ("board_head@BTDKT-TW,board_officer@BTDKT-TW") as pairs."""
+    pairs = []
+    for item in filter(None, (roles or "").split(",")):
+        role, _sep, org = item.partition("@")
+        pairs.append((role, org))
+    return pairs
+
+
+def role_label(role: str, org_name: str = "") -> str:
+    """A role with its organisation: "Cán bộ thi đua - khen thưởng đơn vị — LH các Hội VHNT"."""
+    if role == SUPERUSER:
+        return _("System administrator")
+    try:
+        label = str(Role(role).label)
+    except ValueError:
+        label = role
+    return f"{label} — {org_name}" if org_name else label
+
+
+@dataclass
+class Line:
+    """One ledger event in words."""
+
+    event: Any
+    sentence: str
+    actor: str
+    roles: list[str] = field(default_factory=list)
+    change: str = ""  # "Dự thảo → Bỏ phiếu tại khối thi đua", or "" when the state stayed
+    dossier_ref: str = ""  # the reference of the dossier the event belongs to
+
+    def __getattr__(self, name: str) -> Any:  # seq, at, version, dossier_id, request_id...
+        return getattr(self.__dict__["event"], name)
+
+
+def _data(event) -> dict:
+    try:
+        return json.loads(event.body).get("data") or {}
+    except (TypeError, ValueError, AttributeError):
+        return {}
+
+
+@dataclass
+class _Names:
+    """Everything a page of events names, read in one query per kind."""
+
+    orgs: dict[str, tuple[str, str]]  # code → (short name, name)
+    users: dict[int, str]  # id → full name
+    dossiers: dict[int, str]  # id → reference
+    nominees: dict[int, str]  # id → name
+
+    @classmethod
+    def of(cls, events: list, data: list[dict], dossier: Dossier | None) -> _Names:
+        codes = {o for e in events for _r, o in parse_roles(e.roles) if o}
+        orgs = {
+            code: (short or name, name)
+            for code, short, name in Organization.objects.filter(code__in=codes).values_list(
+                "code", "short_name", "name"
+            )
+        } if codes else {}  # fmt: skip
+        actor_ids = {e.actor_id for e in events if e.actor_id}
+        users = {}
+        if actor_ids:
+            for pk, first, last in (
+                get_user_model()
+                .objects.filter(pk__in=actor_ids)
+                .values_list("pk", "first_name", "last_name")
+            ):
+                full = f"{first} {last}".strip()
+                if full:
+                    users[pk] = full
+        dossier_ids = {e.dossier_id for e in events if e.dossier_id}
+        known = {dossier.pk: dossier.reference} if dossier is not None else {}
+        missing = dossier_ids - set(known)
+        if missing:
+            known |= dict(Dossier.objects.filter(pk__in=missing).values_list("pk", "reference"))
+        nominee_ids = {d["nominee"] for d in data if isinstance(d.get("nominee"), int)}
+        nominees = (
+            dict(Nominee.objects.filter(pk__in=nominee_ids).values_list("pk", "name"))
+            if nominee_ids
+            else {}
+        )
+        return cls(orgs=orgs, users=users, dossiers=known, nominees=nominees)
+
+
+def _object_name(event, names: _Names) -> str:
+    kind, ref = event.object_type, event.object_id
+    if kind == "dossiers.dossier":
+        dossier_id = event.dossier_id or (int(ref) if ref.isdigit() else 0)
+        ref = names.dossiers.get(dossier_id, ref)
+    if kind in OBJECTS:
+        return str(OBJECTS[kind][0]) % {"ref": ref}
+    try:
+        noun = str(apps.get_model(kind)._meta.verbose_name) if kind else ""
+    except (LookupError, ValueError):
+        noun = ""
+    if not noun:
+        return _("an object")
+    return _("%(noun)s no. %(ref)s") % {"noun": noun, "ref": ref} if ref else noun
+
+
+def _actor(event, names: _Names) -> str:
+    if event.actor_id is None and not event.actor_name:
+        if event.action == "notice.comment":
+            return _("A member of the public")
+        return _("The system")
+    name = names.users.get(event.actor_id) or event.actor_name
+    pairs = parse_roles(event.roles)
+    if any(role == SUPERUSER for role, _o in pairs):
+        return _("%(role)s %(name)s") % {"role": _("System administrator"), "name": name}
+    ranked = sorted(
+        (p for p in pairs if p[0] in ROLE_PHRASES),
+        key=lambda p: ROLE_ORDER.index(p[0]) if p[0] in ROLE_ORDER else len(ROLE_ORDER),
+    )
+    if not ranked:
+        return name
+    role, org = ranked[0]
+    short = names.orgs.get(org, (org, org))[0]
+    phrase = str(ROLE_PHRASES[role]) % {"org": short}
+    return _("%(role)s %(name)s") % {"role": phrase, "name": name}
+
+
+def _action(event, data: Mapping[str, Any]) -> str:
+    """The event's action as it is told: an assignment's release is not a hold's."""
+    if event.action == "release" and "to" in data:
+        return "unassign"
+    # A resubmission's reason is the unit head's answer to the return (web/proposer.py) when
+    # one was given; it leaves the returned state either way.
+    if event.action == "submit" and (
+        event.reason == "dossier.resubmitted" or event.from_state == "returned"
+    ):
+        return "resubmit"
+    return event.action
+
+
+def _phrase(event, action: str, data: Mapping[str, Any], names: _Names) -> str:
+    what = _object_name(event, names)
+    nominee_id = data.get("nominee")
+    nominee = names.nominees.get(nominee_id) if isinstance(nominee_id, int) else None
+    if action == "assign" and data.get("to"):
+        text = _("assigned %(object)s to %(officer)s") % {"object": what, "officer": data["to"]}
+    elif action in ("nominee_hold", "nominee_release", "check_override") and nominee:
+        text = {
+            "nominee_hold": _("put the nominee %(nominee)s of %(object)s on hold"),
+            "nominee_release": _("released the hold on the nominee %(nominee)s of %(object)s"),
+            "check_override": _("asked to override a failed check of %(nominee)s in %(object)s"),
+        }[action] % {"nominee": nominee, "object": what}
+    elif action in ("attach", "detach") and isinstance(data.get("name"), str):
+        text = {
+            "attach": _("attached the document %(name)s to %(object)s"),
+            "detach": _("removed the document %(name)s from %(object)s"),
+        }[action] % {"name": data["name"], "object": what}
+    elif action == "add_to_decision" and data.get("decision"):
+        text = _("added %(object)s to submission no. %(decision)s") % {
+            "object": what,
+            "decision": data["decision"],
+        }
+    else:
+        text = str(action_phrase(action)) % {"object": what}
+    code = data.get("code")
+    if isinstance(code, str) and code in REASON_LABELS:
+        text = _("%(did)s (%(why)s)") % {"did": text, "why": reason_label(code)}
+    return text
+
+
+def describe(events: Iterable, *, dossier: Dossier | None = None) -> list[Line]:
+    """The events in words, in their order. Queries: at most one each for the organisations,
+    the actors' names, the dossiers' references and the nominees the events name (none for
+    the dossier given), whatever the number of events."""
+    events = list(events)
+    data = [_data(e) for e in events]
+    names = _Names.of(events, data, dossier)
+    lines = []
+    for event, facts in zip(events, data, strict=True):
+        actor, action = _actor(event, names), _action(event, facts)
+        did = _phrase(event, action, facts, names)
+        sentence = _("%(actor)s %(did)s") % {"actor": actor, "did": did}
+        if event.version and event.dossier_id:
+            sentence = _("%(sentence)s (version %(version)s)") % {
+                "sentence": sentence,
+                "version": event.version,
+            }
+        why = reason_label(event.reason, action=action)
+        if why:
+            sentence = _("%(sentence)s: %(reason)s") % {"sentence": sentence, "reason": why}
+        change = ""
+        if event.to_state and event.from_state != event.to_state:
+            change = _("%(from)s → %(to)s") % {
+                "from": state_label(event.from_state) or _("(new)"),
+                "to": state_label(event.to_state),
+            }
+        roles = [
+            role_label(role, names.orgs.get(org, ("", org))[1] if org else "")
+            for role, org in parse_roles(event.roles)
+        ]
+        lines.append(
+            Line(
+                event=event,
+                sentence=sentence,
+                actor=actor,
+                roles=roles,
+                change=change,
+                dossier_ref=names.dossiers.get(event.dossier_id, "") if event.dossier_id else "",
+            )
+        )
+    return lines
+
+
+# --- the dossier's versions (the inspector's "changes, version by version") ----------------
+
+
+def _value(model: type[models.Model], name: str, value: Any, related: dict) -> str:
+    if value in (None, ""):
+        return ""
+    try:
+        model_field: Any = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return str(value)
+    if name in ("state", "held_from"):
+        return state_label(value)
+    if name == "reason_code":
+        return reason_label(value)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if model_field.is_relation:
+        return related.get((model_field.related_model, value), str(value))
+    if isinstance(value, datetime.datetime):
+        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def field_label(model: type[models.Model], name: str) -> str:
+    """A field by its verbose name ("due_date" → "Hạn xử lý")."""
+    try:
+        model_field: Any = model._meta.get_field(name)
+        label = str(model_field.verbose_name)
+    except FieldDoesNotExist:
+        return name
+    return label[:1].upper() + label[1:]
+
+
+def dossier_changes(dossier: Dossier) -> list[dict]:
+    """Each saved version of the dossier with the fields that changed, named and valued in
+    words. Queries: the versions, then one per related model whose values changed."""
+    records = list(dossier.history.select_related("history_user").order_by("history_id"))
+    raw: list[tuple[Any, list[tuple[str, Any, Any]]]] = []
+    previous = None
+    wanted: dict[type[models.Model], set] = {}
+    for record in records:
+        diffs: list[tuple[str, Any, Any]] = []
+        if previous is not None:
+            diffs = [(c.field, c.old, c.new) for c in record.diff_against(previous).changes]
+            for name, old, new in diffs:
+                try:
+                    model_field: Any = Dossier._meta.get_field(name)
+                except FieldDoesNotExist:
+                    continue
+                if model_field.is_relation and model_field.related_model is not None:
+                    wanted.setdefault(model_field.related_model, set()).update(
+                        v for v in (old, new) if v is not None
+                    )
+        raw.append((record, diffs))
+        previous = record
+    related: dict = {}
+    for model, pks in wanted.items():
+        for obj in model._default_manager.filter(pk__in=pks):
+            related[(model, obj.pk)] = (
+                obj.get_username() if hasattr(obj, "get_username") else str(obj)
+            )
+    return [
+        {
+            "record": record,
+            "why": reason_label(record.history_change_reason),
+            "diffs": [
+                (
+                    field_label(Dossier, name),
+                    _value(Dossier, name, old, related),
+                    _value(Dossier, name, new, related),
+                )
+                for name, old, new in diffs
+            ],
+        }
+        for record, diffs in raw
+    ]
