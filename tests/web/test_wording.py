@@ -122,6 +122,20 @@ def test_every_message_has_a_vietnamese_translation():
     assert not fuzzy, f"{len(fuzzy)} fuzzy: {fuzzy[:20]}"
 
 
+def test_no_module_hides_its_messages_from_makemessages():
+    """makemessages extracts gettext's own names only: a message behind an alias such as
+    `L = gettext_lazy` never reaches the catalogue and stays English on a Vietnamese page."""
+    root = Path(__file__).resolve().parents[2]
+    alias = re.compile(r"^\s*\w+\s*=\s*(?:n|p)?gettext(?:_lazy)?\s*$", re.M)
+    hiding = [
+        path.relative_to(root).as_posix()
+        for path in root.glob("*/**/*.py")
+        if not path.relative_to(root).as_posix().startswith((".venv", "tests/"))
+        and alias.search(path.read_text(encoding="utf-8"))
+    ]
+    assert not hiding
+
+
 def test_the_po_reader_reads_plurals_flags_and_continuations(tmp_path):
     po = tmp_path / "x.po"
     po.write_text(
