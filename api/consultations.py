@@ -2,7 +2,6 @@
 their opinion, each body answers (JSON, or multipart with its reply letter as `document`), and
 anyone who sees the dossier reads where it stands and downloads the reply letters."""
 
-from django.db.models import F
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,8 +13,7 @@ from rest_framework.views import APIView
 from consultations import rules
 from consultations import services as cs
 from consultations.models import Consultation
-from dossiers.models import Role
-from dossiers.permissions import orgs_with_role
+from consultations.selectors import consultation_inbox
 from workflows import policy, selectors
 
 
@@ -163,14 +161,7 @@ class ConsultationInbox(APIView):
 
     @extend_schema(responses=ConsultationSerializer(many=True))
     def get(self, request):
-        bodies = orgs_with_role(request.user, Role.CONSULTED)
-        rows = (
-            Consultation.objects.filter(body__code__in=bodies)
-            .select_related("body", "requested_by", "answered_by", "document")
-            .order_by(F("answered_at").asc(nulls_first=True), "due_date", "id")[:200]
-            if bodies
-            else []
-        )
+        rows = consultation_inbox(request.user)[:200]
         context = {"request": request}
         return Response(ConsultationSerializer(rows, many=True, context=context).data)
 

@@ -67,3 +67,18 @@ def chromium(*, width: int = 1280, height: int = 1000, lang: str = "vi"):
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
     driver.implicitly_wait(5)
     return driver
+
+
+def sign_in(driver, base: str, username: str) -> None:
+    """Sign in as a demo persona (password "demo", a fresh TOTP code) and wait for the page."""
+    from selenium.webdriver.common.by import By
+
+    from tests.signin import fresh_code
+
+    driver.delete_all_cookies()
+    driver.get(f"{base}/accounts/login/")
+    driver.find_element(By.NAME, "username").send_keys(username)
+    driver.find_element(By.NAME, "password").send_keys("demo")
+    driver.find_element(By.NAME, "otp").send_keys(fresh_code(username))
+    driver.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/logout/']")  # signed in

@@ -774,6 +774,8 @@ ELSEWHERE = {
     "api/v1/consultations/<int:pk>/answer/": "tests/consultations/test_consultation.py",
     "api/v1/consultations/<int:pk>/document/": "tests/consultations/test_consultation.py",
     "dossiers/<int:pk>/comments/<int:comment_id>/handle/": "tests/consultations/test_board_page.py",
+    "consultations/<int:pk>/":
+        "tests/web/test_consultation_pages.py (404 unseen, 403 not the body asked)",
     "api/v1/ballots/<int:pk>/minutes/": "tests/approvals/test_ballots.py",
     "api/v1/public/notices/": "tests/notices/test_notices.py",
     "api/v1/public/notices/<int:nominee_id>/comments/": "tests/notices/test_notices.py",

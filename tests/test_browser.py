@@ -17,16 +17,18 @@ from selenium.webdriver.support.ui import Select
 from approvals import ballots
 from demo.world import World, act, build_devices, build_organisations, build_users, start
 from dossiers.models import Dossier
+from tests.browser import ensure_browser, needs_browser
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not shutil.which("chromedriver"), reason="needs Debian's chromium-driver"),
+    needs_browser,  # skips without Chromium, fails instead when CI requires it
 ]
 SHOTS = Path("/tmp/khenthuong-screenshots")
 
 
 @pytest.fixture
 def browser():
+    ensure_browser()
     options = Options()
     for flag in (
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

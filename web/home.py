@@ -30,6 +30,7 @@ from approvals.selectors import (
 )
 from dossiers import calendar, lifecycle, permissions
 from dossiers.models import Dossier, DossierState, Role
+from web.consultations import home_requests
 from workflows import policy, selectors
 
 PAGE_SIZE = 25
@@ -147,7 +148,8 @@ def _unit_decisions(user, units: set[str]) -> list:
 def inbox(request):
     user = request.user
     roles = permissions.user_roles(user)
-    acting = {role for role, _org in roles if role != Role.INSPECTOR}
+    # A consulted body moves no dossier: its requests are listed on their own (`consulted`).
+    acting = {role for role, _org in roles if role not in (Role.INSPECTOR, Role.CONSULTED)}
     units = permissions.orgs_with_role(user, Role.UNIT_OFFICER, Role.UNIT_HEAD)
     waiting = dossier_inbox_rows(user)
     counts = _counted(waiting)
@@ -188,6 +190,7 @@ def inbox(request):
         "can_create": bool(units),
         "unit_decisions": _unit_decisions(user, units) if units else [],
         "overview": overview,
+        "consulted": home_requests(user),
     }
     return render(request, "workflows/inbox.html", context)
 

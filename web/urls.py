@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web import ballots, decisions, eligibility, home, lists, proposer, views
+from web import ballots, consultations, decisions, eligibility, home, lists, proposer, views
 
 app_name = "workflows"
 urlpatterns = [
@@ -30,3 +30,4 @@ urlpatterns += eligibility.urlpatterns  # checks' overrides, registry people, re
 urlpatterns += decisions.urlpatterns  # building a decision batch (tờ trình)
 urlpatterns += ballots.urlpatterns  # closing a ballot, after a confirmation
 urlpatterns += proposer.urlpatterns  # the unit's edit, documents, submit, withdraw
+urlpatterns += consultations.urlpatterns  # a consulted body's request and its answer

@@ -25,7 +25,7 @@ from approvals.selectors import (
 from consultations import services as consultation_services
 from dossiers import lifecycle, permissions
 from dossiers.errors import DossierError
-from dossiers.models import DocumentKind, Dossier
+from dossiers.models import DocumentKind, Dossier, DossierState
 from notices import services as notice_services
 from web import decisions as batches
 from web.eligibility import dossier_checks
@@ -78,6 +78,9 @@ def dossier_detail(request, pk: int):
     return render(request, "workflows/dossier_detail.html", context)
 
 
+UNIT_HOLDS = (DossierState.DRAFT, DossierState.RETURNED)
+
+
 def board_work(user, dossier) -> dict:
     """The consultation requests with their answers and due dates, and the public comments, for
     the dossier page; `may_handle`: the user is of the board that handles the comments (their
@@ -86,7 +89,9 @@ def board_work(user, dossier) -> dict:
     consultation = consultation_services.status(dossier)
     comments = list(notice_services.dossier_comments(dossier))
     return {
-        "show": bool(rows or consultation.required or comments),
+        # Nothing to show while the unit still holds the dossier (a draft or a return).
+        "show": bool(rows or comments)
+        or (bool(consultation.required) and dossier.state not in UNIT_HOLDS),
         "consultations": [
             {
                 "row": row,

@@ -5,7 +5,6 @@ board's restriction register whose matters the dossier's checks follow."""
 
 import datetime
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from audit.models import LedgerEvent
 from demo.world import seed_demo
 from dossiers import calendar, checks, registry
 from dossiers.models import CheckOverride, Dossier, Nominee, Person, Restriction
+from tests.browser import needs_browser
 from tests.signin import signin
 from tests.test_browser import _csp_violations, _sign_in, browser  # noqa: F401 (a fixture)
 
@@ -333,7 +333,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(not shutil.which("chromedriver"), reason="needs Debian's chromium-driver")
+@needs_browser  # skips without Chromium, fails instead when CI requires it
 def test_board_officer_overrides_a_check_in_the_browser(live_server, request):
     seed_demo()  # an earlier test run in a transaction may have emptied the tables
     driver = request.getfixturevalue("browser")

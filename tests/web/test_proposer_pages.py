@@ -35,6 +35,7 @@ from dossiers.models import (
     Nominee,
     NomineeOutcome,
 )
+from tests.browser import ensure_browser
 from tests.signin import signin
 from tests.workflows.helpers import individual
 from web import proposer
@@ -590,13 +591,11 @@ SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots" / "pro
 
 @pytest.fixture
 def browser():
-    pytest.importorskip("selenium")
+    ensure_browser()  # skips without Chromium, fails instead when CI requires it
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
-    if not shutil.which("chromedriver"):
-        pytest.fail("the browser test needs Debian's chromium and chromium-driver")
     options = Options()
     for flag in (
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
