@@ -84,11 +84,14 @@ def ballot_list_visible_to(user) -> QuerySet:
     voter_orgs = permissions.orgs_with_role(user, Role.BLOC_VOTER)
     boards = permissions.orgs_with_role(user, Role.BOARD_OFFICER, Role.BOARD_HEAD)
     councils = permissions.orgs_with_role(user, Role.COUNCIL_SECRETARY, Role.COUNCIL_MEMBER)
-    levels = {"BTDKT-TW": "central", "T-BTDKT": "province"}
+    # A board sees its own level's ballots: its council's, and its blocs' (organised by that
+    # council); never another province's or ministry's.
+    own_councils = {levels.level(a).council for a in levels.authorities_where("board", boards)}
+    own_councils.discard(None)
     q = Q(roll__organization__code__in=voter_orgs) if voter_orgs else Q(pk__in=[])
     q |= Q(council__code__in=councils) | Q(roll__user=user)
-    q |= Q(bloc__level__in=[levels[b] for b in boards if b in levels])
-    q |= Q(council__level__in=[levels[b] for b in boards if b in levels])
+    if own_councils:
+        q |= Q(council__code__in=own_councils) | Q(bloc__organizer__code__in=own_councils)
     ids = queryset.filter(q).values("pk")
     return queryset.filter(pk__in=ids)
 

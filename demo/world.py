@@ -91,7 +91,7 @@ STAFF = [
     ("pm", [(Role.DECIDER, "TTG")]),
     ("president", [(Role.DECIDER, "CTN")]),
     ("t-board-officer", [(Role.BOARD_OFFICER, "T-BTDKT"), (Role.BOARD_HEAD, "T-BTDKT")]),
-    ("t-chair", [(Role.DECIDER, "T-UBND")]),
+    ("t-chair", [(Role.DECIDER, "T-UBND"), (Role.CONSULTED, "T-UBND")]),
     ("inspector", [(Role.INSPECTOR, None)]),
 ]
 # The councils of the first province, the second province and the ministry, and the boards and
@@ -102,7 +102,7 @@ LEVEL_STAFF = [
     ("t2-board-officer", [(Role.BOARD_OFFICER, "T2-BTDKT"), (Role.BOARD_HEAD, "T2-BTDKT")]),
     ("t2-council-secretary", [(Role.COUNCIL_SECRETARY, "T2-HDTDKT")]),
     *[(f"t2-council-member-{i}", [(Role.COUNCIL_MEMBER, "T2-HDTDKT")]) for i in range(1, 4)],
-    ("t2-chair", [(Role.DECIDER, "T2-UBND")]),
+    ("t2-chair", [(Role.DECIDER, "T2-UBND"), (Role.CONSULTED, "T2-UBND")]),
     ("m-board-officer", [(Role.BOARD_OFFICER, "BTP-VTDKT"), (Role.BOARD_HEAD, "BTP-VTDKT")]),
     ("m-council-secretary", [(Role.COUNCIL_SECRETARY, "BTP-HDTDKT")]),
     *[(f"m-council-member-{i}", [(Role.COUNCIL_MEMBER, "BTP-HDTDKT")]) for i in range(1, 4)],

@@ -776,6 +776,8 @@ ELSEWHERE = {
     "dossiers/<int:pk>/comments/<int:comment_id>/handle/": "tests/consultations/test_board_page.py",
     "consultations/<int:pk>/":
         "tests/web/test_consultation_pages.py (404 unseen, 403 not the body asked)",
+    "dossiers/<int:pk>/consultations/new/":
+        "tests/consultations/test_board_page.py (403 not the holding board)",
     "api/v1/ballots/<int:pk>/minutes/": "tests/approvals/test_ballots.py",
     "api/v1/public/notices/": "tests/notices/test_notices.py",
     "api/v1/public/notices/<int:nominee_id>/comments/": "tests/notices/test_notices.py",

@@ -98,7 +98,7 @@ def _work(username: str) -> dict[str, int]:
     client = Client()
     assert signin(client, username), username
     page = client.get("/").content.decode()
-    waiting = re.search(r"\((\d+)\)</h2>", page)  # no such section for an inspector
+    waiting = re.search(r'id="waiting">\s*<h2>[^<]*\((\d+)\)</h2>', page)  # none: inspector
     return {
         "dossiers": int(waiting.group(1)) if waiting else 0,
         "decisions": len(re.findall(r'href="/decisions/\d+/"', page)),

@@ -20,16 +20,18 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
+from consultations import rules
 from consultations import services as cs
 from consultations.models import Consultation
 from consultations.selectors import consultation_inbox
 from dossiers import calendar, lifecycle, permissions
 from dossiers.errors import DossierError
-from dossiers.models import Nominee, Role
-from workflows import policy
+from dossiers.models import Dossier, Nominee, Organization, Role
+from workflows import policy, selectors
 
 SHOWN = 25  # rows of each of the home page's lists (open, answered)
 
@@ -187,6 +189,92 @@ def consultation_answer(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "consultations/answer.html", context, status=status)
 
 
+# --- the board's request, on the dossier page ---------------------------------------------------
+
+REQUESTED = _("The request is sent to: %(bodies)s. Their answers are due on %(due)s.")
+
+
+def consulted_bodies() -> list[tuple[str, str]]:
+    """The bodies that answer consultations here: organisations someone answers for."""
+    rows = (
+        Organization.objects.filter(role_grants__role=Role.CONSULTED)
+        .distinct()
+        .order_by("name")
+        .values_list("code", "name")
+    )
+    return [(code, name) for code, name in rows]
+
+
+class RequestForm(forms.Form):
+    """The request as the API's serializer takes it: `bodies` and `due_in_days`. The rules (a
+    body already asked and not answered, the dossier's own levels, the state) are the service's."""
+
+    bodies = forms.MultipleChoiceField(
+        label=_("Bodies to consult"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one body to consult.")},
+    )
+    due_in_days = forms.IntegerField(
+        label=_("Answer due in (working days)"),
+        min_value=1,
+        max_value=rules.MAX_DUE_IN_DAYS,
+    )
+
+    def __init__(self, *args, dossier: Dossier, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bodies"].choices = consulted_bodies()
+        self.fields["due_in_days"].initial = rules.default_due_in_days()
+        asked = cs.status(dossier)
+        self.fields["bodies"].initial = asked.missing
+
+
+def request_form(user, dossier: Dossier) -> RequestForm | None:
+    """The request form for the dossier page: for the board holding the dossier, while it may
+    still consult (None otherwise)."""
+    if dossier.state not in cs.OPEN_STATES or not cs.may_request(user, dossier):
+        return None
+    return RequestForm(dossier=dossier)
+
+
+@login_required
+@require_POST
+def consultation_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the board's consultation request (the API's service, as
+    `POST /api/v1/dossiers/<id>/consultations/`): 404 unless the user sees the dossier, 403
+    unless the user is of the board holding it; a refusal is shown on the dossier page."""
+    dossier = selectors.dossier_get_for_user(request.user, pk)
+    if not cs.may_request(request.user, dossier):
+        raise PermissionDenied
+    form = RequestForm(request.POST, dossier=dossier)
+    back = reverse("workflows:dossier", args=[pk]) + "#board-work"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    try:
+        made = cs.consultation_request(
+            actor=request.user,
+            dossier=dossier,
+            bodies=form.cleaned_data["bodies"],
+            due_in_days=form.cleaned_data["due_in_days"],
+        )
+    except DossierError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(str(exc)) from exc
+        messages.error(request, str(exc))
+    else:
+        names = ", ".join(row.body.name for row in made)
+        due = made[0].due_date.strftime("%d/%m/%Y")
+        messages.success(request, REQUESTED % {"bodies": names, "due": due})
+    return redirect(back)
+
+
 urlpatterns = [
     path("consultations/<int:pk>/", consultation_answer, name="consultation"),
+    path(
+        "dossiers/<int:pk>/consultations/new/",
+        consultation_request,
+        name="consultation_request",
+    ),
 ]

@@ -25,9 +25,10 @@ from approvals.selectors import (
 from consultations import services as consultation_services
 from dossiers import lifecycle, permissions
 from dossiers.errors import DossierError
-from dossiers.models import DocumentKind, Dossier, DossierState
+from dossiers.models import DocumentKind, Dossier, DossierState, Organization
 from notices import services as notice_services
 from web import decisions as batches
+from web.consultations import request_form
 from web.eligibility import dossier_checks
 from web.forms import DossierActionForm, FlowChartForm
 from workflows import policy, selectors, wording
@@ -88,9 +89,10 @@ def board_work(user, dossier) -> dict:
     rows = list(consultation_services.consultation_list(dossier))
     consultation = consultation_services.status(dossier)
     comments = list(notice_services.dossier_comments(dossier))
+    form = request_form(user, dossier)
     return {
         # Nothing to show while the unit still holds the dossier (a draft or a return).
-        "show": bool(rows or comments)
+        "show": bool(rows or comments or form)
         or (bool(consultation.required) and dossier.state not in UNIT_HOLDS),
         "consultations": [
             {
@@ -104,6 +106,14 @@ def board_work(user, dossier) -> dict:
         "comments": comments,
         "open_comments": sum(1 for c in comments if not c.handled),
         "may_handle": notice_services.may_handle(user, dossier),
+        "missing_names": list(
+            Organization.objects.filter(code__in=consultation.missing)
+            .order_by("name")
+            .values_list("name", flat=True)
+        )
+        if consultation.missing
+        else [],
+        "request_form": form,
     }
 
 

@@ -165,13 +165,80 @@ def test_a_proposer_sees_the_section_but_may_not_handle_a_comment(work):
     assert Client().post(_handle_url(work, comment), {"note": "x"}).status_code == 302  # sign in
 
 
-def test_a_dossier_without_consultation_or_comments_has_no_section(work):
+def test_a_dossier_without_consultation_or_comments_offers_only_the_request(work):
     from dossiers.models import Dossier
 
     plain = Dossier.objects.get(title="[demo] Bằng khen tỉnh — đang thẩm định (T-MTTQ)")
     html = _browser("t-board-officer").get(f"/dossiers/{plain.pk}/").content.decode()
+    assert 'id="consultation-request"' in html  # the board may consult any body it wants
+    assert 'class="consultations"' not in html and 'id="consultation-missing"' not in html
+    # The unit that proposed it sees no board section at all.
+    html = _browser("proposer-T-MTTQ").get(f"/dossiers/{plain.pk}/").content.decode()
     assert 'id="board-work"' not in html
     required = Dossier.objects.get(title="[demo] Bằng khen TTg — chờ tiếp nhận (VUFO)")
     html = _browser("board-officer").get(f"/dossiers/{required.pk}/").content.decode()
     missing = re.search(r'id="consultation-missing">(.*?)</p>', html, re.S)
-    assert missing and "HY-BHXH" in missing.group(1) and "HY-THUE" in missing.group(1)
+    assert missing and "Bảo hiểm xã hội Việt Nam" in missing.group(1)
+    assert "Cục Thuế" in missing.group(1) and "HY-" not in missing.group(1)
+
+
+def _page_request(client: Client, dossier_id: int, data: dict):
+    return client.post(f"/en/dossiers/{dossier_id}/consultations/new/", data)
+
+
+def test_board_asks_for_consultation_on_the_dossier_page(api):
+    """The board holding the dossier asks from the page (the form ticks the bodies the award form
+    requires); others get 403, a bad due date is refused with a message and nothing is sent."""
+    dossier = create(api, "TLDLD", "HCLD-3")
+    upload_required(api, "TLDLD", dossier, ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hoi_dong"])
+    act(api, "head-TLDLD", dossier, "submit")
+    act(api, "board-officer", dossier, "accept")
+    officer = Client()
+    assert signin(officer, "board-officer")
+    html = officer.get(f"/en/dossiers/{dossier['id']}/").content.decode()
+    form = re.search(r'<form[^>]*id="consultation-request".*?</form>', html, re.S).group(0)
+    for code in ("HY-BHXH", "HY-THUE"):  # HCLD-3 requires both: ticked
+        assert re.search(rf'value="{code}"[^>]*checked', form), code
+    # Someone who sees the dossier but is not of its board: no form, and 403 on a post.
+    unit = Client()
+    assert signin(unit, "head-TLDLD")
+    assert (
+        'id="consultation-request"'
+        not in unit.get(f"/en/dossiers/{dossier['id']}/").content.decode()
+    )
+    assert (
+        _page_request(unit, dossier["id"], {"bodies": ["HY-BHXH"], "due_in_days": 5}).status_code
+        == 403
+    )
+    # A due date out of range: a message, nothing sent.
+    refused = _page_request(officer, dossier["id"], {"bodies": ["HY-BHXH"], "due_in_days": 0})
+    assert refused.status_code == 302
+    page = officer.get(f"/en/dossiers/{dossier['id']}/").content.decode()
+    assert "greater than or equal to 1" in page
+    assert not LedgerEvent.objects.filter(
+        action="consultation.requested", dossier_id=dossier["id"]
+    ).exists()
+    # The request itself: both bodies asked, one ledger event, the missing line gone.
+    sent = _page_request(
+        officer, dossier["id"], {"bodies": ["HY-BHXH", "HY-THUE"], "due_in_days": 7}
+    )
+    assert sent.status_code == 302
+    page = officer.get(f"/en/dossiers/{dossier['id']}/").content.decode()
+    assert "The request is sent to" in page and 'id="consultation-missing"' not in page
+    assert page.count('data-outcome="pending"') == 2
+    assert (
+        LedgerEvent.objects.filter(
+            action="consultation.requested", dossier_id=dossier["id"]
+        ).count()
+        == 1
+    )
+    # Asked again while open: refused with the service's message, nothing more sent.
+    again = _page_request(officer, dossier["id"], {"bodies": ["HY-BHXH"], "due_in_days": 7})
+    assert again.status_code == 302
+    assert (
+        LedgerEvent.objects.filter(
+            action="consultation.requested", dossier_id=dossier["id"]
+        ).count()
+        == 1
+    )
+    assert verify().ok

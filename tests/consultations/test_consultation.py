@@ -363,3 +363,21 @@ def test_a_reply_letter_is_checked_like_a_dossier_upload(api, settings, name, co
     assert refused["code"] == code
     assert Attachment.objects.filter(dossier_id=dossier["id"]).count() == before
     assert Consultation.objects.get(pk=bhxh["id"]).answered_at is None
+
+
+def test_the_province_where_a_central_unit_sits_answers_through_its_chair(api):
+    """demo-data.md: a province is consulted through its chair's persona (`t-chair`); the other
+    province's chair does not see the dossier."""
+    dossier = _at_appraisal(api)
+    (asked,) = _ask(api, dossier, bodies=["T-UBND"])
+    assert api("t2-chair").get(f"/api/v1/dossiers/{dossier['id']}/").status_code == 404
+    _answer(api, "t2-chair", asked["id"], expect=404, agree=True)
+    answered = _answer(
+        api, "t-chair", asked["id"], agree=True, reason="Không vi phạm tại địa phương"
+    )
+    assert (answered["outcome"], answered["answered_by"]) == ("agreed", "t-chair")
+    assert (
+        LedgerEvent.objects.filter(action="consultation.agreed", dossier_id=dossier["id"]).count()
+        == 1
+    )
+    assert verify().ok

@@ -4,8 +4,10 @@ law's order (domain.md §2.2), and sees only its own dossiers."""
 import datetime
 
 import time_machine
+from django.contrib.auth import get_user_model
 
-from approvals.models import Decision, DecisionState
+from approvals.models import BallotSession, Decision, DecisionState
+from approvals.selectors import ballot_list_visible_to
 from dossiers.models import Dossier, DossierState, Nominee
 from tests.consultations.helpers import consult
 from tests.signin import fresh_code
@@ -290,3 +292,24 @@ def test_a_batch_names_a_decider_that_exists(api):
         refused = api("board-head").post(url, {"decider": decider, "dossiers": [1]}, format="json")
         assert refused.status_code == 400, decider
         assert refused.json()["code"] == code, decider
+
+
+# Which ballots each level's board sees in the demo world: its own council's and its own blocs'
+# (organised by that council), never another level's.
+BOARD_BALLOTS = {
+    "board-officer": {"HDTDKT-TW"},
+    "t-board-officer": {"T-HDTDKT"},
+    "t2-board-officer": {"T2-HDTDKT"},
+    "m-board-officer": {"BTP-HDTDKT"},
+}
+
+
+def test_a_board_sees_only_its_own_levels_ballots(api):
+    sessions = list(BallotSession.objects.select_related("council", "bloc__organizer"))
+    assert {(s.council or s.bloc.organizer).code for s in sessions} >= {"HDTDKT-TW", "T-HDTDKT"}
+    for username, own in BOARD_BALLOTS.items():
+        user = get_user_model().objects.get(username=username)
+        seen = set(ballot_list_visible_to(user).values_list("pk", flat=True))
+        for session in sessions:
+            body = session.council or session.bloc.organizer
+            assert (session.pk in seen) == (body.code in own), (username, body.code, session.pk)
