@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "notices",  # public notice of nominees and the public's comments
     "accounts",  # sign-in, TOTP, API tokens (their admin)
     "notifications",  # the bell and e-mails, from the ledger's events after commit
+    "documents",  # decision PDFs (signed PAdES), certificates, minutes, public decisions
+    "reports",  # Excel exports, yearly statistics, dashboards
     "web",  # the pages' template tags (web/templatetags/); its views are routed by config/urls
     "demo",  # the demo world and `manage.py seed_demo`
 ]
