@@ -50,6 +50,7 @@ from dossiers.models import (
     DocumentKind,
     Dossier,
     Nominee,
+    NomineeKind,
     NomineeOutcome,
     Organization,
     Role,
@@ -71,6 +72,10 @@ NO_NOMINEES = _("A ballot needs at least one nominee.")
 NOT_WAITING = _("Nominee %(value)s is not waiting for this vote (dossier %(ref)s is “%(state)s”).")
 WRONG_BLOC = _("Dossier %(ref)s is voted by %(bloc)s in %(year)s, not by this ballot.")
 WHOLE_DOSSIER = _("Put every nominee of dossier %(ref)s on the ballot (missing: %(names)s).")
+INDIVIDUAL_IN_BLOC = _(
+    "%(name)s is an individual: a bloc ranks its member organisations' collectives, individuals "
+    "never go to a bloc vote."
+)
 ON_OTHER_BALLOT = _("Nominee %(value)s is already on open ballot %(session)s.")
 EMPTY_ROLL = _("Nobody may vote on this ballot: the roll is empty.")
 CLOSED = _("This ballot is closed.")
@@ -176,6 +181,8 @@ def ballot_open(
             raise DossierError(
                 WRONG_COUNCIL, code="wrong_council", ref=dossier.reference, council=council.code
             )
+        if bloc and nominee.kind != NomineeKind.COLLECTIVE:
+            raise DossierError(INDIVIDUAL_IN_BLOC, code="individual_in_bloc", name=nominee.name)
         if bloc and (dossier.bloc_id != bloc.pk or dossier.year != year):
             raise DossierError(
                 WRONG_BLOC, code="wrong_bloc", ref=dossier.reference,
@@ -183,6 +190,8 @@ def ballot_open(
             )  # fmt: skip
     for dossier in dossiers.values():
         left = dossier.nominees.filter(outcome=NomineeOutcome.PENDING).exclude(pk__in=chosen)
+        if bloc:  # a bloc votes on the collectives only; the individuals wait for the board
+            left = left.filter(kind=NomineeKind.COLLECTIVE)
         if left.exists():
             raise DossierError(
                 WHOLE_DOSSIER, code="whole_dossier", ref=dossier.reference,
@@ -474,11 +483,18 @@ def ballot_close(*, actor: User | None, session: BallotSession | int) -> BallotS
             actor=actor,
             dossier=dossier,
             stage=stage,
-            passed=any(i.passed for i in mine),
+            passed=any(i.passed for i in mine) or (is_bloc and _individuals_wait(dossier)),
             failed={i.nominee_id: f"{stage}: {i.outcome}" for i in mine if not i.passed},
             tally=tally,
         )
     return session
+
+
+def _individuals_wait(dossier: Dossier) -> bool:
+    """A bloc votes on the collectives: the dossier's individuals go on to the board whatever
+    the bloc decided about its collectives."""
+    pending = dossier.nominees.filter(kind=NomineeKind.INDIVIDUAL, outcome=NomineeOutcome.PENDING)
+    return pending.exists()
 
 
 def ballots_close_due(now: datetime.datetime | None = None) -> list[int]:

@@ -477,7 +477,13 @@ def bloc_ballot(
 ):  # fmt: skip
     """The bloc's secret ballot: members vote yes for the others' nominees and declare a
     conflict for their own; the leader closes it and the dossiers move on."""
-    nominees = [n for d in dossiers for n in d.nominees.all()]
+    # A bloc votes on its members' collectives; a dossier of individuals went past it.
+    for dossier in dossiers:
+        dossier.refresh_from_db(fields=["state"])
+    waiting = [d for d in dossiers if d.state == DossierState.BLOC_VOTING]
+    nominees = [n for d in waiting for n in d.nominees.all() if n.kind == "collective"]
+    if not nominees:
+        return None
     session = ballots.ballot_open(
         actor=world.user(leader), bloc_code=bloc, year=year, nominee_ids=[n.pk for n in nominees]
     )
@@ -881,7 +887,7 @@ def level_dossiers(world: World) -> None:
     # then wait for the chair's submission (or for the council's ballot).
     to_sign = submitted(
         world, "T-LDLD", "BK-TTG", LEVEL_FIRST_TITLE,
-        [person("Công nhân minh họa T-LDLD", "T-LDLD", "Hoàn thành xuất sắc nhiệm vụ 5 năm")],
+        [collective("T-LDLD")],  # a collective: the cluster votes on it
     )  # fmt: skip
     in_council = submitted(
         world, "T-HCCB", "BK-TTG", "[demo] Bằng khen TTg — Hội đồng tỉnh đang xét (T-HCCB)",

@@ -117,7 +117,8 @@ def route(dossier: Dossier, *, with_bloc: bool | None = None) -> list[Step]:
     The bloc votes first, where the form calls for it; a state-level form proposed under a
     ministry or a province passes that level's own stages (`lower_stages`, ending with its head's
     submission) before the central ones; the public notice is held once, at the first level that
-    holds it; a ministry's or a province's own form stays at the proposer's level."""
+    holds it (heroes and national fighters again on the central board's portal: `central_notice`);
+    a ministry's or a province's own form stays at the proposer's level."""
     form = dossier.award_form
     own = levels.authority_of(dossier.organization.code)
     bloc = bool(dossier.bloc_id) if with_bloc is None else with_bloc
@@ -127,7 +128,7 @@ def route(dossier: Dossier, *, with_bloc: bool | None = None) -> list[Step]:
         return steps + [(stage, own) for stage in rest]
     if own != levels.CENTRAL and form.lower_stages:
         steps += [(stage, own) for stage in form.lower_stages]
-        if Stage.PUBLIC_NOTICE in form.lower_stages:
+        if Stage.PUBLIC_NOTICE in form.lower_stages and not form.central_notice:
             rest = [stage for stage in rest if stage != Stage.PUBLIC_NOTICE]
     return steps + [(stage, levels.CENTRAL) for stage in rest]
 

@@ -206,6 +206,14 @@ class AwardForm(models.Model):
             "level runs first, ending with its head's submission."
         ),
     )
+    central_notice = models.BooleanField(
+        _("public notice at the central level too"),
+        default=False,
+        help_text=_(
+            "Heroes and national emulation fighters: posted for public comment on the central "
+            "board's portal even after the ministry's or province's own notice (domain.md §2.2)."
+        ),
+    )
     bloc_vote_rule = models.CharField(
         _("bloc vote"), max_length=16, choices=BlocVoteRule.choices, default=BlocVoteRule.NONE
     )

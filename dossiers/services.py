@@ -625,7 +625,13 @@ def dossier_submit(*, actor: User, dossier: Dossier, reason: str = "") -> Dossie
     bloc = dossier.bloc
     if from_state == S.DRAFT:
         bloc = None
-        if form.has_stage(Stage.BLOC_VOTE) and form.bloc_vote_rule != BlocVoteRule.NONE:
+        # A bloc ranks its member organisations: a dossier of individuals only never goes to it.
+        collectives = dossier.nominees.filter(kind=NomineeKind.COLLECTIVE).exists()
+        if (
+            collectives
+            and form.has_stage(Stage.BLOC_VOTE)
+            and form.bloc_vote_rule != BlocVoteRule.NONE
+        ):
             bloc = _bloc_for(dossier)
             if bloc is None and form.bloc_vote_rule == BlocVoteRule.REQUIRED:
                 raise DossierError(

@@ -133,8 +133,10 @@ def _council(world: World, secretary: str, council: str, members: list[str], dos
 
 
 def _start(world: World, unit: str, form: str, key: str, year: int) -> Dossier:
+    """A person and a collective: the bloc votes on the collective (never on individuals)."""
     nominee = person(f"Ma trận {key}", unit, year=year)
-    return start(world, unit, form, f"Ma trận {key}", [nominee], year)
+    team = {"kind": "collective", "name": f"Tập thể ma trận {key}", "organization": unit}
+    return start(world, unit, form, f"Ma trận {key}", [nominee, team], year)
 
 
 def build(world: World) -> dict[str, Dossier]:
@@ -479,9 +481,8 @@ def test_object_level_cases():
     BlocMembership.objects.get(
         bloc__code="KHOI-CTXH-TW", year=2024, organization__code="VUFO"
     ).delete()
-    next_year = start(
-        world, "HND", "BK-TTG", "Năm 2024", [person("Năm sau", "HND", year=2024)], 2024
-    )
+    team = {"kind": "collective", "name": "Tập thể năm sau", "organization": "HND"}
+    next_year = start(world, "HND", "BK-TTG", "Năm 2024", [team], 2024)  # to the bloc
     act(world, "head-HND", next_year, "submit")
     assert _call(_api("voter-VUFO"), "get", f"/api/v1/dossiers/{next_year.pk}/") == 404
     assert _call(_api("voter-HND"), "get", f"/api/v1/dossiers/{next_year.pk}/") == 200

@@ -32,7 +32,15 @@ from approvals.policy import ballot_abilities
 from approvals.selectors import ballot_get_for_user, ballot_summary, on_open_ballot_q
 from dossiers import levels, permissions
 from dossiers.errors import DossierError
-from dossiers.models import AwardForm, Bloc, DossierState, Nominee, NomineeOutcome, Organization
+from dossiers.models import (
+    AwardForm,
+    Bloc,
+    DossierState,
+    Nominee,
+    NomineeKind,
+    NomineeOutcome,
+    Organization,
+)
 from web.forms import BallotOpenForm
 from workflows import selectors
 
@@ -237,10 +245,12 @@ class Target:
     kwargs: dict  # what `ballot_open` is given for it
 
 
-def _candidates(user, **where):
+def _candidates(user, *, bloc: bool = False, **where):
     """Dossiers waiting for a vote the user may see, with no nominee on an open ballot; each
-    with its pending nominees only."""
+    with its pending nominees only (a bloc's: its collectives only)."""
     pending = Nominee.objects.filter(outcome=NomineeOutcome.PENDING).order_by("id")
+    if bloc:
+        pending = pending.filter(kind=NomineeKind.COLLECTIVE)
     return list(
         selectors.dossier_list_visible_to(user)
         .filter(**where)
@@ -271,7 +281,9 @@ def ballot_targets(user) -> list[Target]:
     targets = []
     for bloc_id, year in sorted(permissions.led_blocs(user)):
         bloc = Bloc.objects.get(pk=bloc_id)
-        dossiers = _candidates(user, state=DossierState.BLOC_VOTING, bloc_id=bloc_id, year=year)
+        dossiers = _candidates(
+            user, bloc=True, state=DossierState.BLOC_VOTING, bloc_id=bloc_id, year=year
+        )
         session = BallotSession(body=BallotBody.BLOC, bloc=bloc, year=year)
         roll = len(ballots.ballot_roll(bloc=bloc, year=year))
         kwargs = {"bloc_code": bloc.code, "year": year}

@@ -63,7 +63,7 @@ def _html_links(page: str, found: list) -> None:
 
 def test_nothing_links_a_member_to_its_choice(api, caplog):
     caplog.set_level(logging.DEBUG)
-    nominee = {"kind": "individual", "name": "Ứng viên bí mật", "organization": "VUFO"}
+    nominee = {"kind": "collective", "name": "Ứng viên bí mật", "organization": "VUFO"}
     dossier = create(api, "VUFO", "BK-TTG", [nominee])
     upload_required(api, "VUFO", dossier, ["to_trinh", "bao_cao_thanh_tich"])
     dossier = act(api, "head-VUFO", dossier, "submit")
@@ -171,7 +171,7 @@ def test_during_the_session_no_table_holds_a_readable_choice(api):
     no choice in any row (the old design wrote each ballot's choices in clear with its cast)."""
     dossiers = []
     for org in ("VUFO", "VHNT"):
-        nominee = {"kind": "individual", "name": f"Ứng viên kín {org}", "organization": org}
+        nominee = {"kind": "collective", "name": f"Ứng viên kín {org}", "organization": org}
         dossier = create(api, org, "BK-TTG", [nominee])
         upload_required(api, org, dossier, ["to_trinh", "bao_cao_thanh_tich"])
         dossiers.append(act(api, f"head-{org}", dossier, "submit"))

@@ -72,20 +72,27 @@ CENTRAL = ["MTTQ", "HCCB", "TLDLD", "HND", "DOAN", "HLHPN", "VHNT", "VUSTA", "VU
 PROVINCE = ["T-MTTQ", "T-HND", "T-LDLD", "T-HCCB", "T-HLHPN", "T-DOAN"]
 
 
+def _own(dossiers: list[dict], code: str) -> set[int]:
+    return {n["id"] for d in dossiers for n in d["nominees"] if d["organization"] == code}
+
+
 def ballot(api, leader: str, dossiers: list[dict], *, year: int = 2023, choice: str = "yes",
-           voters: list[str] | None = None, bloc: str | None = None) -> dict:  # fmt: skip
+           voters: list[str] | None = None, bloc: str | None = None) -> dict | None:  # fmt: skip
     """Open a bloc ballot on the dossiers' nominees, let the members vote, close it."""
     province = dossiers[0]["organization"].startswith("T-")
     bloc = bloc or ("CUM-CTXH-T" if province else "KHOI-CTXH-TW")
     members = voters if voters is not None else (PROVINCE if province else CENTRAL)
-    nominees = [n["id"] for d in dossiers for n in d["nominees"]]
+    # A bloc votes on its members' collectives; individuals never go to it.
+    nominees = [n["id"] for d in dossiers for n in d["nominees"] if n["kind"] == "collective"]
+    if not nominees:  # dossiers of individuals went straight to the board
+        return None
     opened = api(leader).post(
         "/api/v1/ballots/", {"bloc": bloc, "year": year, "nominees": nominees}, format="json"
     )
     assert opened.status_code == 201, opened.json()
     session = opened.json()["id"]
     for code in members:
-        own = [n["id"] for d in dossiers for n in d["nominees"] if d["organization"] == code]
+        own = [n for n in nominees if n in _own(dossiers, code)]
         choices = {str(n): choice for n in nominees if n not in own}
         cast = api(f"voter-{code}").post(
             f"/api/v1/ballots/{session}/votes/",

@@ -166,7 +166,8 @@ def test_president_form_goes_through_the_prime_minister(api):
 
 
 def test_provincial_form_ends_with_the_provincial_chair(api):
-    dossier = create(api, "T-LDLD", "BK-TINH", year=2024)
+    team = {"kind": "collective", "name": "Tổ công đoàn minh họa", "organization": "T-LDLD"}
+    dossier = create(api, "T-LDLD", "BK-TINH", [team], year=2024)
     upload_required(api, "T-LDLD", dossier, ["to_trinh", "bao_cao_thanh_tich"])
     assert act(api, "head-T-LDLD", dossier, "submit")["bloc"] == "CUM-CTXH-T"
     nominees = [n["id"] for n in dossier["nominees"]]
@@ -297,3 +298,33 @@ def test_withdrawal_during_the_notice_and_before_the_council(api):
         assert done.status_code == 200, done.json()
         assert done.json()["state"] == "withdrawn"
         assert _path(dossier.pk)[-2:] == [state, "withdrawn"]
+
+
+def test_individuals_never_go_to_a_bloc(api):
+    """A bloc ranks its member organisations (domain.md §2.2): a dossier of individuals goes
+    straight to the board; a mixed dossier's collective is voted, its individual is not on the
+    ballot and goes on to the board even when the bloc turns the collective down."""
+    alone = create(api, "HLHPN", "BK-TTG")  # one individual
+    upload_required(api, "HLHPN", alone, ["to_trinh", "bao_cao_thanh_tich"])
+    submitted = act(api, "head-HLHPN", alone, "submit")
+    assert (submitted["state"], submitted["bloc"]) == ("intake", None)
+
+    team = {"kind": "collective", "name": "Ban Kinh tế Hội LHPN", "organization": "HLHPN"}
+    mixed = create(api, "HLHPN", "BK-TTG", [{**NOMINEE, "organization": "HLHPN"}, team])
+    upload_required(api, "HLHPN", mixed, ["to_trinh", "bao_cao_thanh_tich"])
+    mixed = act(api, "head-HLHPN", mixed, "submit")
+    assert mixed["state"] == "bloc_voting"
+    person_id = next(n["id"] for n in mixed["nominees"] if n["kind"] == "individual")
+    refused = api("voter-MTTQ").post(
+        "/api/v1/ballots/",
+        {"bloc": "KHOI-CTXH-TW", "year": 2023, "nominees": [n["id"] for n in mixed["nominees"]]},
+        format="json",
+    )
+    assert (refused.status_code, refused.json()["code"]) == (400, "individual_in_bloc")
+    result = ballot(api, "voter-MTTQ", [mixed], choice="no")
+    assert [n["passed"] for n in result["nominees"]] == [False]
+    after = api("head-HLHPN").get(f"/api/v1/dossiers/{mixed['id']}/").json()
+    assert after["state"] == "intake"
+    outcomes = {n["id"]: n["outcome"] for n in after["nominees"]}
+    assert outcomes[person_id] == "pending"
+    assert [o for i, o in outcomes.items() if i != person_id] == ["not_approved"]
