@@ -2,7 +2,7 @@ from csp.decorators import csp_update
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import consultations, registry, views
+from api import consultations, documents, registry, reports, views
 
 v1 = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
@@ -10,6 +10,7 @@ v1 = [
     path("organizations/", views.OrganizationList.as_view(), name="api-organizations"),
     path("blocs/", views.BlocList.as_view(), name="api-blocs"),
     path("dossiers/", views.DossierListCreate.as_view(), name="api-dossiers"),
+    path("dossiers/export.xlsx", reports.DossierListExport.as_view(), name="api-dossiers-export"),
     path("dossiers/<int:pk>/", views.DossierDetail.as_view(), name="api-dossier"),
     path(
         "dossiers/<int:pk>/attachments/", views.AttachmentCreate.as_view(), name="api-attachments"
@@ -58,6 +59,11 @@ v1 = [
     ),
     path("decisions/", views.DecisionCreate.as_view(), name="api-decisions"),
     path("decisions/<int:pk>/", views.DecisionDetail.as_view(), name="api-decision"),
+    path(
+        "decisions/<int:pk>/annex.xlsx", reports.DecisionAnnex.as_view(), name="api-decision-annex"
+    ),
+    path("reports/awards.xlsx", reports.AwardsReport.as_view(), name="api-report-awards"),
+    path("reports/summary/", reports.ReportSummary.as_view(), name="api-report-summary"),
     path("decisions/<int:pk>/sign/", views.DecisionSign.as_view(), name="api-decision-sign"),
     path("audit/verify/", views.AuditVerify.as_view(), name="api-audit-verify"),
     path("audit/events/", views.AuditEvents.as_view(), name="api-audit-events"),
@@ -69,6 +75,19 @@ v1 = [
     path(
         "decisions/<int:pk>/propose/", views.DecisionPropose.as_view(), name="api-decision-propose"
     ),
+    # the decision's documents (documents/): the signed PDF, certificates, verification, public
+    path(
+        "decisions/<int:pk>/document/",
+        documents.DecisionDocument.as_view(),
+        name="api-decision-document",
+    ),
+    path(
+        "decisions/<int:pk>/certificates/",
+        documents.DecisionCertificates.as_view(),
+        name="api-decision-certificates",
+    ),
+    path("documents/verify/", documents.DocumentVerify.as_view(), name="api-document-verify"),
+    path("public/decisions/", documents.PublicDecisionList.as_view(), name="api-public-decisions"),
 ]
 
 urlpatterns = [

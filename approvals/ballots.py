@@ -16,7 +16,6 @@ import datetime
 import hashlib
 import secrets
 from collections import Counter, defaultdict
-from typing import Any, TypedDict
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -39,12 +38,12 @@ from approvals.models import (
     BallotVoter,
     SealedBallot,
 )
+from approvals.voting import vote_rule
 from audit import history, ledger
 from dossiers import levels, lifecycle, permissions
 from dossiers import services as dossier_services
 from dossiers.errors import Conflict, DossierError
 from dossiers.models import (
-    AwardForm,
     Bloc,
     BlocMembership,
     DocumentKind,
@@ -392,30 +391,6 @@ def ballot_tally(session: BallotSession) -> list[BallotItem]:
         item.conflicts, item.eligible, item.voted = result.conflicts, result.eligible, result.voted
         item.passed, item.outcome = result.passed, result.outcome
     return items
-
-
-class VoteRule(TypedDict):
-    quorum_percent: int
-    threshold_percent: int
-    denominator: str
-
-
-def vote_rule(session: BallotSession, form: AwardForm) -> VoteRule:
-    """The rule a nominee of `form` is counted by on this ballot (`rules.tally`'s arguments):
-    a bloc votes by its own rule where it has one, a council by the form's rule. The ballot
-    pages state it before anyone votes or closes."""
-    own = session.bloc if session.body == BallotBody.BLOC else None
-    return {
-        "quorum_percent": _rule(own, "quorum_percent", form),
-        "threshold_percent": _rule(own, "vote_threshold_percent", form),
-        "denominator": _rule(own, "vote_denominator", form),
-    }
-
-
-def _rule(bloc: Bloc | None, name: str, form: AwardForm) -> Any:
-    """The bloc's own value of a vote rule, or the award form's where the bloc has none."""
-    value = getattr(bloc, name) if bloc is not None else None
-    return value if value not in (None, "") else getattr(form, name)
 
 
 @transaction.atomic

@@ -1,11 +1,31 @@
-"""The counting minutes (biên bản kiểm phiếu) of a closed ballot session, as a PDF (fpdf2)."""
+"""The minutes of a closed ballot — a bloc's vote (biên bản bình xét, kiểm phiếu của khối/cụm)
+or a council's (biên bản họp, kiểm phiếu của hội đồng) — as a PDF (fpdf2, bundled DejaVu fonts).
 
+Laid out after the state's administrative format (Decree 30/2020/NĐ-CP, Appendix I): the body
+and the number on the left, the national header (Quốc hiệu và Tiêu ngữ) on the right, the place
+and date, the title; then the attendance, the rule and threshold applied to each award form, the
+tally per nominee, the note on secrecy and the signature blocks. An official record: its text is
+Vietnamese whatever the reader's language.
+
+The tables' headers never break inside a word: each column is at least as wide as the longest
+word of its header (`fit_columns`), the extra width going to the name columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.utils import timezone
 from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from approvals.models import BallotBody
+from approvals.voting import vote_rule
 
 FONTS = Path(__file__).parent / "fonts"
+NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
 RESULT = {
     "passed": "Đạt",
     "no_quorum": "Không đạt (không đủ số phiếu tham gia)",
@@ -14,75 +34,283 @@ RESULT = {
     "withdrawn": "Không tính (đơn vị rút hồ sơ trong khi bỏ phiếu)",
     "tie": "Không đạt (số phiếu đồng ý bằng số phiếu không đồng ý)",
 }
+DENOMINATOR = {
+    "total_members": "tổng số thành viên",
+    "voters": "số thành viên tham gia bỏ phiếu",
+}
+# Decree 30/2020 Appendix I: top and bottom 20-25 mm, left 30-35 mm, right 15-20 mm.
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP = 30.0, 15.0, 20.0
+PADDING = 1.0  # a table cell's inner padding (mm), each side
+TALLY_HEADERS = (
+    "STT", "Đối tượng", "Hồ sơ, hình thức", "Đồng ý", "Không đồng ý", "Phiếu trắng",
+    "Xung đột lợi ích", "Có quyền bỏ phiếu", "Đã bỏ phiếu", "Kết quả",
+)  # fmt: skip
+TALLY_WIDTHS = (9, 30, 30, 12, 13, 13, 14, 14, 12, 18)  # mm; widened by fit_columns
+ROLL_HEADERS = (
+    "STT", "Thành viên", "Tham gia bỏ phiếu", "Tự khai xung đột lợi ích, không bỏ phiếu cho",
+)  # fmt: skip
+ROLL_WIDTHS = (10, 60, 45, 50)
+SECRECY = (
+    "Phiếu kín: hệ thống lưu ai đã bỏ phiếu và lúc nào, nhưng không lưu lựa chọn gắn với người bỏ "
+    "phiếu. Trong thời gian bỏ phiếu, lựa chọn được niêm phong (mã hóa); khi kiểm phiếu, các lựa "
+    "chọn được mở, xáo trộn và lưu không kèm người bỏ phiếu. Mỗi phiếu có một mã biên nhận ngẫu "
+    "nhiên để đơn vị tự kiểm tra phiếu của mình đã được kiểm."
+)
 
 
 def _when(value) -> str:
-    return timezone.localtime(value).strftime("%H:%M %d/%m/%Y") if value else "—"
+    return timezone.localtime(value).strftime("%H:%M ngày %d/%m/%Y") if value else "—"
+
+
+def _name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{part * 100 / whole:.1f}".rstrip("0").rstrip(".") + "%" if whole else "—"
+
+
+def fit_columns(
+    pdf: FPDF, headers: Sequence[str], widths: Sequence[float], *, flexible: Sequence[int]
+) -> list[float]:
+    """Column widths in which every word of every header fits on one line (in the current
+    font): a column narrower than its longest word is widened, and the width it takes is given
+    back by the `flexible` columns (the names), so the table keeps its total width."""
+    need = [max(pdf.get_string_width(word) for word in header.split()) + 2 * PADDING + 0.5
+            for header in headers]  # fmt: skip
+    fitted = [max(w, n) for w, n in zip(widths, need, strict=True)]
+    excess = sum(fitted) - sum(widths)
+    for index in flexible:
+        take = min(excess, fitted[index] - need[index])
+        fitted[index] -= take
+        excess -= take
+    return fitted
+
+
+class _Minutes(FPDF):
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("DejaVu", "", 8)
+        self.cell(0, 5, f"Trang {self.page_no()}/{{nb}}", align="C")
+
+
+def _pdf() -> _Minutes:
+    pdf = _Minutes(format="A4")
+    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_margins(MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT)
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    return pdf
+
+
+def _national_header(pdf: FPDF, body: str, number: str, place_date: str) -> None:
+    """Left: the body (bold, upper case) and the number; right: the national name and motto
+    (motto underlined), then the place and date."""
+    width = pdf.epw
+    left, right = width * 0.42, width * 0.58
+    top = pdf.get_y()
+    pdf.set_font("DejaVu", "B", 10)
+    pdf.multi_cell(left, 5, body.upper(), align="C", new_x="LEFT", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.cell(left, 6, number, align="C")
+    bottom_left = pdf.get_y() + 6
+    pdf.set_xy(MARGIN_LEFT + left, top)
+    size = 10.0
+    pdf.set_font("DejaVu", "B", size)
+    while pdf.get_string_width(NATION) > right - 2 and size > 7:
+        size -= 0.5
+        pdf.set_font("DejaVu", "B", size)
+    pdf.cell(right, 5, NATION, align="C", new_x="LEFT", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 10.5)
+    pdf.cell(right, 5.5, MOTTO, align="C", new_x="LEFT", new_y="NEXT")
+    motto = pdf.get_string_width(MOTTO)
+    middle = MARGIN_LEFT + left + right / 2
+    pdf.line(middle - motto / 2, pdf.get_y(), middle + motto / 2, pdf.get_y())
+    pdf.set_font("DejaVu", "", 10)
+    pdf.set_xy(MARGIN_LEFT + left, pdf.get_y() + 2)
+    pdf.cell(right, 6, place_date, align="C")
+    pdf.set_xy(MARGIN_LEFT, max(bottom_left, pdf.get_y() + 6) + 4)
+
+
+def _heading(pdf: FPDF, text: str) -> None:
+    if pdf.get_y() > pdf.h - 50:  # a heading never ends a page: its first lines go with it
+        pdf.add_page()
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+
+
+def _table(pdf: FPDF, headers, widths, rows, *, flexible, numeric=()) -> None:
+    pdf.set_font("DejaVu", "B", 8)
+    fitted = fit_columns(pdf, headers, widths, flexible=flexible)
+    align = tuple("CENTER" if i in numeric else "LEFT" for i in range(len(headers)))
+    with pdf.table(
+        col_widths=fitted,
+        width=sum(fitted),
+        align="LEFT",
+        text_align=align,
+        padding=PADDING,
+        line_height=4,
+        headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
+        repeat_headings=1,
+    ) as table:
+        table.row(list(headers))
+        pdf.set_font("DejaVu", "", 8)
+        for row in rows:
+            table.row([str(cell) for cell in row])
+
+
+def _signatures(pdf: FPDF, blocks: list[tuple[str, str]]) -> None:
+    """Signature blocks side by side: a title (bold, upper case), "(Ký, ghi rõ họ tên)", room
+    to sign, the name."""
+    if pdf.get_y() > pdf.h - 65:
+        pdf.add_page()
+    pdf.ln(6)
+    top = pdf.get_y()
+    width = pdf.epw / len(blocks)
+    for index, (title, name) in enumerate(blocks):
+        x = MARGIN_LEFT + index * width
+        pdf.set_xy(x, top)
+        pdf.set_font("DejaVu", "B", 10)
+        pdf.multi_cell(width, 5, title.upper(), align="C", new_x="LEFT", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 9)
+        pdf.cell(width, 5, "(Ký, ghi rõ họ tên)", align="C", new_x="LEFT", new_y="NEXT")
+        pdf.set_xy(x, top + 35)
+        pdf.set_font("DejaVu", "B", 10)
+        pdf.cell(width, 5, name, align="C")
+    pdf.set_xy(MARGIN_LEFT, top + 42)
 
 
 def render_minutes(session, roll, casts, items) -> bytes:
-    """Session, attendance (who voted, when, and the conflicts each declared — never what it
-    chose), the tally and outcome per nominee."""
-    pdf = FPDF(format="A4")
-    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_page()
-    pdf.set_font("DejaVu", "B", 14)
-    pdf.cell(0, 8, "BIÊN BẢN KIỂM PHIẾU", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 10)
+    """The minutes: the session, attendance (who voted, when, and the conflicts each declared —
+    never what it chose), the rule and threshold of each award form, the tally and outcome per
+    nominee, and the signature blocks."""
+    is_bloc = session.body == BallotBody.BLOC
     body = session.bloc.name if session.bloc_id else session.council.name
-    lines = [
-        f"{body} — năm {session.year} — phiên bỏ phiếu số {session.pk}",
-        f"Mở phiếu: {_when(session.opened_at)} ({session.opened_by.username}); "
-        f"đóng phiếu: {_when(session.closed_at)} "
-        f"({session.closed_by.username if session.closed_by_id else 'hết hạn'})",
-        f"Số thành viên: {len(roll)}; số phiếu đã bỏ: {len(casts)}",
-    ]
-    for line in lines:
-        pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
+    closed = session.closed_at or timezone.now()
+    day = timezone.localtime(closed)
+    pdf = _pdf()
+    _national_header(
+        pdf,
+        body,
+        f"Số: {session.pk}/BB-{'KTĐ' if is_bloc else 'HĐTĐKT'}",
+        f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}",
+    )
+    pdf.set_font("DejaVu", "B", 14)
+    pdf.cell(0, 8, "BIÊN BẢN", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "B", 11)
-    pdf.cell(0, 7, "Thành phần tham gia bỏ phiếu", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 9)
+    subject = (
+        f"Bỏ phiếu kín bình xét thi đua, khen thưởng năm {session.year} của khối/cụm thi đua"
+        if is_bloc
+        else f"Họp và bỏ phiếu kín xét đề nghị khen thưởng năm {session.year} của Hội đồng"
+    )
+    pdf.multi_cell(0, 6, subject, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+
     cast_of = {c.voter_id: c for c in casts}
-    for voter in roll:
-        name = voter.organization.code if voter.organization_id else voter.user.username
-        cast = cast_of.get(voter.pk)
-        state = f"đã bỏ phiếu lúc {_when(cast.cast_at)}" if cast else "vắng"
-        declared = [c.item.nominee.name for c in cast.conflicts.all()] if cast else []
-        if declared:
-            state += f"; tự khai xung đột lợi ích, không bỏ phiếu cho: {', '.join(declared)}"
-        pdf.cell(0, 5, f"• {name}: {state}", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    pdf.set_font("DejaVu", "B", 11)
-    pdf.cell(0, 7, "Kết quả kiểm phiếu", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 8)
-    with pdf.table(col_widths=(48, 26, 11, 11, 11, 11, 12, 12, 38), text_align="LEFT") as table:
-        table.row(
-            ["Đối tượng", "Hồ sơ", "Đồng ý", "Không", "Phiếu trắng", "Xung đột",
-             "Có quyền", "Đã bầu", "Kết quả"]
-        )  # fmt: skip
-        for item in items:
-            form = item.dossier.award_form
-            table.row(
-                [
-                    item.nominee.name,
-                    f"{item.dossier.reference}\n{form.name} (≥{form.vote_threshold_percent}%)",
-                    str(item.yes), str(item.no), str(item.abstain), str(item.conflicts),
-                    str(item.eligible), str(item.voted), RESULT.get(item.outcome, item.outcome),
-                ]
-            )  # fmt: skip
-    pdf.ln(3)
-    pdf.set_font("DejaVu", "", 8)
+    _heading(pdf, "I. Thời gian, thành phần")
     pdf.multi_cell(
         0,
-        5,
-        "Phiếu kín: hệ thống lưu ai đã bỏ phiếu và lúc nào, nhưng không lưu lựa chọn gắn với "
-        "người bỏ phiếu. Trong thời gian bỏ phiếu, lựa chọn được niêm phong (mã hóa); khi kiểm "
-        "phiếu, các lựa chọn được mở, xáo trộn và lưu không kèm người bỏ phiếu. Mỗi phiếu có một "
-        "mã biên nhận ngẫu nhiên để đơn vị tự kiểm tra phiếu của mình đã được kiểm.",
+        5.5,
+        f"Phiên bỏ phiếu số {session.pk} của {body}. Mở phiếu lúc {_when(session.opened_at)} "
+        f"({_name(session.opened_by)}); đóng phiếu và kiểm phiếu lúc {_when(session.closed_at)} "
+        f"({_name(session.closed_by) if session.closed_by_id else 'tự động khi hết hạn'}).",
         new_x="LMARGIN",
         new_y="NEXT",
     )
+    pdf.multi_cell(
+        0,
+        5.5,
+        f"Tổng số thành viên: {len(roll)}; số thành viên tham gia bỏ phiếu: {len(casts)}; "
+        f"vắng: {len(roll) - len(casts)} (tỷ lệ tham gia {_percent(len(casts), len(roll))}).",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(1)
+    listed = {item.pk: number for number, item in enumerate(items, start=1)}
+    rows = []
+    for number, voter in enumerate(roll, start=1):
+        member = voter.organization.name if voter.organization_id else _name(voter.user)
+        cast = cast_of.get(voter.pk)
+        # By their number in section III: a row stays short whatever the nominees' names (a
+        # table row cannot run over a page).
+        declared = sorted(listed[c.item_id] for c in cast.conflicts.all()) if cast else []
+        conflicts = "đối tượng số " + ", ".join(map(str, declared)) if declared else "—"
+        rows.append(
+            [number, member, f"Có, lúc {_when(cast.cast_at)}" if cast else "Vắng", conflicts]
+        )  # fmt: skip
+    _table(pdf, ROLL_HEADERS, ROLL_WIDTHS, rows, flexible=(1, 3), numeric=(0,))
+
+    _heading(pdf, "II. Quy tắc biểu quyết áp dụng")
+    seen: dict[str, str] = {}
+    for item in items:
+        form = item.dossier.award_form
+        if form.code in seen:
+            continue
+        rule = vote_rule(session, form)
+        seen[form.code] = (
+            f"• {form.name}: hợp lệ khi số thành viên tham gia bỏ phiếu đạt từ "
+            f"{rule['quorum_percent']}% số thành viên có quyền bỏ phiếu; đạt khi số phiếu đồng ý "
+            f"từ {rule['threshold_percent']}% {DENOMINATOR.get(rule['denominator'], '')} trở lên "
+            "và nhiều hơn số phiếu không đồng ý."
+        )
+    for line in seen.values():
+        pdf.multi_cell(0, 5.5, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 9)
+    pdf.multi_cell(
+        0,
+        5,
+        "Thành viên tự khai xung đột lợi ích với một đối tượng không bỏ phiếu cho đối tượng đó và "
+        "không được tính vào số thành viên có quyền bỏ phiếu cho đối tượng đó.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+
+    _heading(pdf, "III. Kết quả kiểm phiếu")
+    rows = []
+    for number, item in enumerate(items, start=1):
+        form = item.dossier.award_form
+        result = RESULT.get(item.outcome, item.outcome)
+        if item.outcome not in ("held", "withdrawn"):
+            result = f"{result}; đồng ý {_percent(item.yes, item.voted)} số phiếu"
+        rows.append(
+            [number, item.nominee.name, f"{item.dossier.reference}\n{form.name}", item.yes,
+             item.no, item.abstain, item.conflicts, item.eligible, item.voted, result]
+        )  # fmt: skip
+    numeric = (0, 3, 4, 5, 6, 7, 8)
+    _table(pdf, TALLY_HEADERS, TALLY_WIDTHS, rows, flexible=(1, 2, 9), numeric=numeric)
+    passed = sum(1 for item in items if item.passed)
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(
+        0,
+        5.5,
+        f"Số đối tượng được bỏ phiếu: {len(items)}; đạt: {passed}; không đạt hoặc không tính: "
+        f"{len(items) - passed}.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(1)
+    pdf.set_font("DejaVu", "", 8.5)
+    pdf.multi_cell(0, 4.5, SECRECY, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(
+        0,
+        5.5,
+        "Biên bản được lập khi kết thúc kiểm phiếu, có giá trị làm căn cứ đề nghị khen thưởng.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    clerk = _name(session.closed_by) if session.closed_by_id else ""
+    chair = "Đại diện đơn vị trưởng khối" if is_bloc else "Chủ tịch Hội đồng"
+    _signatures(
+        pdf,
+        [("Người kiểm phiếu" if is_bloc else "Thư ký Hội đồng", clerk),
+         (chair, _name(session.opened_by) if is_bloc else "")],
+    )  # fmt: skip
     return bytes(pdf.output())

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 
 from approvals import errors
 from approvals import policy as approval_policy
@@ -23,6 +24,12 @@ from dossiers.errors import Conflict, DossierError
 from dossiers.models import Decider, Dossier, Nominee, Organization, OrganizationKind
 from workflows import policy
 from workflows.idempotency import RequestKey, remember
+
+# Sent inside `decision_sign`'s transaction once the decision is signed (sender: Decision;
+# `decision`, `actor`): the documents app produces the signed decision document there, so a
+# signed decision never lacks it and a failure rolls the signature back (docs/architecture.md,
+# "Upward calls": approvals imports nothing above it).
+decision_signed = Signal()
 
 
 def _deciders() -> list[str]:
@@ -285,4 +292,5 @@ def decision_sign(
             decider=decision.decider,
             year=year,
         ) from exc
+    decision_signed.send(sender=Decision, decision=decision, actor=actor)
     return decision

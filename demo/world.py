@@ -18,6 +18,7 @@ from approvals import services as approval_services
 from audit import ledger
 from consultations import rules as consultation_rules
 from consultations.services import consultation_answer, consultation_request
+from documents import services as documents
 from dossiers import registry
 from dossiers.catalogue import catalogue_load, upsert
 from dossiers.models import (
@@ -34,6 +35,7 @@ from dossiers.models import (
     Person,
     RestrictionKind,
     Role,
+    RoleGrant,
     Sex,
     TitleKind,
 )
@@ -703,7 +705,7 @@ def open_dossiers(world: World) -> None:
         "VHNT",
         "BK-TTG",
         "[demo] Bằng khen TTg — trả lại bổ sung (VHNT)",
-        [person("Nghệ sĩ minh họa VHNT", "VHNT")],
+        [collective("VHNT")],  # the bloc voted on it: a collective
     )
     act(
         world,
@@ -1005,11 +1007,27 @@ def complaint_under_appraisal(world: World) -> None:
     )
 
 
+def build_signing_keys() -> None:
+    """The demo CA and a certificate for each decider and each deciding body (documents/pki.py):
+    made on the first run, outside the database and git, and reused by every later one."""
+    grants = RoleGrant.objects.filter(role=Role.DECIDER).select_related("user", "organization")
+    people = sorted(
+        {
+            (g.user.username, g.user.get_full_name() or g.user.username, g.organization.name)
+            for g in grants
+            if g.organization_id
+        }
+    )
+    bodies = [(o.code, o.name) for o in Organization.objects.filter(kind="decider")]
+    documents.demo_keys_ensure(people=people, bodies=bodies)
+
+
 def seed_demo() -> None:
     build_organisations()
     build_users()
     build_devices()
     world = World()
+    build_signing_keys()  # before the first decision is signed
     for case in REAL_CASES:
         real_case(world, case)
     # The levels' dossiers first: a test that takes the newest dossier in a state (the default
@@ -1018,3 +1036,4 @@ def seed_demo() -> None:
     open_dossiers(world)
     consulted_dossiers(world)
     complaint_under_appraisal(world)
+    documents.documents_backfill()  # decisions signed before their keys existed

@@ -59,6 +59,8 @@ def catalogue_load(path: Path = CATALOGUE) -> dict[str, int]:
     for item in data["award_forms"]:
         item = dict(item)
         item.setdefault("lower_stages", [])
+        # The reward's coefficient is read as data by reports/rewards.py, not stored on the form.
+        item.pop("reward_coefficient", None)
         documents = item.pop("required_documents")
         item["reviewing_body"] = Organization.objects.get(code=item["reviewing_body"])
         item["valid_from"] = datetime.date.fromisoformat(item["valid_from"])

@@ -785,6 +785,16 @@ ELSEWHERE = {
     "api/v1/dossiers/<int:pk>/comments/": "tests/notices/test_notices.py",
     "api/v1/comments/<int:pk>/handle/": "tests/notices/test_notices.py",
     "public/notices/": "tests/notices/test_notices.py",
+    # the decision's documents: 404 for a decision the user may not see, the public register
+    **dict.fromkeys(
+        [
+            "api/v1/decisions/<int:pk>/document/", "api/v1/decisions/<int:pk>/certificates/",
+            "api/v1/documents/verify/", "api/v1/public/decisions/", "decisions/public/",
+            "decisions/<int:pk>/preview.pdf", "decisions/<int:pk>/document.pdf",
+            "decisions/<int:pk>/certificates.pdf",
+        ],
+        "tests/documents/test_documents.py (404 unseen; public: no personal data)",
+    ),
     "api/schema/": "tests/test_site.py", "api/docs/": "tests/test_site.py",
     "i18n/setlang/": "tests/test_site.py", "accounts/login/": "tests/test_auth.py",
     "accounts/logout/": "tests/test_auth.py",
@@ -818,6 +828,14 @@ ELSEWHERE = {
         ],
         "tests/web/test_proposer_pages.py (by role and state)",
     ),
+    # reports (reports/): the dashboard and statistics by role (403 a proposing unit), the list
+    # export scoped like the list, a decision's annex 404 unseen
+    "reports/": "tests/reports/test_dashboard.py (by role)",
+    "api/v1/reports/summary/": "tests/reports/test_dashboard.py (by role, scoped)",
+    "api/v1/reports/awards.xlsx": "tests/reports/test_statistics.py (by role, scoped)",
+    "dossiers/export.xlsx": "tests/reports/test_excel.py (the list's own scope)",
+    "api/v1/dossiers/export.xlsx": "tests/reports/test_excel.py (the list's own scope)",
+    "api/v1/decisions/<int:pk>/annex.xlsx": "tests/reports/test_excel.py (404 unseen)",
 }  # fmt: skip
 
 

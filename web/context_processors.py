@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from dossiers import permissions
+from reports import access
 
 
 def menu(request: HttpRequest) -> dict[str, object]:
@@ -14,4 +15,5 @@ def menu(request: HttpRequest) -> dict[str, object]:
         "menu_audit": SimpleLazyObject(
             lambda: bool(user.is_authenticated and permissions.is_inspector(user))
         ),
+        "menu_reports": SimpleLazyObject(lambda: access.may_see_reports(user)),
     }

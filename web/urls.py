@@ -1,6 +1,17 @@
 from django.urls import path
 
-from web import ballots, consultations, decisions, eligibility, home, lists, proposer, views
+from web import (
+    ballots,
+    consultations,
+    decisions,
+    documents,
+    eligibility,
+    home,
+    lists,
+    proposer,
+    reports,
+    views,
+)
 
 app_name = "workflows"
 urlpatterns = [
@@ -31,3 +42,5 @@ urlpatterns += decisions.urlpatterns  # building a decision batch (tờ trình)
 urlpatterns += ballots.urlpatterns  # closing a ballot, after a confirmation
 urlpatterns += proposer.urlpatterns  # the unit's edit, documents, submit, withdraw
 urlpatterns += consultations.urlpatterns  # a consulted body's request and its answer
+urlpatterns += documents.urlpatterns  # the decision's PDF, certificates, public decisions
+urlpatterns += reports.urlpatterns  # the dashboard, the dossier list as Excel

@@ -79,6 +79,8 @@ ACTION_PHRASES: dict[str, Promise] = {
     "decision.back_to_pm": gettext_lazy("sent %(object)s back to the Prime Minister"),
     "decision.proposed": gettext_lazy("proposed %(object)s to the President"),
     "decision.signed": gettext_lazy("signed %(object)s"),
+    "decision.document_signed": gettext_lazy("issued the signed document of %(object)s"),
+    "decision.document_produced": gettext_lazy("issued the document of %(object)s (unsigned)"),
     # consultation and public notice
     "consultation.requested": gettext_lazy("asked the consulted bodies about %(object)s"),
     "consultation.agreed": gettext_lazy("agreed, as a consulted body, with %(object)s"),

@@ -212,6 +212,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
+# Signing keys of the decision documents (documents/pki.py): the demo CA and one certificate per
+# decider and per issuing body, made once by `seed_demo`, kept outside the database and git
+# (var/ is ignored), each private key encrypted with SIGNING_KEY_PASSWORD.
+SIGNING_DIR = Path(env_str("SIGNING_DIR", str(BASE_DIR / "var" / "signing")))
+SIGNING_KEY_PASSWORD = env_str("SIGNING_KEY_PASSWORD", "dev-only-signing-password")
 
 # Uploads: size limit in bytes (20 MB default) and the allow-list checked by content.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)

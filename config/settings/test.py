@@ -14,6 +14,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="khenthuong-test-media-")
+SIGNING_DIR = tempfile.mkdtemp(prefix="khenthuong-test-signing-")  # never a developer's keys
 _RUN = os.environ.get("TEST_DB_SUFFIX") or str(os.getpid())
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     _name = os.path.join(tempfile.gettempdir(), f"khenthuong-test-{_RUN}.sqlite3")

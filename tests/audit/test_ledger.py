@@ -248,6 +248,8 @@ def test_project_code_never_bypasses_history():
         # fills a throwaway database with synthetic events to time verification
         ("audit/management/commands/bench_audit.py", "LedgerEvent.objects.bulk_create"),
         ("dossiers/checks.py", "names.update"),  # a dict (display names)
+        ("documents/signing.py", "answer.update"),  # a dict (the verification's answer)
+        ("documents/content.py", "chosen.update"),  # a dict (the decision's template)
         # the registry import writes its rows and, explicitly, their history rows in bulk,
         # under the import's one ledger event (tests/registry)
         ("dossiers/imports.py", "model._default_manager.bulk_create"),

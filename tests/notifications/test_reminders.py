@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dossiers.models import Dossier, DossierState
 from notifications import reminders
-from tests.workflows.helpers import CENTRAL, NOMINEE, act, create, upload_required
+from tests.workflows.helpers import CENTRAL, act, create, upload_required
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -65,7 +65,8 @@ def test_overdue_work_goes_to_its_assignee_or_the_board_head_once_a_day(api, wat
 
 
 def test_a_ballot_closing_soon_reminds_those_who_have_not_voted_once(api, watch):
-    dossier = create(api, "HLHPN", "BK-TTG", [{**NOMINEE, "organization": "HLHPN"}])
+    team = {"kind": "collective", "name": "Ban Tổ chức Hội LHPN", "organization": "HLHPN"}
+    dossier = create(api, "HLHPN", "BK-TTG", [team])  # a bloc votes on collectives
     upload_required(api, "HLHPN", dossier, ["to_trinh", "bao_cao_thanh_tich"])
     submitted = act(api, "head-HLHPN", dossier, "submit")
     nominees = [n["id"] for n in submitted["nominees"]]

@@ -496,7 +496,8 @@ def test_the_head_signs_and_submits_a_draft_after_a_confirmation(world):
     sent = head.post(f"/dossiers/{dossier.pk}/submit/", {"request_key": uuid.uuid4().hex})
     assert sent.status_code == 302
     dossier.refresh_from_db()
-    assert dossier.state == DossierState.BLOC_VOTING and dossier.version == 1
+    # An individual: past the bloc (it ranks organisations), straight to the board's intake.
+    assert dossier.state == DossierState.INTAKE and dossier.version == 1
     assert head.get(f"/dossiers/{dossier.pk}/submit/").status_code == 409
 
 

@@ -1,0 +1,195 @@
+"""The decision's documents over the API: the signed PDF, the certificates, the verification of
+a signed PDF, and the public register of signed decisions (documents/)."""
+
+from django.conf import settings
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from documents import selectors, services
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+PDF = {(200, "application/pdf"): OpenApiTypes.BINARY}
+NOT_FOUND = OpenApiResponse(ERROR, description="No such decision for this user, or no document.")
+BAD = OpenApiResponse(ERROR, description="A query value or the file is not valid.")
+
+
+def _pdf(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+class DecisionDocument(APIView):
+    """The signed decision (PAdES: the decider, then the issuing body), for whoever may see the
+    decision (404 otherwise, and before it is signed); its bytes are checked against the stored
+    SHA-256 first (409 `document_altered`)."""
+
+    @extend_schema(responses={**PDF, 404: NOT_FOUND, 409: OpenApiResponse(ERROR)})
+    def get(self, request, pk: int):
+        document, data = services.decision_document_read(user=request.user, pk=pk)
+        response = _pdf(data, services.document_file_name(document))
+        response["X-Content-SHA256"] = document.sha256
+        return response
+
+
+class CertificatesQuery(serializers.Serializer):
+    nominee = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+
+class DecisionCertificates(APIView):
+    """Every awardee's certificate (Bằng khen / Giấy chứng nhận), one landscape page each, in
+    one PDF to print; `?nominee=` for one awardee's. 409 `not_signed` before the signature."""
+
+    @extend_schema(
+        parameters=[CertificatesQuery],
+        responses={**PDF, 400: BAD, 404: NOT_FOUND, 409: OpenApiResponse(ERROR)},
+    )
+    def get(self, request, pk: int):
+        query = CertificatesQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        name, data = services.decision_certificates(
+            user=request.user, pk=pk, nominee=query.validated_data.get("nominee")
+        )
+        return _pdf(data, name)
+
+
+class VerifyInput(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=False)
+
+    def validate_file(self, value):
+        if value.size > settings.UPLOAD_MAX_BYTES:
+            raise ValidationError(f"The file is larger than {settings.UPLOAD_MAX_BYTES} bytes.")
+        return value
+
+
+class SignatureRow(serializers.Serializer):
+    field = serializers.CharField()
+    signer = serializers.CharField()
+    organization = serializers.CharField()
+    intact = serializers.BooleanField()
+    trusted = serializers.BooleanField()
+    signed_at = serializers.DateTimeField(allow_null=True)
+
+
+class VerifyAnswer(serializers.Serializer):
+    intact = serializers.BooleanField(help_text="Every signed byte unchanged, signatures valid.")
+    trusted = serializers.BooleanField(help_text="Every signer's certificate from a trusted CA.")
+    signer = serializers.CharField(allow_null=True)
+    signed_at = serializers.DateTimeField(
+        allow_null=True, help_text="The signer's own claim: no timestamp authority."
+    )
+    signed_at_source = serializers.CharField()
+    signatures = SignatureRow(many=True)
+    problem = serializers.CharField(allow_blank=True)
+
+
+class DocumentVerify(APIView):
+    """POST a PDF (multipart field `file`): its integrity and its trust, reported apart; the
+    signing time is the signer's claim (no timestamp authority offline)."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": VerifyInput},
+        responses={200: VerifyAnswer, 400: BAD},
+    )
+    def post(self, request):
+        data = VerifyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        return Response(VerifyAnswer(services.document_verify(data=upload.read())).data)
+
+
+class PublicAwardee(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    organization = serializers.CharField()
+    award_form = serializers.CharField()
+    year = serializers.IntegerField()
+
+
+class PublicForm(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class PublicDecision(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    signed_on = serializers.DateField()
+    year = serializers.IntegerField()
+    decider = serializers.CharField()
+    issuer = serializers.CharField()
+    award_forms = PublicForm(many=True)
+    awardees = PublicAwardee(many=True)
+    document_sha256 = serializers.CharField(allow_null=True)
+
+
+class PublicPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+
+    @property
+    def max_page_size(self) -> int:
+        return settings.API_MAX_PAGE_SIZE
+
+
+SLUG = "^[-a-zA-Z0-9_]+$"
+FILTERS = [  # the limits documents.selectors.PublicDecisionFilter checks (400 outside them)
+    OpenApiParameter(
+        "year",
+        {"type": "integer", "minimum": 1945, "maximum": 2100},
+        description="Year of signature.",
+    ),
+    OpenApiParameter(
+        "form",
+        {"type": "string", "maxLength": 40, "pattern": SLUG},
+        description="Award form code (e.g. BK-TTG).",
+    ),
+    OpenApiParameter(
+        "organization",
+        {"type": "string", "maxLength": 32, "pattern": SLUG},
+        description="Organisation code (the proposer or an awardee's).",
+    ),
+    OpenApiParameter(
+        "name",
+        {"type": "string", "maxLength": 100, "pattern": "^[^\\x00]*$"},
+        description="Part of an awardee's name.",
+    ),
+]
+PUBLIC_403 = OpenApiResponse(
+    ERROR, description="Not returned: the register is public (listed as for every operation)."
+)
+
+
+class PublicDecisionList(generics.ListAPIView):
+    """Signed decisions for anyone, without sign-in: number, date, issuer, forms and awardees
+    (name, kind, organisation). No identity number, birth date, declined nominee or reason."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    serializer_class = PublicDecision
+    pagination_class = PublicPagination
+
+    def get_queryset(self):
+        form = selectors.PublicDecisionFilter(self.request.query_params)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        return selectors.public_decisions(form.cleaned_data)
+
+    @extend_schema(
+        parameters=FILTERS, responses={200: PublicDecision(many=True), 400: BAD, 403: PUBLIC_403}
+    )
+    def get(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        rows = [selectors.public_entry(d) for d in page]
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)

@@ -1,0 +1,92 @@
+"""The decision's documents in the browser: the draft the decider reads before signing, the
+signed PDF, the certificates to print, and the public register of signed decisions (no
+sign-in). Each file is fetched through documents.services, which asks
+`decision_get_for_user` first: 404 for a decision the user may not see."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from approvals.models import DecisionState
+from approvals.selectors import decision_get_for_user
+from documents import selectors, services
+from dossiers.errors import DossierError
+from dossiers.models import AwardForm
+
+PUBLIC_PAGE_SIZE = 20
+FILTER_IGNORED = _("A search value was not valid and has been ignored.")
+
+
+def _pdf(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@login_required
+@require_GET
+def decision_preview(request, pk: int):
+    """The decision as it will read once signed ("DỰ THẢO" across it), for whoever may see the
+    submission; a signed decision's own document instead."""
+    decision = decision_get_for_user(request.user, pk)
+    if decision.state == DecisionState.SIGNED:
+        return redirect("workflows:decision_document", pk=pk)
+    return _pdf(services.decision_preview(decision=decision), f"du-thao-{pk}.pdf")
+
+
+@login_required
+@require_GET
+def decision_document(request, pk: int):
+    document, data = services.decision_document_read(user=request.user, pk=pk)
+    return _pdf(data, services.document_file_name(document))
+
+
+@login_required
+@require_GET
+def decision_certificates(request, pk: int):
+    try:
+        name, data = services.decision_certificates(user=request.user, pk=pk)
+    except DossierError as exc:
+        messages.error(request, str(exc))
+        return redirect("workflows:decision", pk=pk)
+    return _pdf(data, name)
+
+
+@require_GET
+def public_decisions(request):
+    """Signed decisions for anyone: search by year, award form, organisation and name."""
+    search = selectors.PublicDecisionFilter(request.GET)
+    values = search.cleaned_data if search.is_valid() else {}
+    if search.is_bound and request.GET and not search.is_valid():
+        messages.error(request, FILTER_IGNORED)
+    page = Paginator(selectors.public_decisions(values), PUBLIC_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    kept = {k: request.GET.get(k, "") for k in ("year", "form", "organization", "name")}
+    context = {
+        "page": page,
+        "entries": [selectors.public_entry(d) for d in page.object_list],
+        "values": kept,
+        "forms": AwardForm.objects.order_by("name").values_list("code", "name"),
+        "query": urlencode({k: v for k, v in kept.items() if v}) if values else "",
+    }
+    return render(request, "documents/public.html", context)
+
+
+urlpatterns = [
+    path("decisions/public/", public_decisions, name="decisions_public"),
+    path("decisions/<int:pk>/preview.pdf", decision_preview, name="decision_preview"),
+    path("decisions/<int:pk>/document.pdf", decision_document, name="decision_document"),
+    path(
+        "decisions/<int:pk>/certificates.pdf", decision_certificates, name="decision_certificates"
+    ),
+]
