@@ -16,7 +16,7 @@ from dossiers.models import (
     NomineeKind,
     Organization,
 )
-from workflows import policy
+from workflows import policy, registry_access
 from workflows.inputs import TITLE_MAX, NomineeInputSerializer
 
 
@@ -123,6 +123,23 @@ class NomineeSerializer(NomineeListSerializer):
 
     class Meta(NomineeListSerializer.Meta):
         fields = [*NomineeListSerializer.Meta.fields, "checks", "checked_at"]
+
+    def to_representation(self, nominee):
+        """The checks as the requesting user is told them: a person's history details only to
+        those who may read them (workflows.registry_access.history_visible), the outcomes to
+        all; without a request (no user), none of the details."""
+        data = super().to_representation(nominee)
+        sees = self.context.get("_history_visible")
+        if sees is None:
+            request = self.context.get("request")
+            user = getattr(request, "user", None)
+            sees = registry_access.history_visible(user) if user is not None else None
+            self.context["_history_visible"] = sees or (lambda nominee: False)
+            sees = self.context["_history_visible"]
+        if not sees(nominee):
+            shown = registry_access.checks_shown(nominee, sees)
+            data["checks"] = CheckSerializer(shown, many=True).data
+        return data
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

@@ -264,6 +264,7 @@ def decision_sign(
         decider=decision.decider,
         batch={d.pk for d in dossiers},
         skip=declined_map,
+        duplicates=[pk for pk, why in declined_map.items() if checks.is_duplicate_reason(why)],
         block=True,
     )
     for dossier in dossiers:
@@ -273,6 +274,7 @@ def decision_sign(
             number=number,
             year=year,
             declined=declined_map,
+            signed_on=signed_on,
         )
     decision.state, decision.number, decision.year = DecisionState.SIGNED, number, year
     decision.signed_on, decision.signed_by = signed_on, actor

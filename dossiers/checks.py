@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -41,6 +41,8 @@ from dossiers.models import (
 )
 
 FLAG_FORM = "CO-TD-CP"
+# The reason a decider gives a nominee declined at the signature as the duplicate of another.
+DUPLICATE_REASON = "duplicate"
 LIVE_OUTCOMES = (NomineeOutcome.PENDING, NomineeOutcome.AWARDED, NomineeOutcome.ON_HOLD)
 GONE_STATES = (DossierState.DRAFT, DossierState.WITHDRAWN, DossierState.NOT_APPROVED)
 ELIGIBILITY_FAILED = _(
@@ -52,6 +54,7 @@ class EligibilityFailed(Conflict):
     code = "eligibility_failed"
 
     def __init__(self, failures: list[tuple[Nominee, dict]]):
+        self.failures = failures
         self.checks = [{**check, "nominee": nominee.pk} for nominee, check in failures]
         problems = "; ".join(f"{nominee.name}: {check['message']}" for nominee, check in failures)
         super().__init__(ELIGIBILITY_FAILED, problems=problems)
@@ -59,6 +62,66 @@ class EligibilityFailed(Conflict):
     @property
     def extra(self) -> dict:
         return {"checks": self.checks}
+
+    def shown_to(self, sees: Callable[[Nominee], bool]) -> EligibilityFailed:
+        """The same failures as a user is told them: the history details of the nominees whose
+        history `sees` says the user may not read are left out (`redacted`), not the outcome."""
+        if all(sees(nominee) for nominee, _check in self.failures):
+            return self
+        return EligibilityFailed([(n, c if sees(n) else redacted(c)) for n, c in self.failures])
+
+
+# --- what a user outside the person's organisation is told -------------------------------------
+
+# The rules whose messages tell nothing of the nominee's history (titles and their years, other
+# dossiers' references, open matters, maternity leave): shown to whoever sees the dossier.
+# Every other rule's message is replaced by `HIDDEN` for a user who may not read the person's
+# registry entry (workflows.registry_access.history_visible), the outcome and citation kept.
+OPEN_RULES = frozenset(
+    {
+        "subject_type",
+        "authority",
+        "criterion",
+        "identity",
+        "hero_timing",
+        "intake_window",
+        "documents",
+        "government_flag",
+        "flag_per_leader",
+        "flag_quota",
+        "flag_minutes",
+    }
+)
+HIDDEN_NOTE = _(
+    "The details come from the registry's history of this person, shown only to the boards "
+    "and to the person's own organisation."
+)
+HIDDEN = {
+    eligibility.PASS: _("Met."),
+    eligibility.OVERRIDDEN: _("Not met; the board's override is confirmed."),
+    eligibility.WARNING: _("To be checked by the board."),
+    eligibility.FAIL: _("Not met."),
+}
+HIDDEN_DUPLICATE = _(
+    "The same person is proposed or awarded for this form and year in another dossier."
+)
+
+
+def redacted(check: dict) -> dict:
+    """`check` as told to a user who may not read the person's history: its outcome, citation
+    and blocking kept, its message reduced to what the outcome says (a duplicate still named as
+    one), the board's override reason left out."""
+    if check.get("rule") in OPEN_RULES:
+        return check
+    outcome = check.get("outcome", "")
+    if check.get("rule") == "double_reward" and outcome != eligibility.PASS:
+        head = HIDDEN_DUPLICATE
+    else:
+        head = HIDDEN.get(outcome, HIDDEN[eligibility.WARNING])
+    shown = {key: value for key, value in check.items() if key != "override_reason"}
+    with translation.override(settings.LANGUAGE_CODE):  # as the stored messages are
+        shown["message"] = f"{head} {HIDDEN_NOTE}"
+    return shown
 
 
 def _holder_q(nominees: Sequence[Nominee], prefix: str = "") -> Q | None:
@@ -315,9 +378,41 @@ IDENTITY_MISSING = _(
 IDENTITY_CITATION = "Luật Thi đua, khen thưởng 2022 Điều 5(2); Nghị định 98/2023 Điều 4"
 
 
+IDENTITY_MISMATCH = _(
+    "%(name)s: the birth date or sex given does not match the registry's entry for this "
+    "identity number (CCCD). Check the number; if the registry's entry is wrong, the board "
+    "corrects it."
+)
+
+
+def _contradicts(nominee: Nominee) -> bool:
+    """The birth date or sex the proposer gave differs from the registry's entry."""
+    person = nominee.person
+    if person is None:
+        return False
+    born, sex = nominee.stated_birth_date, nominee.stated_sex
+    return bool(
+        (born and person.birth_date and born != person.birth_date)
+        or (sex and person.sex and sex != person.sex)
+    )
+
+
 def _identity_checks(nominee: Nominee) -> list[Check]:
-    if nominee.kind != NomineeKind.INDIVIDUAL or nominee.person_id:
+    if nominee.kind != NomineeKind.INDIVIDUAL:
         return []
+    if nominee.person_id:
+        if not _contradicts(nominee):
+            return []
+        return [
+            Check(
+                rule="identity",
+                outcome=eligibility.FAIL,
+                message=str(IDENTITY_MISMATCH % {"name": nominee.name}),
+                citation=IDENTITY_CITATION,
+                blocking=True,
+                overridable=False,
+            )
+        ]
     return [
         Check(
             rule="identity",
@@ -357,6 +452,16 @@ def _nominees_of(dossiers: Iterable[Dossier], skip: Iterable[int] = ()) -> list[
     )
 
 
+def is_duplicate_reason(reason: str) -> bool:
+    """A decline at the signature for the duplicate (rule 7): its reason is `duplicate`, alone
+    or followed by an explanation after a separator ("duplicate: also proposed by …")."""
+    text = (reason or "").strip().casefold()
+    if not text.startswith(DUPLICATE_REASON):
+        return False
+    rest = text[len(DUPLICATE_REASON) :]
+    return not rest or not rest[0].isalnum()
+
+
 def refresh(
     dossiers: Iterable[Dossier],
     *,
@@ -364,16 +469,20 @@ def refresh(
     decider: str = "",
     batch: Iterable[int] = (),
     skip: Iterable[int] = (),
+    duplicates: Iterable[int] = (),
     block: bool = False,
 ) -> list[Nominee]:
     """Run the rules on the live nominees of `dossiers` (less those in `skip`: declined at the
     signature), keep the results on them, and (with `block`) raise `EligibilityFailed` when a
-    blocking failure is left."""
+    blocking failure is left. Only the declined nominees in `duplicates` (declined with the
+    reason `duplicate`) stop being a claim on the others: a nominee declined for another reason
+    still blocks the second award of the same form and year (issue #13)."""
     skip = set(skip)
     nominees = _nominees_of(dossiers, skip)
+    released = set(duplicates) & skip
     # Kept in the site's language (Vietnamese): the same words whoever's action ran the rules.
     with translation.override(settings.LANGUAGE_CODE):
-        results = evaluate(nominees, stage=stage, decider=decider, batch=batch, declined=skip)
+        results = evaluate(nominees, stage=stage, decider=decider, batch=batch, declined=released)
     now = timezone.now()
     for nominee in nominees:
         nominee.checks, nominee.checked_at = results[nominee.pk], now

@@ -574,10 +574,15 @@ class Nominee(models.Model):
         blank=True,
         help_text=_("Where the law gives alternative criteria, the one the proposer claims."),
     )
+    # What the proposer gave for an individual named by CCCD, kept to compare with the registry's
+    # entry, which it never rewrites: a contradiction is a failed `identity` check. Never shown
+    # (not in the dossier's JSON) and kept out of the history rows.
+    stated_birth_date = models.DateField(_("birth date given"), null=True, blank=True)
+    stated_sex = models.CharField(_("sex given"), max_length=8, choices=Sex.choices, blank=True)
     # The last eligibility run: [{"rule", "outcome", "message", "citation", ...}] (dossiers.checks)
     checks = models.JSONField(_("eligibility checks"), default=list, blank=True)
     checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
-    history = History(excluded_fields=["checks", "checked_at"])
+    history = History(excluded_fields=["checks", "checked_at", "stated_birth_date", "stated_sex"])
 
     class Meta:
         verbose_name = _("nominee")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -59,6 +59,11 @@ def identity_problem(
     return None
 
 
+# Told of each existing person a CCCD names (the caller's look-up rule: workflows.registry_access
+# `nominee_match` logs and counts a match the user may not see, 429 beyond the hourly limit).
+OnMatch = Callable[[Person], None]
+
+
 def person_for(
     *,
     actor: User | None,
@@ -68,14 +73,19 @@ def person_for(
     birth_date: datetime.date | None = None,
     sex: str = "",
     position: str = "",
+    on_match: OnMatch | None = None,
 ) -> Person:
     """The registry's person with this CCCD, created (in `organization`) when new. An existing
-    entry keeps its own data: a proposer names a person, it does not rewrite them."""
+    entry keeps its own data: a proposer names a person, it does not rewrite them (a birth date
+    or sex that contradicts it is the `identity` check's failure, dossiers.checks); finding one
+    is a look-up by CCCD, which `on_match` answers for (it may refuse: 429)."""
     problem = identity_problem(identity, birth_date=birth_date, sex=sex)
     if problem:
         raise DossierError(problem, code="identity_invalid")
     person = Person.objects.filter(identity=identity).first()
     if person is not None:
+        if on_match is not None:
+            on_match(person)
         return person
     person = Person(
         identity=identity,
@@ -112,8 +122,11 @@ def collective_for(*, actor: User | None, organization: Organization, name: str)
 
 
 @transaction.atomic(savepoint=False)
-def record_awards(*, nominees: Iterable[Nominee], form, year: int, number: str) -> int:
-    """A signed decision adds each awarded nominee's award to their registry history."""
+def record_awards(
+    *, nominees: Iterable[Nominee], form, year: int, number: str, awarded_on: datetime.date
+) -> int:
+    """A signed decision adds each awarded nominee's award to their registry history, dated the
+    day the decision was signed (`awarded_on`), not the day it was entered."""
     kind = TitleKind.objects.get(code=form.code)
     entries = [
         HistoryEntry(
@@ -121,7 +134,7 @@ def record_awards(*, nominees: Iterable[Nominee], form, year: int, number: str) 
             collective_id=n.collective_id,
             kind=kind,
             year=year,
-            awarded_on=datetime.date.today(),
+            awarded_on=awarded_on,
             decision_number=number,
             source=EntrySource.AWARDED_HERE,
             nominee=n,
@@ -148,10 +161,11 @@ def revoke_awards(*, nominees: Iterable[Nominee], on: datetime.date, reason: str
 
 
 def holder_for(
-    *, actor: User | None, organization: Organization, item: dict
+    *, actor: User | None, organization: Organization, item: dict, on_match: OnMatch | None = None
 ) -> tuple[Person | None, Collective | None]:
     """The registry entry a nominee refers to: a person by CCCD (none when not given: the submit
-    then names the missing identity), a collective by organisation and name."""
+    then names the missing identity; an existing one told to `on_match`), a collective by
+    organisation and name."""
     if item["kind"] == NomineeKind.INDIVIDUAL:
         if not item.get("identity"):
             return None, None
@@ -163,6 +177,7 @@ def holder_for(
             birth_date=item.get("birth_date"),
             sex=item.get("sex") or "",
             position=item.get("position") or "",
+            on_match=on_match,
         )
         return person, None
     if item["kind"] == NomineeKind.COLLECTIVE:

@@ -71,6 +71,8 @@ class NomineeFields(TypedDict):
     criterion: str
     person: Person | None
     collective: Collective | None
+    stated_birth_date: datetime.date | None
+    stated_sex: str
 
 
 class VoteTally(TypedDict):
@@ -244,9 +246,19 @@ def _validate_nominees(
     organization: Organization,
     nominees: list[dict[str, Any]],
     actor: User | None = None,
+    on_match: registry.OnMatch | None = None,
+    known: Iterable[int] = (),
 ) -> list[NomineeFields]:
     """Each nominee checked against the form, the limits and the proposing organisation: a unit
-    names nominees of its own or of units under it (else Forbidden, 403)."""
+    names nominees of its own or of units under it (else Forbidden, 403). A CCCD naming a person
+    the registry holds is a look-up (`on_match`), unless the person is one of `known` (already
+    a nominee of the dossier being edited)."""
+    known = set(known)
+
+    def matched(person: Person) -> None:
+        if on_match is not None and person.pk not in known:
+            on_match(person)
+
     if not nominees:
         raise DossierError(errors.NO_NOMINEES, code="no_nominees")
     limit = settings.DOSSIER_MAX_NOMINEES
@@ -296,6 +308,7 @@ def _validate_nominees(
             actor=actor,
             organization=organization,
             item={**item, "kind": kind, "name": name, "organization": org},
+            on_match=matched,
         )
         cleaned.append(
             {
@@ -306,6 +319,9 @@ def _validate_nominees(
                 "criterion": str(item.get("criterion") or "")[:40],
                 "person": person,
                 "collective": collective,
+                # Kept to compare with the registry's entry (the `identity` check), never shown.
+                "stated_birth_date": item.get("birth_date") if person else None,
+                "stated_sex": (item.get("sex") or "") if person else "",
             }
         )
     return cleaned
@@ -337,8 +353,10 @@ def dossier_create(
     year: int,
     title: str,
     nominees: list[dict[str, Any]],
+    on_match: registry.OnMatch | None = None,
 ) -> Dossier:
-    """Create a draft with its nominees. Raises DossierError (form rules)."""
+    """Create a draft with its nominees. Raises DossierError (form rules). A CCCD naming a person
+    the registry holds is told to `on_match` (the look-up rule of the entry point)."""
     try:
         year = int(year)
     except (TypeError, ValueError):
@@ -356,7 +374,7 @@ def dossier_create(
             form=award_form.name,
             org=organization.code,
         )
-    cleaned = _validate_nominees(award_form, organization, nominees, actor)
+    cleaned = _validate_nominees(award_form, organization, nominees, actor, on_match)
     # Serialise reference numbering per organisation.
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
     dossier = Dossier(
@@ -394,6 +412,8 @@ _NOMINEE_FIELDS = (
     "criterion",
     "person",
     "collective",
+    "stated_birth_date",
+    "stated_sex",
 )
 
 
@@ -462,14 +482,23 @@ def dossier_update(
     dossier: Dossier,
     title: str | None = None,
     nominees: list[dict[str, Any]] | None = None,
+    on_match: registry.OnMatch | None = None,
 ) -> Dossier:
     """Change a draft or returned dossier's title or its whole nominee list (`_set_nominees`:
     a nominee already in it keeps its row). Raises DossierError, Conflict (a nominee that was
-    on a ballot or received public comments cannot be taken off)."""
+    on a ballot or received public comments cannot be taken off). A CCCD naming a person the
+    registry holds, not already a nominee of the dossier, is told to `on_match`."""
     if title is not None:
         title = _text(title, field=errors.FIELD_TITLE, limit=title_limit(), required=True)
     cleaned = (
-        _validate_nominees(dossier.award_form, dossier.organization, nominees, actor)
+        _validate_nominees(
+            dossier.award_form,
+            dossier.organization,
+            nominees,
+            actor,
+            on_match,
+            known=dossier.nominees.filter(person__isnull=False).values_list("person_id", flat=True),
+        )
         if nominees is not None
         else None
     )
@@ -967,6 +996,7 @@ def dossier_revoke(*, actor: User, dossier: Dossier, reason_code: str, reason: s
             dossier, actor, NomineeOutcome.REVOKED, reason, only=NomineeOutcome.AWARDED
         )
         _save(dossier, actor, reason, ["state", "reason_code"])
+    checks.refresh_claimants(dossier)  # the open dossiers naming them no longer count the award
     return dossier
 
 
@@ -990,9 +1020,16 @@ def _batch_move(actor: User, dossier: Dossier, action: str, decision_ref: str) -
 
 
 def dossier_decide(
-    *, actor: User, dossier: Dossier, number: str, year: int, declined: dict[int, str]
+    *,
+    actor: User,
+    dossier: Dossier,
+    number: str,
+    year: int,
+    declined: dict[int, str],
+    signed_on: datetime.date | None = None,
 ) -> Dossier:
-    """Record the signed decision on one dossier of a batch: each nominee awarded or declined.
+    """Record the signed decision on one dossier of a batch: each nominee awarded or declined,
+    the awards added to the registry dated `signed_on` (the decision's date; today if not given).
 
     Called inside the batch's transaction with the row locked."""
     lifecycle.ensure("decide", dossier, label=False)
@@ -1009,7 +1046,11 @@ def dossier_decide(
             history.author(nominee, actor, f"nominee.{nominee.outcome}")
             nominee.save(update_fields=["outcome", "outcome_reason"])
         registry.record_awards(
-            nominees=awarded, form=dossier.award_form, year=dossier.year, number=number
+            nominees=awarded,
+            form=dossier.award_form,
+            year=dossier.year,
+            number=number,
+            awarded_on=signed_on or calendar.today(),
         )
         _enter(dossier, lifecycle.fire("decide", dossier))
         fields = ["state", "stage_started_on", "due_date"]

@@ -32,6 +32,7 @@ from dossiers.errors import DossierError
 from dossiers.models import Dossier, Nominee
 from web.eligibility import OUTCOME_LABELS, OUTCOME_ORDER
 from web.forms import IdListField
+from workflows import registry_access
 from workflows.filters import DossierFilter
 from workflows.idempotency import form_request_key
 from workflows.selectors import boards_levels, dossier_list_visible_to
@@ -242,18 +243,22 @@ def sign_defaults() -> dict:
     return {"signed_on": calendar.today().isoformat()}
 
 
-def review_rows(decision: Decision, values: dict) -> list[dict]:
+def review_rows(decision: Decision, values: dict, user=None) -> list[dict]:
     """The batch as its decider reviews it: each dossier with its nominees, each nominee with
     the checks to read (failures, warnings and confirmed overrides, with their message and
     citation; passed ones counted) and the decline box and reason as typed. Reads the dossiers
-    and nominees `decision_get_for_user` prefetched: no query."""
+    and nominees `decision_get_for_user` prefetched: no query. A person's history details in the
+    checks only for a `user` who may read them (a unit reading a signed decision sees the
+    outcomes of the other units' nominees, not their history)."""
+    sees = registry_access.history_visible(user) if user is not None else None
     ticked = values.get("declined_ids", set())
     groups = []
     for dossier in decision.dossiers.all():
         nominees = []
         for nominee in dossier.nominees.all():
+            told = registry_access.checks_shown(nominee, sees) if sees else nominee.checks
             read = sorted(
-                (c for c in nominee.checks if c.get("outcome") in CHECKS_TO_READ),
+                (c for c in told if c.get("outcome") in CHECKS_TO_READ),
                 key=lambda c: OUTCOME_ORDER.get(c.get("outcome"), 9),
             )
             reason = values.get(f"decline_{nominee.pk}", "")

@@ -110,6 +110,7 @@ def dossier_checks(user, dossier) -> dict:
     may_override = rules["override"] and dossier.state in OVERRIDE_STATES
     nominees = list(dossier.nominees.all())
     shown = _people_shown(user, {n.person_id for n in nominees if n.person_id})
+    sees = registry_access.history_visible(user)  # a person's history: their organisation's
     rows = [
         {
             "nominee": nominee,
@@ -117,7 +118,8 @@ def dossier_checks(user, dossier) -> dict:
             "checks": [
                 _row(check, nominee, may_override, rules["confirm"])
                 for check in sorted(
-                    nominee.checks, key=lambda c: OUTCOME_ORDER.get(c.get("outcome"), 9)
+                    registry_access.checks_shown(nominee, sees),
+                    key=lambda c: OUTCOME_ORDER.get(c.get("outcome"), 9),
                 )
             ],
         }

@@ -315,7 +315,7 @@ def decision_detail(request, pk: int):
         "decision": decision,
         "actions": actions,
         "can_decline": "sign" in actions,
-        "groups": batches.review_rows(decision, values),
+        "groups": batches.review_rows(decision, values, request.user),
         "proof_refused": proof_refused,  # ask for the next code, the rest kept as typed
         "values": values,
         "problems": problems,

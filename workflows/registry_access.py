@@ -10,6 +10,12 @@ Importing history: board officers and heads and administrators anywhere; a unit'
 their own organisation's subtree (rows naming another organisation are refused, each with its
 reason); anyone else is refused (403).
 
+Naming a person on a dossier by CCCD (typed, or a row of a nominee list) is a look-up too when
+the registry already holds the number and the user may not see that person (`nominee_match`):
+it counts towards the same hourly limit and leaves the same ledger event, with `via`
+"nominee". The dossier's eligibility checks then tell that user the outcome of each rule, not
+the person's history (`history_visible`, `dossiers.checks.redacted`).
+
 Looking a person up by CCCD is an exact match, never a partial search, limited per user
 (REGISTRY_LOOKUPS_PER_HOUR, 60 by default; 429 beyond) and logged: one ledger event
 `person.looked_up` per look-up, naming the person found (object id) and whether the user was
@@ -23,6 +29,8 @@ hashed one by one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
@@ -34,11 +42,12 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from audit import ledger
-from dossiers import imports
+from dossiers import checks, imports
 from dossiers.errors import DossierError
 from dossiers.imports import ImportReport, organizations_under
-from dossiers.models import HistoryEntry, Organization, Person, Role
+from dossiers.models import HistoryEntry, Nominee, Organization, Person, Role
 from dossiers.permissions import UserLike, orgs_with_role, user_roles
+from dossiers.registry import OnMatch
 from workflows.filters import CodeFilter
 
 LOOKUPS_PER_HOUR_DEFAULT = 60
@@ -145,6 +154,60 @@ def _count_lookup(user: User) -> None:
         count = 1
     if count > lookups_per_hour():
         raise LookupsExhausted(TOO_MANY_LOOKUPS, limit=lookups_per_hour())
+
+
+def nominee_match(actor: User) -> OnMatch:
+    """What naming a person the registry holds on a dossier costs `actor`: nothing for a person
+    they may see (their own organisation's subtree, or anyone for the roles that see the whole
+    registry: they could list them anyway); for anyone else a look-up by CCCD, counted towards
+    the hourly limit (LookupsExhausted, 429, the dossier not saved) and logged."""
+    scopes: list[set[int] | None] = []  # read at the first match, once
+
+    def matched(person: Person) -> None:
+        if not scopes:
+            scopes.append(registry_scope(actor))
+        scope = scopes[0]
+        if scope is None or person.organization_id in scope:
+            return
+        _count_lookup(actor)
+        ledger.append(
+            actor=actor,
+            action="person.looked_up",
+            object_type="dossiers.person",
+            object_id=person.pk,
+            data={"found": True, "shown": False, "via": "nominee"},
+        )
+
+    return matched
+
+
+# Who reads a nominee's history in the eligibility checks: those who see the whole registry, and
+# the deciders, who sign (a duplicate's references tell them which nominee to decline).
+HISTORY_WIDE_ROLES = (*REGISTRY_WIDE_ROLES, Role.DECIDER)
+
+
+def history_visible(user: UserLike) -> Callable[[Nominee], bool]:
+    """Whether `user` may read the history details in a nominee's checks: always for a
+    collective or an unidentified individual, and for a person of the user's own organisation's
+    subtree; everywhere for the roles of HISTORY_WIDE_ROLES. Reads the user's scope once."""
+    wide = user.is_authenticated and (
+        user.is_superuser or any(role in HISTORY_WIDE_ROLES for role, _org in user_roles(user))
+    )
+    scope = None if wide else registry_scope(user)
+
+    def sees(nominee: Nominee) -> bool:
+        if scope is None or nominee.person_id is None:
+            return True
+        return nominee.person.organization_id in scope  # type: ignore[union-attr]
+
+    return sees
+
+
+def checks_shown(nominee: Nominee, sees: Callable[[Nominee], bool]) -> list[dict]:
+    """A nominee's last checks as the user of `sees` (history_visible) is told them."""
+    if sees(nominee):
+        return list(nominee.checks)
+    return [checks.redacted(check) for check in nominee.checks]
 
 
 def identity_digest(identity: str) -> str:

@@ -42,7 +42,7 @@ def dossier_list_visible_to(user) -> QuerySet[Dossier]:
         policy.visible(user, Dossier)
         .select_related("organization", "award_form__reviewing_body", "bloc", "assignee")
         .prefetch_related(
-            Prefetch("nominees", queryset=Nominee.objects.select_related("organization"))
+            Prefetch("nominees", queryset=Nominee.objects.select_related("organization", "person"))
         )
         .order_by("-id")
     )

@@ -21,10 +21,11 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from dossiers import services as ds
+from dossiers.checks import EligibilityFailed
 from dossiers.errors import Conflict, DossierError
 from dossiers.lifecycle import DOSSIER_ACTIONS
 from dossiers.models import Attachment, AwardForm, CheckOverride, Dossier, Nominee, Organization
-from workflows import guards, lifecycle, policy
+from workflows import guards, lifecycle, policy, registry_access
 from workflows.idempotency import RequestKey, remember
 
 ASSIGNMENT_REFUSED = _(
@@ -49,7 +50,8 @@ def dossier_start(
     title: str,
     nominees: list[dict[str, Any]],
 ) -> Dossier:
-    """Create a draft for the user's own unit (403 for any other)."""
+    """Create a draft for the user's own unit (403 for any other). A CCCD naming a person
+    the user may not see is a logged, rate-limited look-up (registry_access.nominee_match)."""
     if not policy.can_create_for(actor, organization.code):
         raise PermissionDenied
     return ds.dossier_create(
@@ -59,6 +61,7 @@ def dossier_start(
         year=year,
         title=title,
         nominees=nominees,
+        on_match=registry_access.nominee_match(actor),
     )
 
 
@@ -70,9 +73,16 @@ def dossier_edit(
     title: str | None = None,
     nominees: list[dict[str, Any]] | None = None,
 ) -> Dossier:
-    """Change a draft's or a returned dossier's title or its nominees (the unit only)."""
+    """Change a draft's or a returned dossier's title or its nominees (the unit only); a CCCD
+    newly naming a person the user may not see is a look-up, as in `dossier_start`."""
     locked = _editable(actor, dossier)
-    return ds.dossier_update(actor=actor, dossier=locked, title=title, nominees=nominees)
+    return ds.dossier_update(
+        actor=actor,
+        dossier=locked,
+        title=title,
+        nominees=nominees,
+        on_match=registry_access.nominee_match(actor),
+    )
 
 
 @transaction.atomic
@@ -143,7 +153,6 @@ def _editable(actor: User, dossier: Dossier | int) -> Dossier:
     return locked
 
 
-@transaction.atomic
 def dossier_act(
     *,
     actor: User,
@@ -152,7 +161,26 @@ def dossier_act(
     payload: Mapping[str, Any],
     request_key: RequestKey | str | None = None,
 ) -> Dossier:
-    """Perform `action` as `actor`. Raises PermissionDenied, DossierError, Conflict."""
+    """Perform `action` as `actor`. Raises PermissionDenied, DossierError, Conflict; an
+    eligibility failure (409) without the history the actor may not read, once the action's
+    transaction is rolled back."""
+    try:
+        return _dossier_act(
+            actor=actor, dossier=dossier, action=action, payload=payload, request_key=request_key
+        )
+    except EligibilityFailed as failed:
+        raise failed.shown_to(registry_access.history_visible(actor)) from None
+
+
+@transaction.atomic
+def _dossier_act(
+    *,
+    actor: User,
+    dossier: Dossier | int,
+    action: str,
+    payload: Mapping[str, Any],
+    request_key: RequestKey | str | None = None,
+) -> Dossier:
     pk = dossier if isinstance(dossier, int) else dossier.pk
     if action not in DOSSIER_ACTIONS:
         raise DossierError(f"Unknown action: {action}.", code="unknown_action")

@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -306,18 +307,37 @@ def test_queries_do_not_grow_with_the_rows():
 
 def test_the_bench_runs_end_to_end_and_prints_its_line(tmp_path):
     bench_import.prepare()
-    rows, expected = bench_import.build_rows(200, 2)
+    rows, expected, faults = bench_import.build_rows(200, 2)
     path = tmp_path / "bench.xlsx"
     bench_import.write_workbook(path, rows)
     report, seconds, queries = bench_import.run(path)
-    bench_import.check(report, expected)
+    problems = bench_import.misreported(report, faults)
+    bench_import.check(report, expected, problems)  # each bad row named with its reason
     assert (expected.imported, expected.refused, expected.duplicates) == (192, 8, 2)
-    line = bench_import.summary(report, seconds, queries)
+    assert len(faults) == 8 and {f.status for f in faults.values()} == {"refused", "duplicate"}
+    line = bench_import.summary(report, seconds, queries, len(faults) - len(problems), 8)
     assert re.fullmatch(
         r"import: 200 rows, 192 imported, 8 refused \(2 duplicates\) in [\d.]+ s "
-        r"\(\d+ rows/s\), queries \d+",
+        r"\(\d+ rows/s\), queries \d+; report checked: 8 of 8 bad rows named with their reason",
         line,
     )
+
+
+def test_the_bench_fails_when_a_bad_row_is_reported_with_another_reason(tmp_path):
+    bench_import.prepare()
+    rows, expected, faults = bench_import.build_rows(40, 1)
+    path = tmp_path / "bench.xlsx"
+    bench_import.write_workbook(path, rows)
+    report, _seconds, _queries = bench_import.run(path)
+    assert bench_import.misreported(report, faults) == []
+    number = min(faults)
+    for entry in report.report:
+        if entry.row == number:
+            entry.reasons = ["Something else."]  # counts unchanged, the reason wrong
+    problems = bench_import.misreported(report, faults)
+    assert len(problems) == 1 and problems[0].startswith(f"row {number}:")
+    with pytest.raises(CommandError, match=f"row {number}"):
+        bench_import.check(report, expected, problems)
 
 
 def test_odd_cells_are_refused_as_values_never_as_errors():

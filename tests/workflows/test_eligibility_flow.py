@@ -223,3 +223,121 @@ def test_the_create_page_takes_an_individuals_identity_and_refuses_a_bad_one(wor
     )  # fmt: skip
     nominee = person.nominations.get()
     assert nominee.criterion == "73.1.b" and nominee.checks
+
+
+def _double(dossier: dict) -> dict:
+    (check,) = [c for c in dossier["nominees"][0]["checks"] if c["rule"] == "double_reward"]
+    return check
+
+
+def test_one_person_proposed_under_a_province_and_centrally_is_flagged_to_both_boards(api):
+    twice = individual("Hoàng Thị Hai Cấp", "T-HND", year=YEAR, form="BK-TTG")
+    provincial = create(api, "T-HND", "BK-TTG", [twice], year=YEAR)
+    central = create(api, "HND", "BK-TTG", [{**twice, "organization": "HND"}], year=YEAR)
+    assert provincial["nominees"][0]["person"] == central["nominees"][0]["person"]
+    for org, dossier in (("T-HND", provincial), ("HND", central)):
+        upload_required(api, org, dossier)
+    provincial = act(api, "head-T-HND", provincial, "submit")
+    central = act(api, "head-HND", central, "submit")
+    assert provincial["holder"] != central["holder"]  # two boards: the province's, the centre's
+    for board, mine, other in (
+        ("t-board-officer", provincial, central),
+        ("board-officer", central, provincial),
+    ):
+        seen = api(board).get(f"/api/v1/dossiers/{mine['id']}/")
+        assert seen.status_code == 200, (board, seen.json())
+        flagged = _double(seen.json())
+        assert flagged["outcome"] == "warning", (board, flagged)
+        assert other["reference"] in flagged["message"], (board, flagged)
+        assert "Điều 5" in flagged["citation"]
+    # Neither board can see the other's dossier: the flag is what tells them.
+    assert api("t-board-officer").get(f"/api/v1/dossiers/{central['id']}/").status_code == 404
+
+
+def _signed_twice(api, name: str) -> tuple[dict, dict, str, dict]:
+    """One person proposed by MTTQ and by HND for BK-TTG, both awaiting the PM's decision in one
+    batch: (first, second, the sign URL, the sign body without its code)."""
+    twice = individual(name, "MTTQ", year=YEAR, form="BK-TTG")
+    first = create(api, "MTTQ", "BK-TTG", [twice], year=YEAR)
+    second = create(api, "HND", "BK-TTG", [{**twice, "organization": "HND"}], year=YEAR)
+    for org, dossier in (("MTTQ", first), ("HND", second)):
+        upload_required(api, org, dossier)
+    first = act(api, "head-MTTQ", first, "submit")
+    second = act(api, "head-HND", second, "submit")
+    _to_decision(api, [first, second])
+    made = api("board-head").post(
+        "/api/v1/decisions/", {"decider": "TTG", "dossiers": [first["id"], second["id"]]},
+        format="json",
+    )  # fmt: skip
+    assert made.status_code == 201, made.json()
+    url = f"/api/v1/decisions/{made.json()['id']}/sign/"
+    return first, second, url, {"number": "88/QĐ-TTg", "signed_on": "2026-10-15"}
+
+
+def test_only_a_decline_for_the_duplicate_lifts_the_block_and_the_award_has_the_signing_date(api):
+    first, second, url, sign = _signed_twice(api, "Ngô Thị Hai Lần")
+    duplicate = second["nominees"][0]["id"]
+    for reason in ("Chưa đủ tiêu chuẩn", "duplicates of effort", "not a duplicate"):
+        declined = [{"nominee": duplicate, "reason": reason}]
+        body = {**sign, "otp": fresh_code("pm"), "declined": declined}
+        refused = api("pm").post(url, body, format="json")
+        assert refused.status_code == 409, (reason, refused.json())
+        assert refused.json()["code"] == "eligibility_failed"
+        assert {(c["rule"], c["outcome"]) for c in refused.json()["checks"]} == {
+            ("double_reward", "fail")
+        }
+    declined = [{"nominee": duplicate, "reason": "duplicate: also proposed by MTTQ"}]
+    signed = api("pm").post(
+        url, {**sign, "otp": fresh_code("pm"), "declined": declined}, format="json"
+    )
+    assert signed.status_code == 200, signed.json()
+    person = first["nominees"][0]["person"]
+    awarded = HistoryEntry.objects.get(person_id=person, year=YEAR, kind__code="BK-TTG")
+    # Dated the decision's signing day, not the day it was entered.
+    assert awarded.awarded_on == datetime.date(2026, 10, 15) != datetime.date.today()
+    assert (awarded.decision_number, awarded.nominee_id) == (
+        "88/QĐ-TTg",
+        first["nominees"][0]["id"],
+    )
+
+
+def test_the_demo_worlds_signed_awards_carry_their_decisions_dates():
+    entries = HistoryEntry.objects.filter(decision_number="301/QĐ-TTg", source="awarded_here")
+    assert entries and {e.awarded_on for e in entries} == {datetime.date(2023, 3, 6)}
+
+
+def test_a_revoked_award_is_marked_in_the_registry_and_stops_counting(api):
+    first, second, url, sign = _signed_twice(api, "Lý Văn Thu Hồi")
+    declined = [{"nominee": second["nominees"][0]["id"], "reason": "duplicate"}]
+    signed = api("pm").post(
+        url, {**sign, "otp": fresh_code("pm"), "declined": declined}, format="json"
+    )
+    assert signed.status_code == 200, signed.json()
+    person = first["nominees"][0]["person"]
+    entry = HistoryEntry.objects.get(person_id=person, year=YEAR, kind__code="BK-TTG")
+    assert entry.revoked_on is None
+
+    # Proposed again for the same award and year: already awarded, so it fails.
+    again = {**individual("Lý Văn Thu Hồi", "MTTQ", year=YEAR, form="BK-TTG")}
+    later = create(api, "MTTQ", "BK-TTG", [again], year=YEAR)
+    assert _double(later)["outcome"] == "fail"
+
+    revoked = act(
+        api, "pm", first, "revoke", reason_code="false_declaration", reason="Khai man thành tích"
+    )
+    assert revoked["state"] == "revoked"
+    assert revoked["nominees"][0]["outcome"] == "revoked"
+    entry.refresh_from_db()
+    assert entry.revoked_on is not None
+    assert entry.revoked_reason.startswith("false_declaration")
+    # The registry shows it revoked; the proposer's draft, saved again, no longer meets it.
+    history = api("board-officer").get(f"/api/v1/registry/people/{person}/").json()["history"]
+    (shown,) = [h for h in history if h["title"] == "BK-TTG" and h["year"] == YEAR]
+    assert shown["revoked"] is True
+    saved = api("proposer-MTTQ").patch(
+        f"/api/v1/dossiers/{later['id']}/", {"nominees": [again]}, format="json"
+    )
+    assert saved.status_code == 200, saved.json()
+    assert _double(saved.json())["outcome"] == "pass"
+    events = api("inspector").get(f"/api/v1/dossiers/{first['id']}/history/").json()
+    assert "revoke" in [e["action"] for e in events]

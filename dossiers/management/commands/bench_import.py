@@ -3,9 +3,11 @@ wrong-length CCCD, an unknown title, a future decision date, a duplicate row), i
 database of the configured backend. Prints one line:
 
     import: 10000 rows, 9960 imported, 40 refused (10 duplicates) in 4.21 s (2375 rows/s),
-    queries 57
+    queries 57; report checked: 40 of 40 bad rows named with their reason
 
-(one line: broken here only to fit)"""
+(one line: broken here only to fit), then fails (CommandError, after printing) unless the counts
+are the expected ones and the report names every bad row, by its row number in the sheet, with
+its status and the reason its kind of fault calls for (and no good row)."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dossiers import calendar, imports
+from dossiers import calendar, imports, registry
 from dossiers.catalogue import catalogue_load, upsert
 from dossiers.models import Organization, TitleKind
 
@@ -49,6 +51,18 @@ class Expected:
     duplicates: int
 
 
+@dataclass(frozen=True)
+class BadRow:
+    """A bad row as the report must name it: the status and a text its reasons contain."""
+
+    status: str
+    reason: str
+
+
+# The sheet has a title line and the header above the rows: row index 0 is the sheet's row 3.
+FIRST_ROW = 3
+
+
 def identity_for(rng: random.Random, birth: datetime.date, female: bool) -> str:
     """A valid CCCD for this birth date and sex (province, century and sex, year, serial)."""
     digit = 2 * ((birth.year - 1900) // 100) + (1 if female else 0)
@@ -56,10 +70,13 @@ def identity_for(rng: random.Random, birth: datetime.date, female: bool) -> str:
     return f"{rng.randint(1, 96):03d}{digit}{birth.year % 100:02d}{serial:06d}"
 
 
-def build_rows(count: int, bad_each: int, seed: int = 2023) -> tuple[list[list], Expected]:
+def build_rows(
+    count: int, bad_each: int, seed: int = 2023
+) -> tuple[list[list], Expected, dict[int, BadRow]]:
     """`count` rows, people with four titles each; then `bad_each` rows of each bad kind put
     in place of good ones: a wrong-length CCCD, an unknown title, a future decision date, and
-    a copy of an earlier row (a duplicate)."""
+    a copy of an earlier row (a duplicate). With the bad rows by their row number in the sheet
+    and what the report must say of each."""
     rng = random.Random(seed)
     this_year = calendar.today().year
     rows: list[list] = []
@@ -84,17 +101,26 @@ def build_rows(count: int, bad_each: int, seed: int = 2023) -> tuple[list[list],
     # Even row indexes from 2 on: a bad row never follows another, so each copy copies a good
     # row and is a duplicate.
     bad = [2 * i for i in rng.sample(range(1, (count + 1) // 2), 4 * bad_each)]
+    faults: dict[int, BadRow] = {}
     for i in bad[:bad_each]:
         rows[i][0] = rows[i][0][:11]  # 11 digits
+        faults[FIRST_ROW + i] = BadRow(imports.REFUSED, str(registry.IDENTITY_FORMAT))
     for i in bad[bad_each : 2 * bad_each]:
         rows[i][6] = "KHONG-CO"
+        unknown = str(imports.UNKNOWN_TITLE % {"value": "KHONG-CO"})
+        faults[FIRST_ROW + i] = BadRow(imports.REFUSED, unknown)
+    future = datetime.date(this_year + 1, 6, 1)
     for i in bad[2 * bad_each : 3 * bad_each]:
-        rows[i][9] = datetime.date(this_year + 1, 6, 1)
+        rows[i][9] = future
+        later = str(imports.FUTURE_DATE % {"date": future.strftime("%d/%m/%Y")})
+        faults[FIRST_ROW + i] = BadRow(imports.REFUSED, later)
     for i in bad[3 * bad_each :]:
         rows[i] = list(rows[i - 1])
+        copy = str(imports.DUPLICATE_ROW % {"row": FIRST_ROW + i - 1})
+        faults[FIRST_ROW + i] = BadRow(imports.DUPLICATE, copy)
     refused = 4 * bad_each
     expected = Expected(count, count - refused, refused, bad_each)
-    return rows, expected
+    return rows, expected, faults
 
 
 def write_workbook(path: Path, rows: list[list]) -> None:
@@ -132,20 +158,47 @@ def run(path: Path) -> tuple[imports.ImportReport, float, int]:
     return report, seconds, len(context.captured_queries)
 
 
-def summary(report: imports.ImportReport, seconds: float, queries: int) -> str:
+def summary(
+    report: imports.ImportReport, seconds: float, queries: int, named: int, bad: int
+) -> str:
     """The printed line, fixed so runs can be compared over time."""
     rate = report.rows / seconds if seconds else 0
     return (
         f"import: {report.rows} rows, {report.imported} imported, {report.refused} refused "
         f"({report.duplicates} duplicates) in {seconds:.2f} s ({rate:.0f} rows/s), "
-        f"queries {queries}"
+        f"queries {queries}; report checked: {named} of {bad} bad rows named with their reason"
     )
 
 
-def check(report: imports.ImportReport, expected: Expected) -> None:
+def misreported(report: imports.ImportReport, faults: dict[int, BadRow]) -> list[str]:
+    """What the report gets wrong, row by row: a bad row missing, with another status or
+    without its reason, and a good row reported."""
+    problems = []
+    rows = {entry.row: entry for entry in report.report}
+    for number, fault in sorted(faults.items()):
+        entry = rows.get(number)
+        if entry is None:
+            problems.append(f"row {number}: not reported (expected “{fault.reason}”)")
+        elif entry.status != fault.status or not any(fault.reason in r for r in entry.reasons):
+            problems.append(
+                f"row {number}: {entry.status} {entry.reasons}, expected {fault.status} "
+                f"“{fault.reason}”"
+            )
+    problems += [
+        f"row {number}: a good row reported: {rows[number].reasons}"
+        for number in sorted(set(rows) - set(faults))
+    ]
+    return problems
+
+
+def check(report: imports.ImportReport, expected: Expected, problems: list[str]) -> None:
     got = Expected(report.rows, report.imported, report.refused, report.duplicates)
     if got != expected:
-        raise CommandError(f"expected {expected}, got {got}")
+        problems = [f"expected {expected}, got {got}", *problems]
+    if problems:
+        shown = "; ".join(problems[:10])
+        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+        raise CommandError(shown + more)
 
 
 class Command(BaseCommand):
@@ -165,13 +218,16 @@ class Command(BaseCommand):
         connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
         try:
             prepare()
-            table, expected = build_rows(rows, bad)
+            table, expected, faults = build_rows(rows, bad)
             with tempfile.TemporaryDirectory(prefix="bench-import-") as folder:
                 path = Path(folder) / "lich-su-khen-thuong.xlsx"
                 write_workbook(path, table)
                 report, seconds, queries = run(path)
+            problems = misreported(report, faults)
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
+        wrong = {p.split(":", 1)[0] for p in problems}
+        named = sum(1 for number in faults if f"row {number}" not in wrong)
         self.stdout.write(f"database: {connection.vendor}")
-        self.stdout.write(summary(report, seconds, queries))
-        check(report, expected)
+        self.stdout.write(summary(report, seconds, queries, named, len(faults)))
+        check(report, expected, problems)
