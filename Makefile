@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-postgres schemathesis lint typecheck bench bench-import messages clean
+.PHONY: install run prod serve backup restore test test-postgres schemathesis lint typecheck bench bench-import messages clean
 
 install: $(STAMP)
 
@@ -20,6 +20,20 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The production stack on this machine (PostgreSQL and Redis): two gunicorn app processes
+# (:8001, :8002), a Celery worker and beat, production settings; ops/prod.sh says which
+# environment it reads. `make serve` is the same.
+prod serve: install
+	ops/prod.sh
+
+# Backup and restore drill (PostgreSQL): `make backup` writes var/backups/khenthuong-<time>/;
+# `make restore BACKUP=<that folder> DATABASE_URL=<a fresh database>` restores and verifies it.
+backup: install
+	ops/backup.sh
+
+restore: install
+	BACKUP=$(BACKUP) ops/restore.sh
 
 test: install
 	$(BIN)/pytest -q --create-db

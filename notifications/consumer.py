@@ -1,10 +1,12 @@
-"""The ledger's events, heard after commit: who should know of each, and what to tell them.
+"""The ledger's events, through an outbox: who should know of each, and what to tell them.
 
 Every domain action appends one ledger event in its own transaction (audit/ledger.py). A
-`post_save` receiver on `LedgerEvent` (connected in apps.py) only asks to be called back once
-that transaction commits (`transaction.on_commit`): work rolled back, or a savepoint rolled back
-inside it, leaves no callback and so no notification. The callback reads the committed event and
-writes the notifications (services.notification_send), in the site's language.
+`post_save` receiver on `LedgerEvent` (connected in apps.py) writes an outbox row for it in that
+same transaction (`OutboxMessage`): work rolled back, or a savepoint rolled back inside it, leaves
+no row and so no notification. Once the transaction commits, a task is sent to deliver it
+(tasks.py; in place without a broker); the beat's scan delivers whatever the broker lost. The
+delivery reads the committed event and writes the notifications (services.notification_send),
+in the site's language, keyed so that delivering twice writes them once.
 
 The audit layer knows nothing of this app; this app reads the event's plain facts (action,
 object, dossier, data) and the domain's roles (dossiers, workflows, approvals) to find the
@@ -27,6 +29,7 @@ soon) are in reminders.py."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -45,8 +48,10 @@ from approvals.models import BallotBody, BallotItem, BallotSession, Decision, De
 from audit.models import LedgerEvent
 from dossiers.models import Decider, Dossier, NomineeOutcome, Role
 from notifications import selectors, services
-from notifications.models import Notification
+from notifications.models import Notification, OutboxMessage
 from notifications.models import NotificationKind as K
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -86,9 +91,22 @@ def on_ledger_event(
     raw: bool = False,
     **kwargs: Any,
 ) -> None:
-    """`post_save` of a ledger event: deliver it once its transaction has committed."""
+    """`post_save` of a ledger event: an outbox row in the event's transaction, and once that
+    has committed, a task to deliver it."""
     if created and not raw and instance.action in HANDLERS:
-        transaction.on_commit(partial(deliver, instance.seq), robust=True)
+        OutboxMessage.objects.create(event_id=instance.seq)
+        transaction.on_commit(partial(enqueue, instance.seq), robust=True)
+
+
+def enqueue(seq: int) -> None:
+    """Send the task that delivers `seq` (tasks.py). A broker that cannot be reached is only
+    logged: the outbox row stays, and the beat's scan delivers it once the broker is back."""
+    from notifications.tasks import deliver_event
+
+    try:
+        deliver_event.delay(seq)
+    except Exception as exc:  # the broker's trouble is not the user's action's
+        logger.warning("notification of event %s left in the outbox: %s", seq, exc)
 
 
 def deliver(seq: int) -> list[Notification]:

@@ -100,3 +100,37 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {'e-mail' if self.email_enabled else '-'}"
+
+
+class OutboxMessage(models.Model):
+    """A ledger event whose notifications are still to be written: the row is written in the
+    action's own transaction (consumer.py), so it exists exactly when the action committed, and
+    it stays until a task has delivered it (tasks.py: sent after the commit, and found again by
+    the beat's scan if the broker lost the message or was down)."""
+
+    event = models.OneToOneField(
+        LedgerEvent,
+        verbose_name=_("ledger event"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                name="outbox_pending",
+                condition=models.Q(delivered_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"event {self.event_id}: {'delivered' if self.delivered_at else 'pending'}"

@@ -44,9 +44,11 @@ INSTALLED_APPS = [
     "reports",  # Excel exports, yearly statistics, dashboards
     "web",  # the pages' template tags (web/templatetags/); its views are routed by config/urls
     "demo",  # the demo world and `manage.py seed_demo`
+    "jobs",  # background work: the tasks' retrying base, failed tasks in the admin
 ]
 
 MIDDLEWARE = [
+    "config.health.HealthMiddleware",  # /healthz, /readyz: before sessions, users, the database
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -315,6 +317,51 @@ AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")
 # needs the same value; it never goes into the database. Empty: derived from SECRET_KEY, so set it
 # if SECRET_KEY may change while a ballot is open (docs/ballot-secrecy.md).
 BALLOT_SEALING_KEY = env_str("BALLOT_SEALING_KEY", "")
+
+# Background work (config/celery.py): Celery, Redis as the broker. Without one (`make run`,
+# `make test`) tasks run in place (eager); production sets CELERY_TASK_ALWAYS_EAGER=false. Due
+# work is derived from the database by the beat's scans (a Redis that restarts empty loses
+# nothing): each task is idempotent and retried with backoff (jobs/tasks.py).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
+CELERY_TASK_EAGER_PROPAGATES = False  # a failing task is recorded, the action still succeeds
+CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # LOGGING below rules the worker's log lines too
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that is down must not hold a request up: one quick retry, then the outbox waits
+# for the beat's scan (notifications/tasks.py).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "visibility_timeout": 3600,
+}
+CELERY_TIMEZONE = TIME_ZONE
+# One queue per deployment (or per test run sharing a Redis).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "khenthuong")
+CELERY_BEAT_SCHEDULE = {
+    # Ballots past their deadline are closed (approvals/tasks.py; `manage.py close_ballots`).
+    "ballots-close-due": {"task": "approvals.close_due_ballots", "schedule": 60.0},
+    # Notifications the outbox still holds (a broker that was down when they were written).
+    "notifications-outbox": {
+        "task": "notifications.drain_outbox",
+        "schedule": float(env_int("CELERY_OUTBOX_SCAN_SECONDS", 30)),
+    },
+    # Voters of ballots closing within 24 hours (once per ballot).
+    "ballots-closing-reminder": {"task": "notifications.remind_closing_ballots", "schedule": 900.0},
+    # Overdue work (once per dossier and day) and consultations due soon (once per request and
+    # day): hourly, so a day is never missed for a worker or a broker that was down at one hour.
+    "overdue-reminders": {"task": "notifications.notify_overdue", "schedule": 3600.0},
+    "consultations-remind": {"task": "consultations.remind_due", "schedule": 3600.0},
+}
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,9 @@ from .base import DATABASES
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Background tasks run in place, whatever the environment says (tests/jobs start a real worker).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="khenthuong-test-media-")
 SIGNING_DIR = tempfile.mkdtemp(prefix="khenthuong-test-signing-")  # never a developer's keys

@@ -1,15 +1,11 @@
 """Remind consulted bodies whose answer is due within two working days: a log line for each,
 and a `consultation.reminded` ledger event, once per request and day (the notifications consume
-it), so running the command again the same day records nothing twice."""
-
-import logging
+it), so running the command again the same day records nothing twice. Celery beat runs the same
+hourly (consultations/tasks.py)."""
 
 from django.core.management.base import BaseCommand
 
-from consultations.services import consultation_remind, due_soon
-from dossiers import calendar
-
-log = logging.getLogger("consultations")
+from consultations.tasks import remind_due_soon
 
 
 class Command(BaseCommand):
@@ -22,20 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=2, help="working days ahead (default 2)")
 
     def handle(self, *args, **options):
-        today = calendar.today()
-        count = recorded = 0
-        for row in due_soon(within=options["days"], today=today):
-            count += 1
-            now = consultation_remind(consultation=row.pk, today=today)
-            recorded += now
-            log.warning(
-                "consultation %s: %s is asked about dossier %s, answer due %s%s",
-                row.pk,
-                row.body.code,
-                row.dossier.reference,
-                row.due_date.isoformat(),
-                "" if now else " (already reminded today)",
-            )
+        count, recorded = remind_due_soon(within=options["days"])
         self.stdout.write(
             f"{count} consultation request(s) due within {options['days']} days, "
             f"{recorded} reminder(s) recorded"
