@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 
 from approvals.models import BallotBody, BallotItem, BallotSession, Decision, DecisionEntry
 from audit.models import LedgerEvent
+from dossiers import levels, lifecycle
 from dossiers.models import Decider, Dossier, NomineeOutcome, Role
 from notifications import selectors, services
 from notifications.models import Notification, OutboxMessage
@@ -313,6 +314,49 @@ def consultation_requested(event: LedgerEvent, data: dict[str, Any]) -> Iterator
             "due": day(data.get("due_date")),
         },
         link=dossier_link(dossier.pk),
+        dossier_id=dossier.pk,
+    )
+
+
+@handles("consultation.reminded")
+def consultation_reminded(event: LedgerEvent, data: dict[str, Any]) -> Iterator[Draft]:
+    dossier = _dossier(event)
+    if dossier is None:
+        return
+    yield Draft(
+        kind=K.CONSULTATION_REMINDER,
+        recipients=selectors.users_with_role([Role.CONSULTED], [data.get("body", "")]),
+        title=_("Your opinion on dossier %(ref)s is due on %(due)s")
+        % {"ref": dossier.reference, "due": day(data.get("due_date"))},
+        message=_(
+            "The board still waits for your organisation's opinion (hiệp y) on dossier %(ref)s "
+            "“%(title)s”: it is due on %(due)s."
+        )
+        % {"ref": dossier.reference, "title": dossier.title, "due": day(data.get("due_date"))},
+        link=dossier_link(dossier.pk),
+        dossier_id=dossier.pk,
+    )
+
+
+@handles("notice.comment")
+def comment_received(event: LedgerEvent, data: dict[str, Any]) -> Iterator[Draft]:
+    """A public comment reaches the board of the level holding the dossier: it must be handled
+    before the notice closes."""
+    dossier = _dossier(event)
+    holder = lifecycle.holder_code(dossier) if dossier is not None else None
+    board = levels.level(holder).board if holder else None
+    if dossier is None or not board:
+        return
+    yield Draft(
+        kind=K.COMMENT_RECEIVED,
+        recipients=selectors.users_with_role([Role.BOARD_OFFICER, Role.BOARD_HEAD], [board]),
+        title=_("A public comment on dossier %(ref)s") % {"ref": dossier.reference},
+        message=_(
+            "Someone commented on a nominee of dossier %(ref)s “%(title)s” under public notice. "
+            "Mark it handled with a note before the notice closes."
+        )
+        % {"ref": dossier.reference, "title": dossier.title},
+        link=dossier_link(dossier.pk) + "#board-work",
         dossier_id=dossier.pk,
     )
 

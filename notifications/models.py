@@ -23,6 +23,8 @@ class NotificationKind(models.TextChoices):
     AWAITING_SIGNATURE = "awaiting_signature", _("Batch awaiting signature")
     DECISION_SIGNED = "decision_signed", _("Decision signed")
     OVERDUE = "overdue", _("Overdue work")
+    COMMENT_RECEIVED = "comment_received", _("Public comment received")
+    CONSULTATION_REMINDER = "consultation_reminder", _("Consultation answer due soon")
 
 
 class Notification(models.Model):

@@ -381,3 +381,16 @@ def test_the_province_where_a_central_unit_sits_answers_through_its_chair(api):
         == 1
     )
     assert verify().ok
+
+
+# Decree 98/2023 Art. 31: consultation is required for the Government's flag, the orders,
+# the honorary titles and the PM's certificate (the data names the bodies for each).
+MUST_CONSULT = ["CO-TD-CP", "BK-TTG", "CSTD-TQ", "AHLD", "HCLD-1", "HCLD-2", "HCLD-3",
+                "HCDL-1", "HCDL-2", "HCDL-3"]  # fmt: skip
+
+
+@pytest.mark.parametrize("form", MUST_CONSULT)
+def test_every_form_the_decree_names_requires_consultation(form):
+    from consultations import rules
+
+    assert set(rules.for_form(form).bodies) >= set(BODIES), form

@@ -211,3 +211,44 @@ def test_a_replayed_event_adds_nothing(api, committed, watch):
     seen = watch()
     assert consumer.deliver(event.seq) == []
     assert seen.who() == []
+
+
+def test_a_public_comment_and_a_consultation_reminder_reach_their_people(api, committed, watch):
+    """A public comment tells the board of the level holding the dossier (it must be handled
+    before the notice closes); a consultation reminder tells the body asked, nobody else."""
+    from rest_framework.test import APIClient
+
+    from consultations import services as consultation_services
+
+    dossier = create(api, "TLDLD", "HCLD-3")
+    upload_required(api, "TLDLD", dossier, ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hoi_dong"])
+    act(api, "head-TLDLD", dossier, "submit")
+    assert act(api, "board-officer", dossier, "accept")["state"] == "public_notice"
+    seen = watch()
+    with committed():
+        sent = APIClient(REMOTE_ADDR="203.0.113.91").post(
+            f"/api/v1/public/notices/{dossier['nominees'][0]['id']}/comments/",
+            {"text": "Đề nghị làm rõ thành tích"},
+            format="json",
+        )
+    assert sent.status_code == 201, sent.json()
+    board = sorted(
+        get_user_model()
+        .objects.filter(role_grants__organization__code="BTDKT-TW")
+        .values_list("username", flat=True)
+        .distinct()
+    )
+    assert seen.who("comment_received") == board and "board-officer" in board
+    assert seen.new("comment_received").first().link.endswith("#board-work")
+
+    asked = api("board-officer").post(
+        f"/api/v1/dossiers/{dossier['id']}/consultations/",
+        {"bodies": ["HY-BHXH"], "due_in_days": 5},
+        format="json",
+    )
+    assert asked.status_code == 201, asked.json()
+    seen = watch()
+    with committed():
+        assert consultation_services.consultation_remind(consultation=asked.json()[0]["id"])
+    assert seen.who("consultation_reminder") == ["consult-BHXH"]
+    assert seen.kinds() == {"consultation_reminder"}
