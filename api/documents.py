@@ -61,6 +61,46 @@ class DecisionCertificates(APIView):
         return _pdf(data, name)
 
 
+class DossierSubmissionLetter(APIView):
+    """The proposing unit's submission (Tờ trình) of the dossier with its list of nominees
+    (Danh sách), in the Decree 30 format, addressed to the head of the level that receives it;
+    for whoever may see the dossier (404 otherwise). No identity number or birth date."""
+
+    @extend_schema(
+        responses={**PDF, 404: OpenApiResponse(ERROR, description="No such dossier for this user.")}
+    )
+    def get(self, request, pk: int):
+        name, data = services.submission_letter(user=request.user, pk=pk)
+        return _pdf(data, name)
+
+
+class NotAwardedQuery(serializers.Serializer):
+    organization = serializers.SlugField(
+        required=False,
+        max_length=32,
+        help_text="The proposing organisation's code; without it, every notice you may read.",
+    )
+
+
+class DecisionNotAwarded(APIView):
+    """The notice of the nominees not awarded in a signed decision, with each reason, from its
+    issuing board to the proposing unit: `?organization=` for one unit's, else one notice per
+    unit the user may read (a unit: its own only; the board, the decider: all). 404 for a
+    decision or a unit the user may not read or with no such nominee, 409 `not_signed`."""
+
+    @extend_schema(
+        parameters=[NotAwardedQuery],
+        responses={**PDF, 400: BAD, 404: NOT_FOUND, 409: OpenApiResponse(ERROR)},
+    )
+    def get(self, request, pk: int):
+        query = NotAwardedQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        name, data = services.not_awarded_notice(
+            user=request.user, pk=pk, organization=query.validated_data.get("organization")
+        )
+        return _pdf(data, name)
+
+
 class VerifyInput(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=False)
 

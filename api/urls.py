@@ -86,6 +86,16 @@ v1 = [
         documents.DecisionCertificates.as_view(),
         name="api-decision-certificates",
     ),
+    path(
+        "decisions/<int:pk>/not-awarded/",
+        documents.DecisionNotAwarded.as_view(),
+        name="api-decision-not-awarded",
+    ),
+    path(
+        "dossiers/<int:pk>/submission.pdf",
+        documents.DossierSubmissionLetter.as_view(),
+        name="api-dossier-submission",
+    ),
     path("documents/verify/", documents.DocumentVerify.as_view(), name="api-document-verify"),
     path("public/decisions/", documents.PublicDecisionList.as_view(), name="api-public-decisions"),
 ]

@@ -19,21 +19,33 @@ def decision_list_visible_to(user) -> QuerySet[Decision]:
     )
     if permissions.is_inspector(user):
         return queryset
-    deciders = permissions.orgs_with_role(user, Role.DECIDER)
-    if "TTG" in deciders:
-        deciders.add("CTN")
-    boards = permissions.orgs_with_role(user, Role.BOARD_OFFICER, Role.BOARD_HEAD)
-    # The board of a level prepares its head's batches (the central board: the PM's and the
-    # President's).
-    decided_by_board = levels.authorities_where("board", boards)
-    if levels.CENTRAL in decided_by_board:
-        decided_by_board.add(Decider.PRESIDENT)
-    seen = Q(decider__in=deciders) | Q(decider__in=decided_by_board)
+    seen = _whole_q(user)
     units = permissions.orgs_with_role(user, Role.UNIT_OFFICER, Role.UNIT_HEAD)
     if units:
         # A proposing unit reads the signed decisions that list its own dossiers.
         seen |= Q(state=DecisionState.SIGNED, pk__in=_listing_dossiers_of(units))
     return queryset.filter(seen)
+
+
+def _whole_q(user) -> Q:
+    """The decisions the user sees whole: its decider's (the PM's include the President's) and
+    those its board prepares (the central board: the PM's and the President's)."""
+    deciders = permissions.orgs_with_role(user, Role.DECIDER)
+    if "TTG" in deciders:
+        deciders.add("CTN")
+    boards = permissions.orgs_with_role(user, Role.BOARD_OFFICER, Role.BOARD_HEAD)
+    decided_by_board = levels.authorities_where("board", boards)
+    if levels.CENTRAL in decided_by_board:
+        decided_by_board.add(Decider.PRESIDENT)
+    return Q(decider__in=deciders) | Q(decider__in=decided_by_board)
+
+
+def decision_seen_whole(user, decision: Decision) -> bool:
+    """Whether the user sees all of a decision it may see (an inspector, its decider, the board
+    preparing it), not only as a proposing unit whose dossiers it lists."""
+    if permissions.is_inspector(user):
+        return True
+    return Decision.objects.filter(_whole_q(user), pk=decision.pk).exists()
 
 
 def _listing_dossiers_of(units: set[str]) -> QuerySet[DecisionEntry]:

@@ -12,7 +12,7 @@ from fpdf import FPDF
 from fpdf.enums import TableCellFillMode
 
 from approvals.minutes import FONTS
-from documents.content import DecisionContent, Row, money, vn_date
+from documents.content import DecisionContent, LetterContent, Row, money, vn_date
 
 FONT = "DejaVu"
 LEFT, RIGHT, TOP, BOTTOM = 30, 15, 20, 20
@@ -66,15 +66,19 @@ def _fit(pdf: FPDF, text: str, width: float, size: float, style: str = "B") -> f
     return size
 
 
-def _header(pdf: FPDF, content: DecisionContent) -> None:
-    """The two columns of the first page: the issuing body and the number on the left; the
-    national title and motto (underlined) and the place and date on the right."""
+def _header(pdf: FPDF, content: DecisionContent | LetterContent) -> None:
+    """The two columns of the first page: the issuing body (under the body it reports to, in
+    regular type, if any) and the number on the left; the national title and motto (underlined)
+    and the place and date on the right."""
     usable = pdf.w - LEFT - RIGHT
     left_w, right_w = usable * 0.4, usable * 0.6
     top = pdf.get_y()
     pdf.set_xy(LEFT, top)
-    for line in content.body:
-        _fit(pdf, line, left_w, 11)
+    lines = [(line, "") for line in getattr(content, "superior", [])]
+    for line, style in lines + [(line, "B") for line in content.body]:
+        # Shrunk to fit one line, down to 9.5 pt; a longer name wraps on two lines instead.
+        if _fit(pdf, line, left_w, 11, style=style) < 9.5:
+            pdf.set_font(FONT, style, 9.5)
         pdf.multi_cell(left_w, 5.5, line, align="C", new_x="LMARGIN", new_y="NEXT")
     under = pdf.get_y() + 0.5
     pdf.line(LEFT + left_w * 0.35, under, LEFT + left_w * 0.65, under)
@@ -109,7 +113,7 @@ def _paragraph(pdf: FPDF, text: str, size: float = 11, lead: str = "") -> None:
     pdf.ln(1)
 
 
-def _signature_block(pdf: FPDF, content: DecisionContent) -> None:
+def _signature_block(pdf: FPDF, content: DecisionContent | LetterContent) -> None:
     """ "Nơi nhận" on the left; the signer's title and name on the right."""
     usable = pdf.w - LEFT - RIGHT
     left_w, right_w = usable * 0.5, usable * 0.5
@@ -132,7 +136,9 @@ def _signature_block(pdf: FPDF, content: DecisionContent) -> None:
     pdf.set_font(FONT, "B", 11)
     pdf.cell(right_w, 5.5, content.signer_title, align="C", new_x="LEFT", new_y="NEXT")
     pdf.set_font(FONT, "", 9)
-    mark = "(Dự thảo — chưa ký)" if content.draft else "(Đã ký số)"
+    mark = getattr(content, "mark", None)
+    if mark is None:
+        mark = "(Dự thảo — chưa ký)" if content.draft else "(Đã ký số)"
     pdf.cell(right_w, 14, mark, align="C", new_x="LEFT", new_y="NEXT")
     pdf.set_font(FONT, "B", 11)
     pdf.cell(right_w, 6, content.signer_name or "…", align="C", new_x="LMARGIN", new_y="NEXT")
@@ -175,6 +181,7 @@ def _table(pdf: FPDF, widths: tuple[float, ...], align: tuple[str, ...]):
     # word, so no heading breaks inside a word.
     pdf.set_font(FONT, "", 8.5)
     return pdf.table(
+        align="LEFT",  # from the left margin (30 mm), not centred on the page
         col_widths=widths,
         text_align=align,
         line_height=4.6,
@@ -252,6 +259,69 @@ def render_decision(content: DecisionContent) -> bytes:
         _paragraph(pdf, text, lead=f"Điều {number}.")
     _signature_block(pdf, content)
     _annex(pdf, content)
+    return bytes(pdf.output())
+
+
+# --- letters: the unit's submission and its list, the notice of nominees not awarded --------
+
+
+def _letter_table(pdf: FPDF, content: LetterContent) -> None:
+    align = ("CENTER", "LEFT", "LEFT", "LEFT")
+    for section in content.sections:
+        if section.heading:
+            _section(pdf, section.heading)
+        with _table(pdf, content.widths, align) as table:
+            table.row(content.columns)
+            for row in section.rows:
+                table.row(row)
+        pdf.ln(3)
+
+
+def _letter(pdf: _Pdf, content: LetterContent) -> None:
+    """One letter from a new page: header, its kind and subject, "Kính gửi", the paragraphs,
+    the table inline (then the closing) or on its annex page after the signature."""
+    pdf.draft = content.draft  # drawn by the new page's header
+    pdf.add_page()
+    pdf.footer_text = content.footer_text  # after: the previous page's footer is the old one
+    _header(pdf, content)
+    pdf.set_font(FONT, "B", 13)
+    pdf.cell(0, 7, content.heading, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "B", 11)
+    pdf.multi_cell(0, 6, content.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    y = pdf.get_y() + 1
+    pdf.line(pdf.w / 2 - 20, y, pdf.w / 2 + 20, y)
+    pdf.ln(5)
+    pdf.set_font(FONT, "", 11)
+    pdf.multi_cell(0, 6, f"Kính gửi: {content.addressee}", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    for text in content.paragraphs:
+        _paragraph(pdf, text)
+    if not content.list_title:
+        pdf.ln(1)
+        _letter_table(pdf, content)
+        for text in content.closing:
+            _paragraph(pdf, text)
+    _signature_block(pdf, content)
+    if content.list_title:
+        pdf.add_page()
+        pdf.set_font(FONT, "B", 12)
+        pdf.cell(0, 6, content.list_title, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "B", 10.5)
+        pdf.multi_cell(0, 5.5, content.list_subtitle, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "", 9.5)
+        pdf.multi_cell(0, 5, content.list_note, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+        _letter_table(pdf, content)
+
+
+def render_letters(contents: list[LetterContent], title: str) -> bytes:
+    """One or more letters in one PDF, each from a new page (the notices of several units)."""
+    pdf = _Pdf()
+    pdf.set_title(title)
+    if contents:
+        pdf.set_author(contents[0].body[0])
+    for content in contents:
+        _letter(pdf, content)
     return bytes(pdf.output())
 
 

@@ -15,14 +15,28 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from approvals.models import Decision, DecisionState
-from approvals.selectors import decision_get_for_user
+from approvals.selectors import decision_get_for_user, decision_seen_whole
 from audit import history, ledger
 from documents import pki
-from documents.content import DecisionContent, decision_content, issuer_of, signer_name_of
+from documents.content import (
+    DecisionContent,
+    decision_content,
+    issuer_of,
+    not_awarded_rows,
+    notice_content,
+    signer_name_of,
+    submission_content,
+)
 from documents.models import DecisionDocument
-from documents.render import render_certificates, render_decision
+from documents.render import render_certificates, render_decision, render_letters
+from dossiers import levels, permissions
 from dossiers.errors import Conflict
+from dossiers.models import Role
+from workflows.selectors import dossier_get_for_user
 
+NOTICE_NOT_SIGNED = _(
+    "Decision %(pk)s is not signed yet: the notice of nominees not awarded follows its signature."
+)
 NOT_SIGNED = _("Decision %(pk)s is not signed yet: its certificates are printed once it is.")
 DOCUMENT_ALTERED = _(
     "The stored document of decision %(pk)s no longer matches its SHA-256: it is not served."
@@ -39,10 +53,14 @@ def _signing() -> Any:
     return signing
 
 
+def _ascii(text: str) -> str:
+    text = text.replace("Đ", "D").replace("đ", "d")
+    return "".join(c if c.isascii() and c.isalnum() else "-" for c in text).strip("-")
+
+
 def _file_name(decision: Decision) -> str:
     """quyet-dinh-301-QD-TTg.pdf: the number in ASCII, for a file name any system accepts."""
-    number = (decision.number or str(decision.pk)).replace("Đ", "D").replace("đ", "d")
-    safe = "".join(c if c.isascii() and c.isalnum() else "-" for c in number).strip("-")
+    safe = _ascii(decision.number or str(decision.pk))
     return f"quyet-dinh-{safe or decision.pk}.pdf"
 
 
@@ -177,3 +195,56 @@ def documents_backfill(*, actor=None) -> int:
         decision_document_produce(decision=decision, actor=actor or decision.signed_by)
         count += 1
     return count
+
+
+# --- letters: the unit's submission with its list, the notice of nominees not awarded ---------
+
+
+def submission_letter(*, user, pk: int) -> tuple[str, bytes]:
+    """The unit's submission (Tờ trình) of a dossier `user` may see (404 otherwise) with its list
+    of nominees, generated from the dossier now: nothing stored, nothing recorded."""
+    dossier = dossier_get_for_user(user, pk)
+    content = submission_content(dossier)
+    name = f"to-trinh-{_ascii(dossier.reference) or dossier.pk}.pdf"
+    return name, render_letters([content], f"Tờ trình — {dossier.reference}")
+
+
+def _notice_organizations(user, decision: Decision) -> dict[str, list]:
+    """The not-awarded nominees of a signed decision by proposing organisation, narrowed to the
+    user's own units unless the user sees the decision whole (its decider, its board, an
+    inspector)."""
+    grouped = not_awarded_rows(decision)
+    if decision_seen_whole(user, decision):
+        return grouped
+    own = permissions.orgs_with_role(user, Role.UNIT_OFFICER, Role.UNIT_HEAD)
+    return {code: rows for code, rows in grouped.items() if code in own}
+
+
+def not_awarded_organizations(*, user, decision: Decision) -> list[tuple[str, str]]:
+    """(code, name) of each organisation whose notice `user` may read: the decision page's
+    links. None before the signature."""
+    if decision.state != DecisionState.SIGNED:
+        return []
+    return [(code, levels.name_of(code)) for code in sorted(_notice_organizations(user, decision))]
+
+
+def not_awarded_notice(*, user, pk: int, organization: str | None = None) -> tuple[str, bytes]:
+    """The notice of nominees not awarded in a signed decision `user` may see, from its issuing
+    board to `organization` (the proposing unit), or one notice per organisation the user may
+    read: a unit reads only its own, the board, the decider and inspectors every one. 404 for a
+    decision, or an organisation, the user may not read, or one with no such nominee; 409
+    `not_signed` before the signature. Generated on request: nothing stored."""
+    decision = decision_get_for_user(user, pk)
+    if decision.state != DecisionState.SIGNED:
+        raise Conflict(NOTICE_NOT_SIGNED, code="not_signed", pk=decision.pk)
+    grouped = _notice_organizations(user, decision)
+    if organization is not None:
+        grouped = {code: rows for code, rows in grouped.items() if code == organization}
+    if not grouped:
+        raise Http404
+    contents = [notice_content(decision, code, grouped[code]) for code in sorted(grouped)]
+    suffix = f"-{_ascii(organization)}" if organization else ""
+    name = _file_name(decision).replace("quyet-dinh-", "thong-bao-khong-khen-")
+    return name.replace(".pdf", f"{suffix}.pdf"), render_letters(
+        contents, f"Thông báo — Quyết định {decision.number}"
+    )

@@ -14,7 +14,7 @@ OUT = {"withdraw": S.WITHDRAWN}
 EXPECTED: dict[str, dict[str, str]] = {
     S.DRAFT: {"submit": ROUTE, **OUT},
     S.RETURNED: {"submit": ROUTE, **OUT},
-    S.BLOC_VOTING: {"record_bloc_vote": ROUTE, **OUT},
+    S.BLOC_VOTING: {"record_bloc_vote": ROUTE, **HOLD, **OUT},
     S.INTAKE: {"accept": ROUTE, **BACK, **HOLD, **OUT},
     S.PUBLIC_NOTICE: {"close_notice": ROUTE, **BACK, **HOLD, **OUT},
     S.COUNCIL_REVIEW: {"record_council_vote": ROUTE, **HOLD, **OUT},
@@ -36,6 +36,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     S.AWAITING_PRESIDENT: {
         "decide": S.DECIDED,
         "recall_proposal": S.AWAITING_DECISION,
+        **HOLD,
         **OUT,
     },
     S.DECIDED: {"revoke": S.REVOKED},

@@ -795,6 +795,14 @@ ELSEWHERE = {
         ],
         "tests/documents/test_documents.py (404 unseen; public: no personal data)",
     ),
+    # the letters generated from the data: 404 unseen; a unit reads only its own notice
+    **dict.fromkeys(
+        [
+            "api/v1/dossiers/<int:pk>/submission.pdf", "dossiers/<int:pk>/submission.pdf",
+            "api/v1/decisions/<int:pk>/not-awarded/", "decisions/<int:pk>/not-awarded.pdf",
+        ],
+        "tests/documents/test_submission_and_notice.py (404 unseen; a unit: its own notice)",
+    ),
     "api/schema/": "tests/test_site.py", "api/docs/": "tests/test_site.py",
     "i18n/setlang/": "tests/test_site.py", "accounts/login/": "tests/test_auth.py",
     "accounts/logout/": "tests/test_auth.py",
@@ -879,6 +887,7 @@ NOT_IN_MATRIX = {
     (S.AWAITING_PRESIDENT, "decide"): "tests/workflows/test_routes.py",
     (S.AWAITING_PRESIDENT, "withdraw"): "tests/workflows/test_levels.py",
     (S.AWAITING_PRESIDENT, "recall_proposal"): "tests/workflows/test_levels.py",
+    (S.AWAITING_PRESIDENT, "hold"): "tests/workflows/test_levels.py",
 }
 
 

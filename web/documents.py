@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +62,36 @@ def decision_certificates(request, pk: int):
     return _pdf(data, name)
 
 
+class NoticeFilter(forms.Form):
+    organization = forms.SlugField(required=False, max_length=32)
+
+
+@login_required
+@require_GET
+def dossier_submission_letter(request, pk: int):
+    """The unit's submission letter with its list, for whoever may see the dossier."""
+    name, data = services.submission_letter(user=request.user, pk=pk)
+    return _pdf(data, name)
+
+
+@login_required
+@require_GET
+def decision_not_awarded(request, pk: int):
+    """The notice of the nominees not awarded, `?organization=` for one unit's (the decision
+    page links one per unit the user may read)."""
+    search = NoticeFilter(request.GET)
+    if not search.is_valid():
+        raise Http404
+    try:
+        name, data = services.not_awarded_notice(
+            user=request.user, pk=pk, organization=search.cleaned_data["organization"] or None
+        )
+    except DossierError as exc:
+        messages.error(request, str(exc))
+        return redirect("workflows:decision", pk=pk)
+    return _pdf(data, name)
+
+
 @require_GET
 def public_decisions(request):
     """Signed decisions for anyone: search by year, award form, organisation and name."""
@@ -88,5 +119,11 @@ urlpatterns = [
     path("decisions/<int:pk>/document.pdf", decision_document, name="decision_document"),
     path(
         "decisions/<int:pk>/certificates.pdf", decision_certificates, name="decision_certificates"
+    ),
+    path("decisions/<int:pk>/not-awarded.pdf", decision_not_awarded, name="decision_not_awarded"),
+    path(
+        "dossiers/<int:pk>/submission.pdf",
+        dossier_submission_letter,
+        name="dossier_submission_letter",
     ),
 ]

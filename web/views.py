@@ -23,6 +23,7 @@ from approvals.selectors import (
     decision_list_visible_to,
 )
 from consultations import services as consultation_services
+from documents import services as document_services
 from dossiers import lifecycle, permissions
 from dossiers.errors import DossierError
 from dossiers.models import DocumentKind, Dossier, DossierState, Organization
@@ -315,6 +316,9 @@ def decision_detail(request, pk: int):
         "decision": decision,
         "actions": actions,
         "can_decline": "sign" in actions,
+        "not_awarded": document_services.not_awarded_organizations(
+            user=request.user, decision=decision
+        ),
         "groups": batches.review_rows(decision, values, request.user),
         "proof_refused": proof_refused,  # ask for the next code, the rest kept as typed
         "values": values,

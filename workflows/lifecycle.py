@@ -51,13 +51,17 @@ OPEN: list[str] = [
 # The states a board may hold a dossier in (and release it back to), and return it from
 # after accepting it (domain.md §2.7: hold rather than reject while a matter is pending).
 HOLDABLE: list[str] = [
+    S.BLOC_VOTING,
     S.INTAKE,
     S.PUBLIC_NOTICE,
     S.COUNCIL_REVIEW,
     S.APPRAISAL,
     S.AWAITING_SUBMISSION,
     S.AWAITING_DECISION,
+    S.AWAITING_PRESIDENT,
 ]
+# Where a release leads: where the dossier was held, but the President's stage (see _released).
+RELEASED_TO: list[str] = [s for s in HOLDABLE if s != S.AWAITING_PRESIDENT]
 RETURNABLE: list[str] = [S.INTAKE, S.PUBLIC_NOTICE, S.APPRAISAL]
 # The waiting states a route can lead to next (any stage after the first).
 ROUTE_STATES: list[str] = list(domain.STAGE_STATE.values())
@@ -95,7 +99,10 @@ def _submitted(flow: DossierLifecycle, *args: Any, with_bloc: bool = False, **kw
 
 
 def _released(flow: DossierLifecycle, *args: Any, **kwargs: Any) -> str:
-    return flow.dossier.held_from or S.APPRAISAL
+    """Back where it was held; held at the President's stage, its batch went back to the PM
+    (it left it): it waits for a new batch, as a dossier forwarded by the board does."""
+    held = flow.dossier.held_from or S.APPRAISAL
+    return S.AWAITING_DECISION if held == S.AWAITING_PRESIDENT else held
 
 
 def _svc(
@@ -213,7 +220,7 @@ class DossierLifecycle:
 
     @state.transition(
         source=S.ON_HOLD,
-        target=State.GET_STATE(_released, states=HOLDABLE),
+        target=State.GET_STATE(_released, states=RELEASED_TO),
         permission=_policy("release"),
         custom=_svc(ds.dossier_release, "reason"),
     )

@@ -254,6 +254,47 @@ def test_withdrawal_at_the_presidents_stage_sends_the_batch_back_to_the_pm(api):
     ]  # fmt: skip
 
 
+def test_a_hold_at_the_presidents_stage_sends_the_batch_back_and_the_release_rebatches(api):
+    """A hold in any stage before the decision (#11.5): at the President's stage the held
+    dossier leaves the batch the PM proposed (back to the PM); released, it waits for a new
+    batch (awaiting the decision), as a dossier the board has just forwarded."""
+    with time_machine.travel(datetime.datetime(2026, 9, 1, 9, tzinfo=datetime.UTC), tick=True):
+        pair = [
+            create(api, "TLDLD", "HCLD-3", [{**NOMINEE, "name": name, "organization": "TLDLD"}])
+            for name in ("Lê Thị Giữ", "Phan Văn Tiếp")
+        ]
+        for dossier in pair:
+            upload_required(api, "TLDLD", dossier, [*DOCS, "bien_ban_hoi_dong"])
+            act(api, "head-TLDLD", dossier, "submit")
+            act(api, "board-officer", dossier, "accept")
+    with time_machine.travel(datetime.datetime(2026, 9, 16, 9, tzinfo=datetime.UTC), tick=True):
+        for dossier in pair:
+            act(api, "board-officer", dossier, "close_notice")
+            consult(api, "board-officer", dossier)
+            act(api, "board-head", dossier, "forward")
+        ids = [d["id"] for d in pair]
+        made = api("board-head").post("/api/v1/decisions/", {"decider": "CTN", "dossiers": ids})
+        url = f"/api/v1/decisions/{made.json()['id']}"
+        proposal = {"number": "17/TTr-TTg", "otp": fresh_code("pm")}
+        assert api("pm").post(f"{url}/propose/", proposal, format="json").status_code == 200
+        held, kept = pair
+        assert Dossier.objects.get(pk=held["id"]).state == S.AWAITING_PRESIDENT
+        act(api, "head-TLDLD", held, "hold", expect=403, reason_code="complaint", reason="x")
+        on_hold = act(
+            api, "board-officer", held, "hold", reason_code="complaint", reason="Đơn thư mới"
+        )
+        assert on_hold["state"] == "on_hold"
+        decision = Decision.objects.get(pk=made.json()["id"])
+        assert decision.state == DecisionState.DRAFT
+        assert list(decision.dossiers.values_list("pk", flat=True)) == [kept["id"]]
+        released = act(api, "board-officer", held, "release", reason="Đã giải quyết xong")
+        assert released["state"] == "awaiting_decision"
+        again = api("board-head").post(
+            "/api/v1/decisions/", {"decider": "CTN", "dossiers": [held["id"]]}, format="json"
+        )
+        assert again.status_code == 201, again.json()
+
+
 def test_a_provinces_own_form_is_proposed_only_under_that_province(api):
     for org, form in (("HLHPN", "BK-TINH"), ("BTP-THADS", "CO-TD-TINH"), ("T-HND", "BK-BO")):
         refused = api(f"proposer-{org}").post(
