@@ -44,21 +44,69 @@ class CertificatesQuery(serializers.Serializer):
     nominee = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
+class CertificatesPreparing(serializers.Serializer):
+    detail = serializers.CharField(help_text="In the site's language (Vietnamese first).")
+    code = serializers.CharField(help_text="`certificates_preparing`.")
+    retry_after = serializers.IntegerField(help_text="Seconds, as in the Retry-After header.")
+
+
+PREPARING = OpenApiResponse(
+    CertificatesPreparing,
+    description=(
+        "A decision with more awardees than `CERTIFICATES_INLINE_MAX`: its certificates are "
+        "being rendered by the background worker; ask again after `Retry-After` seconds."
+    ),
+)
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    location=OpenApiParameter.HEADER,
+    description="Seconds to wait before asking again (202 only).",
+    response=[202],
+)
+SHA256_HEADER = OpenApiParameter(
+    "X-Content-SHA256",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    description="The SHA-256 of a stored batch (a large decision's), checked before serving.",
+    response=[200],
+)
+
+
 class DecisionCertificates(APIView):
     """Every awardee's certificate (Bằng khen / Giấy chứng nhận), one landscape page each, in
-    one PDF to print; `?nominee=` for one awardee's. 409 `not_signed` before the signature."""
+    one PDF to print; `?nominee=` for one awardee's. A decision with more awardees than
+    `CERTIFICATES_INLINE_MAX` is printed once by the background worker: 202 with `Retry-After`
+    until the stored file is ready, then that file (`X-Content-SHA256`, checked first: 409
+    `document_altered`). 409 `not_signed` before the signature."""
 
     @extend_schema(
-        parameters=[CertificatesQuery],
-        responses={**PDF, 400: BAD, 404: NOT_FOUND, 409: OpenApiResponse(ERROR)},
+        parameters=[CertificatesQuery, RETRY_AFTER, SHA256_HEADER],
+        responses={
+            **PDF,
+            202: PREPARING,
+            400: BAD,
+            404: NOT_FOUND,
+            409: OpenApiResponse(ERROR),
+        },
     )
     def get(self, request, pk: int):
         query = CertificatesQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        name, data = services.decision_certificates(
+        got = services.decision_certificates_read(
             user=request.user, pk=pk, nominee=query.validated_data.get("nominee")
         )
-        return _pdf(data, name)
+        if got.data is None:
+            body = {
+                "detail": got.message,
+                "code": "certificates_preparing",
+                "retry_after": got.retry_after,
+            }
+            return Response(body, status=202, headers={"Retry-After": str(got.retry_after)})
+        response = _pdf(got.data, got.name)
+        if got.sha256:
+            response["X-Content-SHA256"] = got.sha256
+        return response
 
 
 class DossierSubmissionLetter(APIView):

@@ -44,3 +44,33 @@ class DecisionDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} ({self.sha256[:12]})"
+
+
+def certificates_path(instance: "CertificateBatch", filename: str) -> str:
+    return f"decisions/{instance.decision_id}/{filename}"
+
+
+class CertificateBatch(models.Model):
+    """Every awardee's certificate of a large decision (more awardees than
+    `CERTIFICATES_INLINE_MAX`), one landscape page each, rendered once by a background task
+    (documents/tasks.py) and served from the stored file; `content_key` is the digest of what it
+    was rendered from (a second run for the same content does nothing), `sha256` the digest of
+    the stored bytes, checked each time the file is served."""
+
+    decision = models.OneToOneField(
+        Decision, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("decision")
+    )
+    file = models.FileField(_("file"), upload_to=certificates_path, max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    pages = models.PositiveIntegerField(_("pages"))
+    content_key = models.CharField(_("content digest"), max_length=64)
+    created_at = models.DateTimeField(_("produced"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("certificate batch")
+        verbose_name_plural = _("certificate batches")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.decision} ({self.pages}, {self.sha256[:12]})"

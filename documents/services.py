@@ -6,9 +6,15 @@ or checked, not when the app starts (every command and worker would pay for it o
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import logging
+from functools import partial
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import Http404
@@ -27,11 +33,11 @@ from documents.content import (
     signer_name_of,
     submission_content,
 )
-from documents.models import DecisionDocument
+from documents.models import CertificateBatch, DecisionDocument
 from documents.render import render_certificates, render_decision, render_letters
 from dossiers import levels, permissions
 from dossiers.errors import Conflict
-from dossiers.models import Role
+from dossiers.models import Nominee, NomineeOutcome, Role
 from workflows.selectors import dossier_get_for_user
 
 NOTICE_NOT_SIGNED = _(
@@ -41,6 +47,13 @@ NOT_SIGNED = _("Decision %(pk)s is not signed yet: its certificates are printed 
 DOCUMENT_ALTERED = _(
     "The stored document of decision %(pk)s no longer matches its SHA-256: it is not served."
 )
+CERTIFICATES_PREPARING = _(
+    "The certificates of decision %(number)s are being prepared: please try again in a moment."
+)
+CERTIFICATES_ALTERED = _(
+    "The stored certificates of decision %(pk)s no longer match their SHA-256: they are not served."
+)
+logger = logging.getLogger("documents")
 FIELD_SIGNER = "ChuKyNguoiKy"  # the decider's signature field
 FIELD_BODY = "ChuKyCoQuan"  # the issuing body's (its seal)
 
@@ -129,8 +142,12 @@ def decision_document_produce(*, decision: Decision, actor) -> DecisionDocument:
 
 def on_decision_signed(sender, *, decision: Decision, actor, **kwargs: Any) -> None:
     """`approvals.services.decision_signed`: produce the document in the signature's
-    transaction."""
+    transaction; for a decision with more awardees than `CERTIFICATES_INLINE_MAX`, queue its
+    certificates once the signature has committed (a rolled-back signature queues nothing)."""
     decision_document_produce(decision=decision, actor=actor)
+    if certificates_deferred(decision):
+        actor_id = actor.pk if actor is not None else None
+        transaction.on_commit(partial(certificates_enqueue, decision.pk, actor_id), robust=True)
 
 
 def decision_document_read(*, user, pk: int) -> tuple[DecisionDocument, bytes]:
@@ -169,6 +186,149 @@ def decision_certificates(*, user, pk: int, nominee: int | None = None) -> tuple
     if nominee is not None:
         name = name.replace(".pdf", f"-{nominee}.pdf")
     return name, render_certificates(content, rows)
+
+
+# --- the certificates of a large decision: rendered once by the worker, served from the file ---
+
+
+@dataclasses.dataclass(frozen=True)
+class Certificates:
+    """What the certificates endpoints answer: the PDF, or (`data` None) "being prepared"."""
+
+    name: str
+    data: bytes | None
+    message: str = ""
+    retry_after: int = 0
+    sha256: str = ""
+
+    @property
+    def ready(self) -> bool:
+        return self.data is not None
+
+
+def _awardee_count(decision: Decision) -> int:
+    return Nominee.objects.filter(
+        dossier__decision_entries__decision=decision, outcome=NomineeOutcome.AWARDED
+    ).count()
+
+
+def certificates_deferred(decision: Decision) -> bool:
+    """Whether the batch of a signed decision is printed by the worker (more awardees than
+    `CERTIFICATES_INLINE_MAX`) rather than in the request."""
+    return _awardee_count(decision) > settings.CERTIFICATES_INLINE_MAX
+
+
+def _content_key(content: DecisionContent) -> str:
+    """The digest of what the certificates are rendered from: the same key, the same file."""
+    body = ledger.canonical(dataclasses.asdict(content))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _certificates_name(decision: Decision) -> str:
+    return _file_name(decision).replace("quyet-dinh-", "bang-khen-")
+
+
+def _queued_key(decision_id: int) -> str:
+    return f"documents:certificates-queued:{decision_id}"
+
+
+def certificates_enqueue(decision_id: int, actor_id: int | None = None) -> None:
+    """Send the task that prints the certificates of `decision_id` (documents/tasks.py; in
+    place without a broker). A broker that cannot be reached is only logged: the beat's scan
+    (`queue_pending_certificates`) sends it again."""
+    from documents.tasks import produce_certificates  # the task module imports this one
+
+    try:
+        produce_certificates.delay(decision_id, actor_id)
+    except Exception as exc:  # the broker's trouble is not the signature's
+        logger.warning("certificates of decision %s not queued: %s", decision_id, exc)
+
+
+def certificates_produce(
+    *, decision_id: int, actor_id: int | None = None
+) -> tuple[CertificateBatch | None, bool]:
+    """Render every awardee's certificate of signed decision `decision_id` and store the PDF
+    with its SHA-256, recording `decision.certificates_produced` in the ledger; (the batch,
+    whether it was produced now). Idempotent: nothing is done when the stored batch was
+    rendered from the same content. Rendered outside the transaction (seconds for hundreds of
+    pages); the decision's row is locked only to store it. None for a decision not signed (or
+    gone) or without awardees."""
+    decision = (
+        Decision.objects.select_related("signed_by")
+        .filter(pk=decision_id, state=DecisionState.SIGNED)
+        .first()
+    )
+    if decision is None:
+        return None, False
+    content = decision_content(decision, signer_name=signer_name_of(decision.signed_by))
+    if not content.awarded:
+        return None, False
+    key = _content_key(content)
+    existing = CertificateBatch.objects.filter(decision=decision).first()
+    if existing is not None and existing.content_key == key:
+        return existing, False
+    data = render_certificates(content, content.awarded)
+    digest = hashlib.sha256(data).hexdigest()
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    with transaction.atomic():
+        Decision.objects.select_for_update().filter(pk=decision.pk).first()
+        batch = CertificateBatch.objects.filter(decision=decision).first()
+        if batch is not None and batch.content_key == key:  # another worker was quicker
+            return batch, False
+        old = batch.file.name if batch is not None else ""
+        batch = batch or CertificateBatch(decision=decision)
+        batch.sha256, batch.size, batch.content_key = digest, len(data), key
+        batch.pages = len(content.awarded)
+        event = {"decision": decision.pk, "number": decision.number, "sha256": digest}
+        event["pages"] = batch.pages
+        with ledger.recording(
+            actor=actor, action="decision.certificates_produced", obj=batch, data=event
+        ):
+            batch.file.save(_certificates_name(decision), ContentFile(data), save=False)
+            batch.save()
+        if old:
+            storage = batch.file.storage
+            transaction.on_commit(partial(storage.delete, old), robust=True)
+    return batch, True
+
+
+def certificates_pending() -> list[int]:
+    """Signed decisions above the threshold without their stored certificates (the beat's
+    scan: a message the broker lost, a worker that gave up)."""
+    candidates = Decision.objects.filter(state=DecisionState.SIGNED, certificates__isnull=True)
+    return [d.pk for d in candidates.order_by("pk") if certificates_deferred(d)]
+
+
+def decision_certificates_read(*, user, pk: int, nominee: int | None = None) -> Certificates:
+    """The certificates of a signed decision `user` may see (404 otherwise; 409 `not_signed`).
+    One awardee's (`nominee`) and a small decision's are rendered now; a large decision's are
+    served from the file the worker stored (its SHA-256 checked: 409 `document_altered`), or,
+    until it exists, "being prepared" (`data` None), the task queued again (once per
+    `CERTIFICATES_RETRY_AFTER` seconds)."""
+    decision = decision_get_for_user(user, pk)
+    if decision.state != DecisionState.SIGNED:
+        raise Conflict(NOT_SIGNED, code="not_signed", pk=decision.pk)
+    if nominee is not None or not certificates_deferred(decision):
+        name, data = decision_certificates(user=user, pk=pk, nominee=nominee)
+        return Certificates(name=name, data=data)
+    name = _certificates_name(decision)
+    content = decision_content(decision, signer_name=signer_name_of(decision.signed_by))
+    key = _content_key(content)
+    batch = CertificateBatch.objects.filter(decision=decision, content_key=key).first()
+    if batch is None:
+        wait = settings.CERTIFICATES_RETRY_AFTER
+        if cache.add(_queued_key(decision.pk), 1, timeout=wait):
+            transaction.on_commit(partial(certificates_enqueue, decision.pk, user.pk), robust=True)
+        # without a broker (eager) the task has just run
+        batch = CertificateBatch.objects.filter(decision=decision, content_key=key).first()
+        if batch is None:
+            message = CERTIFICATES_PREPARING % {"number": decision.number or decision.pk}
+            return Certificates(name=name, data=None, message=str(message), retry_after=wait)
+    with batch.file.open("rb") as handle:
+        data = handle.read()
+    if hashlib.sha256(data).hexdigest() != batch.sha256:
+        raise Conflict(CERTIFICATES_ALTERED, code="document_altered", pk=decision.pk)
+    return Certificates(name=name, data=data, sha256=batch.sha256)
 
 
 def document_verify(*, data: bytes) -> dict:

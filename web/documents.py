@@ -54,12 +54,19 @@ def decision_document(request, pk: int):
 @login_required
 @require_GET
 def decision_certificates(request, pk: int):
+    """The batch to print; a large decision's is rendered by the worker: until its file is
+    ready, a page saying so (202, `Retry-After`, refreshed after that many seconds)."""
     try:
-        name, data = services.decision_certificates(user=request.user, pk=pk)
+        got = services.decision_certificates_read(user=request.user, pk=pk)
     except DossierError as exc:
         messages.error(request, str(exc))
         return redirect("workflows:decision", pk=pk)
-    return _pdf(data, name)
+    if got.data is None:
+        context = {"message": got.message, "retry_after": got.retry_after, "pk": pk}
+        response = render(request, "documents/certificates_preparing.html", context, status=202)
+        response["Retry-After"] = str(got.retry_after)
+        return response
+    return _pdf(got.data, got.name)
 
 
 class NoticeFilter(forms.Form):

@@ -81,6 +81,7 @@ ACTION_PHRASES: dict[str, Promise] = {
     "decision.signed": gettext_lazy("signed %(object)s"),
     "decision.document_signed": gettext_lazy("issued the signed document of %(object)s"),
     "decision.document_produced": gettext_lazy("issued the document of %(object)s (unsigned)"),
+    "decision.certificates_produced": gettext_lazy("printed the certificates of %(object)s"),
     # consultation and public notice
     "consultation.requested": gettext_lazy("asked the consulted bodies about %(object)s"),
     "consultation.agreed": gettext_lazy("agreed, as a consulted body, with %(object)s"),

@@ -240,6 +240,12 @@ DOSSIER_MAX_NOMINEES = env_int("DOSSIER_MAX_NOMINEES", 500)
 DOSSIER_MAX_ACHIEVEMENTS_CHARS = env_int("DOSSIER_MAX_ACHIEVEMENTS_CHARS", 20_000)
 DOSSIER_LIST_NOMINEES = env_int("DOSSIER_LIST_NOMINEES", 20)
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)
+# A decision with more awardees than this has its certificates rendered once by the background
+# worker and served from the stored file (documents/tasks.py); up to it they are rendered in the
+# request, as a single awardee's always is.
+CERTIFICATES_INLINE_MAX = env_int("CERTIFICATES_INLINE_MAX", 100)
+# How long the answer "being prepared" (202) asks the client to wait before asking again.
+CERTIFICATES_RETRY_AFTER = env_int("CERTIFICATES_RETRY_AFTER", 30)
 
 VIEWFLOW = {"AUTOREGISTER": False}
 
@@ -361,6 +367,8 @@ CELERY_BEAT_SCHEDULE = {
     # day): hourly, so a day is never missed for a worker or a broker that was down at one hour.
     "overdue-reminders": {"task": "notifications.notify_overdue", "schedule": 3600.0},
     "consultations-remind": {"task": "consultations.remind_due", "schedule": 3600.0},
+    # The certificates of large signed decisions a lost message left without their file.
+    "certificates-pending": {"task": "documents.queue_pending_certificates", "schedule": 600.0},
 }
 
 LOGGING = {

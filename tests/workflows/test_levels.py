@@ -212,30 +212,41 @@ def test_the_board_returns_a_dossier_it_has_accepted(api):
     assert act(api, "board-officer", dossier, "accept")["state"] == "appraisal"
 
 
-def test_withdrawal_at_the_presidents_stage_sends_the_batch_back_to_the_pm(api):
+def _proposed_to_the_president(api, names: tuple[str, str], number: str):
+    """Two Labour Orders of TLDLD through the central board, in one batch the PM proposed to
+    the President (the clock at 16/9/2026, inside the block: the caller goes on there)."""
     with time_machine.travel(datetime.datetime(2026, 9, 1, 9, tzinfo=datetime.UTC), tick=True):
         pair = [
             create(api, "TLDLD", "HCLD-3", [{**NOMINEE, "name": name, "organization": "TLDLD"}])
-            for name in ("Nguyễn Thị Thử", "Trần Văn Thứ Hai")
+            for name in names
         ]
         for dossier in pair:
             upload_required(api, "TLDLD", dossier, [*DOCS, "bien_ban_hoi_dong"])
             act(api, "head-TLDLD", dossier, "submit")
             act(api, "board-officer", dossier, "accept")
-    with time_machine.travel(datetime.datetime(2026, 9, 16, 9, tzinfo=datetime.UTC), tick=True):
-        for dossier in pair:
-            act(api, "board-officer", dossier, "close_notice")
-            consult(api, "board-officer", dossier)  # the Labour Order requires it
-            act(api, "board-head", dossier, "forward")
-        ids = [d["id"] for d in pair]
-        made = api("board-head").post("/api/v1/decisions/", {"decider": "CTN", "dossiers": ids})
-        url = f"/api/v1/decisions/{made.json()['id']}"
-        proposal = {"number": "16/TTr-TTg", "otp": fresh_code("pm")}
-        assert api("pm").post(f"{url}/propose/", proposal, format="json").status_code == 200
+    clock = time_machine.travel(datetime.datetime(2026, 9, 16, 9, tzinfo=datetime.UTC), tick=True)
+    clock.start()
+    for dossier in pair:
+        act(api, "board-officer", dossier, "close_notice")
+        consult(api, "board-officer", dossier)  # the Labour Order requires it
+        act(api, "board-head", dossier, "forward")
+    ids = [d["id"] for d in pair]
+    made = api("board-head").post("/api/v1/decisions/", {"decider": "CTN", "dossiers": ids})
+    url = f"/api/v1/decisions/{made.json()['id']}"
+    proposal = {"number": number, "otp": fresh_code("pm")}
+    assert api("pm").post(f"{url}/propose/", proposal, format="json").status_code == 200
+    return pair, made.json()["id"], url, proposal, clock
+
+
+def test_withdrawal_at_the_presidents_stage_sends_the_batch_back_to_the_pm(api):
+    pair, made_id, url, proposal, clock = _proposed_to_the_president(
+        api, ("Nguyễn Thị Thử", "Trần Văn Thứ Hai"), "16/TTr-TTg"
+    )
+    try:
         gone, kept = pair
         withdrawn = act(api, "head-TLDLD", gone, "withdraw", reason="Đơn vị rút đề nghị")
         assert withdrawn["state"] == "withdrawn"
-        decision = Decision.objects.get(pk=made.json()["id"])
+        decision = Decision.objects.get(pk=made_id)
         assert decision.state == DecisionState.DRAFT
         assert list(decision.dossiers.values_list("pk", flat=True)) == [kept["id"]]
         assert Dossier.objects.get(pk=kept["id"]).state == S.AWAITING_DECISION
@@ -247,6 +258,8 @@ def test_withdrawal_at_the_presidents_stage_sends_the_batch_back_to_the_pm(api):
         assert api("pm").post(f"{url}/propose/", proposal, format="json").status_code == 200
         sign["otp"] = fresh_code("president")
         assert api("president").post(f"{url}/sign/", sign, format="json").status_code == 200
+    finally:
+        clock.stop()
     assert Dossier.objects.get(pk=kept["id"]).state == S.DECIDED
     assert state_path(Dossier.objects.get(pk=kept["id"]))[-5:] == [
         "awaiting_decision", "awaiting_president", "awaiting_decision", "awaiting_president",
@@ -258,25 +271,10 @@ def test_a_hold_at_the_presidents_stage_sends_the_batch_back_and_the_release_reb
     """A hold in any stage before the decision (#11.5): at the President's stage the held
     dossier leaves the batch the PM proposed (back to the PM); released, it waits for a new
     batch (awaiting the decision), as a dossier the board has just forwarded."""
-    with time_machine.travel(datetime.datetime(2026, 9, 1, 9, tzinfo=datetime.UTC), tick=True):
-        pair = [
-            create(api, "TLDLD", "HCLD-3", [{**NOMINEE, "name": name, "organization": "TLDLD"}])
-            for name in ("Lê Thị Giữ", "Phan Văn Tiếp")
-        ]
-        for dossier in pair:
-            upload_required(api, "TLDLD", dossier, [*DOCS, "bien_ban_hoi_dong"])
-            act(api, "head-TLDLD", dossier, "submit")
-            act(api, "board-officer", dossier, "accept")
-    with time_machine.travel(datetime.datetime(2026, 9, 16, 9, tzinfo=datetime.UTC), tick=True):
-        for dossier in pair:
-            act(api, "board-officer", dossier, "close_notice")
-            consult(api, "board-officer", dossier)
-            act(api, "board-head", dossier, "forward")
-        ids = [d["id"] for d in pair]
-        made = api("board-head").post("/api/v1/decisions/", {"decider": "CTN", "dossiers": ids})
-        url = f"/api/v1/decisions/{made.json()['id']}"
-        proposal = {"number": "17/TTr-TTg", "otp": fresh_code("pm")}
-        assert api("pm").post(f"{url}/propose/", proposal, format="json").status_code == 200
+    pair, made_id, url, proposal, clock = _proposed_to_the_president(
+        api, ("Lê Thị Giữ", "Phan Văn Tiếp"), "17/TTr-TTg"
+    )
+    try:
         held, kept = pair
         assert Dossier.objects.get(pk=held["id"]).state == S.AWAITING_PRESIDENT
         act(api, "head-TLDLD", held, "hold", expect=403, reason_code="complaint", reason="x")
@@ -284,7 +282,7 @@ def test_a_hold_at_the_presidents_stage_sends_the_batch_back_and_the_release_reb
             api, "board-officer", held, "hold", reason_code="complaint", reason="Đơn thư mới"
         )
         assert on_hold["state"] == "on_hold"
-        decision = Decision.objects.get(pk=made.json()["id"])
+        decision = Decision.objects.get(pk=made_id)
         assert decision.state == DecisionState.DRAFT
         assert list(decision.dossiers.values_list("pk", flat=True)) == [kept["id"]]
         released = act(api, "board-officer", held, "release", reason="Đã giải quyết xong")
@@ -293,6 +291,8 @@ def test_a_hold_at_the_presidents_stage_sends_the_batch_back_and_the_release_reb
             "/api/v1/decisions/", {"decider": "CTN", "dossiers": [held["id"]]}, format="json"
         )
         assert again.status_code == 201, again.json()
+    finally:
+        clock.stop()
 
 
 def test_a_provinces_own_form_is_proposed_only_under_that_province(api):
