@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from approvals import services as approval_services
+from approvals.services import decision_signed
 from audit import ledger
 from audit.models import LedgerEvent
 from demo.world import World, build_organisations, build_users
@@ -126,8 +127,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dossiers", type=int, default=100)
+        parser.add_argument(
+            "--documents",
+            action="store_true",
+            help="Also produce the signed decision PDF at the signature (documents/): left out "
+            "by default, the benchmark measures the workflow engine.",
+        )
 
-    def handle(self, *args, dossiers: int, **options):
+    def handle(self, *args, dossiers: int, documents: bool = False, **options):
         old_name = connection.settings_dict["NAME"]
         test_settings = connection.settings_dict.setdefault("TEST", {})
         if connection.vendor != "sqlite":
@@ -135,6 +142,8 @@ class Command(BaseCommand):
         else:
             test_settings["NAME"] = None  # in memory
         connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        if not documents:  # the PDF and its two PAdES signatures: timed in tests/documents
+            decision_signed.disconnect(dispatch_uid="documents.produce")
         try:
             build_organisations()
             build_users()
@@ -147,6 +156,11 @@ class Command(BaseCommand):
             transitions = transitions_per_lifecycle()
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
+            if not documents:
+                from documents.services import on_decision_signed
+
+                decision_signed.connect(on_decision_signed, dispatch_uid="documents.produce")
         self.stdout.write(f"database: {connection.vendor}; dossiers: {dossiers}")
+        self.stdout.write(f"documents: {'produced' if documents else 'left out (--documents)'}")
         self.stdout.write(f"transitions: {transitions:g}")
         self.stdout.write(summary(ms, q, base_ms, base_q))
