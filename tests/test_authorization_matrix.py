@@ -49,6 +49,11 @@ PERSONAS = [
     "proposer-T-LDLD", "head-T-LDLD", "t-council-secretary",
     "t2-board-officer", "t2-chair", "proposer-T2-HND", "head-T2-HND",
     "m-board-officer", "minister", "proposer-BTP-THADS", "head-BTP-THADS",
+    # every other kind of persona of the levels: council members and secretaries, a second
+    # province's cluster voter, second officers (no head role); the consulted bodies have their
+    # own rows below (CONSULTED)
+    "t-council-member-1", "t2-council-secretary", "m-council-secretary", "m-council-member-1",
+    "voter-T2-HND", "t2-board-officer-2", "m-board-officer-2", "board-officer-2",
 ]  # fmt: skip
 
 # The dossiers the matrix builds: key → (proposing unit, state, the level holding it).
@@ -87,6 +92,9 @@ SEES = {
     "t-board-officer": PROVINCE, "t-chair": PROVINCE, "t-council-secretary": PROVINCE,
     "proposer-BTP-THADS": MINISTRY, "head-BTP-THADS": MINISTRY,
     "m-board-officer": MINISTRY, "minister": MINISTRY,
+    "t-council-member-1": PROVINCE, "m-council-secretary": MINISTRY,
+    "m-council-member-1": MINISTRY, "m-board-officer-2": MINISTRY,
+    "board-officer-2": TW_SUBMITTED | {"t-signed"},
     "inspector": set(CASES), "admin": set(CASES),
 }  # fmt: skip
 # What each may ever do with a dossier held by a level ("*": whichever), whatever its state; the
@@ -99,6 +107,8 @@ MAY: dict[str, dict[str, set[str]]] = {
     "head-T-LDLD": {"*": {"submit", "withdraw"}},
     "head-BTP-THADS": {"*": {"submit", "withdraw"}},
     "board-officer": {"TTG": BOARD},
+    "board-officer-2": {"TTG": BOARD},
+    "m-board-officer-2": {"BTP": BOARD},
     "board-head": {"TTG": BOARD | {"forward"}},
     "t-board-officer": {"T-UBND": BOARD | {"forward"}},
     "t2-board-officer": {"T2-UBND": BOARD | {"forward"}},
@@ -364,14 +374,17 @@ PAGES = {
     "/decisions/": {"*": 200},
     "/flow.svg": {"*": 200},
     "/dossiers/new/": {"*": 200},
-    # the leaders of 2023: MTTQ (central bloc), T-HND (provincial cluster); the councils'
-    # secretaries (central and the first province's)
+    # the leaders of 2023: MTTQ (central bloc), T-HND (provincial cluster), T2-HND (the second
+    # province's cluster); every council's secretary
     "/ballots/new/": {
         "*": 403,
         "voter-MTTQ": 200,
         "voter-T-HND": 200,
+        "voter-T2-HND": 200,
         "council-secretary": 200,
         "t-council-secretary": 200,
+        "t2-council-secretary": 200,
+        "m-council-secretary": 200,
     },
     # building a decision batch: the head of a level's board
     "/decisions/new/": {
@@ -415,7 +428,8 @@ def test_pages_and_lists_matrix():
 
 def _ballot_expect(persona: str, route: str) -> int:
     member = persona in ("voter-MTTQ", "voter-HCCB")
-    sees = member or persona in ("board-officer", "board-head", "inspector", "admin")
+    board = ("board-officer", "board-officer-2", "board-head")
+    sees = member or persona in (*board, "inspector", "admin")
     if not sees:
         return 404
     if route == "get":
@@ -443,7 +457,14 @@ def test_ballot_and_decision_routes_matrix():
         ]  # fmt: skip
         if persona == "voter-HCCB" and "HCCB" in voted:
             checks[1] = (*checks[1][:4], 409)
-        sees_decision = persona in ("board-officer", "board-head", "pm", "inspector", "admin")
+        sees_decision = persona in (
+            "board-officer",
+            "board-officer-2",
+            "board-head",
+            "pm",
+            "inspector",
+            "admin",
+        )
         durl = f"/api/v1/decisions/{draft.pk}"
         sign = {"number": "999/QĐ-TTg", "signed_on": "2026-11-20", "otp": ""}
         checks += [

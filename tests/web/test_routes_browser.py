@@ -22,7 +22,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import (
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -133,7 +137,18 @@ class Walk:
             self.driver.implicitly_wait(5)
 
     def click(self, css: str) -> None:
-        self.open(self.find(css))
+        """Find and open; found on a page still being replaced (after a sign-in's redirect),
+        the element may be gone when clicked: find it again (the click did nothing)."""
+        for attempt in range(3):
+            try:
+                self.open(self.find(css))
+                return
+            except (StaleElementReferenceException, WebDriverException) as exc:
+                gone = isinstance(exc, StaleElementReferenceException) or (
+                    "does not belong to the document" in str(exc)
+                )
+                if not gone or attempt == 2:
+                    raise
 
     def to_dossier(self, dossier: Dossier) -> None:
         """The menu's "Dossiers" → search for its reference → the dossier's page."""
