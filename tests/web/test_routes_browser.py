@@ -136,6 +136,13 @@ class Walk:
         finally:
             self.driver.implicitly_wait(5)
 
+    def stop_refresh(self) -> None:
+        """Untick the open ballot's 30-second refresh, as its reader may: a reload between
+        finding a button and clicking it would leave the test on the same page."""
+        for box in self.now("input[data-auto-refresh]"):
+            if box.is_selected():
+                box.click()
+
     def click(self, css: str) -> None:
         """Find and open; found on a page still being replaced (after a sign-in's redirect),
         the element may be gone when clicked: find it again (the click did nothing)."""
@@ -257,6 +264,7 @@ def bloc_vote(
     walk.open(walk.xpath(f"{form}//button[@type='submit']"))
     session = BallotSession.objects.get(items__nominee=nominee)
     assert walk.driver.current_url == f"{walk.base}/ballots/{session.pk}/"
+    walk.stop_refresh()
     walk.find(f"#ballot-form input[name='choice_{nominee.pk}'][value=yes]").click()
     walk.shot(f"{unit}-ballot-cast")
     walk.click("#ballot-form button[type=submit]")
@@ -273,9 +281,10 @@ def bloc_vote(
             choices={} if own else {str(nominee.pk): "yes"},
             conflicts=[nominee.pk] if own else [],
         )
-    page = walk.find("html")
-    walk.driver.refresh()  # the page the leader left open (it also refreshes itself)
-    WebDriverWait(walk.driver, WAIT).until(EC.staleness_of(page))
+    # The ballot's page again, by its address: a reload could send the cast's form a second
+    # time (the receipt page answers the POST), and the open page also refreshes itself.
+    walk.driver.get(f"{walk.base}/ballots/{session.pk}/")
+    walk.stop_refresh()
     walk.click("#close-form button[type=submit]")
     walk.find("#confirm-close-form")
     assert not walk.now("#quorum-warning")  # every member has voted
