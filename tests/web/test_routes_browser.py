@@ -116,8 +116,15 @@ class Walk:
         says when it shows an error."""
         page = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
+        self.arrived(page)
+
+    def arrived(self, page) -> None:
+        """Wait until `page` is replaced and the new one has loaded; fail with its errors."""
         try:
             WebDriverWait(self.driver, WAIT).until(EC.staleness_of(page))
+            WebDriverWait(self.driver, WAIT).until(
+                lambda driver: driver.execute_script("return document.readyState") == "complete"
+            )
         except TimeoutException:
             url = self.driver.current_url
             raise AssertionError(f"no new page after the click at {url}") from None
@@ -146,16 +153,19 @@ class Walk:
     def click(self, css: str) -> None:
         """Find and open; found on a page still being replaced (after a sign-in's redirect),
         the element may be gone when clicked: find it again (the click did nothing)."""
+        page = self.driver.find_element(By.TAG_NAME, "html")
         for attempt in range(3):
             try:
-                self.open(self.find(css))
-                return
+                self.find(css).click()
+                break
             except (StaleElementReferenceException, WebDriverException) as exc:
                 gone = isinstance(exc, StaleElementReferenceException) or (
                     "does not belong to the document" in str(exc)
                 )
                 if not gone or attempt == 2:
                     raise
+                page = self.driver.find_element(By.TAG_NAME, "html")
+        self.arrived(page)
 
     def to_dossier(self, dossier: Dossier) -> None:
         """The menu's "Dossiers" → search for its reference → the dossier's page."""
