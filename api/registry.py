@@ -12,6 +12,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import jobs
 from api import schema as doc
 from api.serializers import DossierDetailSerializer
 from api.views import DossierPagination
@@ -107,15 +108,6 @@ class NomineeImportSerializer(ImportReportSerializer):
         ref_name = "NomineeImport"
 
 
-def _body(report: imports.ImportReport) -> dict:
-    rows, truncated = report.shown()
-    return {
-        **report.counts(),
-        "report": [{"row": r.row, "status": r.status, "reasons": r.reasons} for r in rows],
-        "truncated": truncated,
-    }
-
-
 def _upload(request) -> tuple[bytes, str]:
     """The uploaded file's bytes (refused before reading when larger than the upload limit)."""
     upload = request.FILES.get("file")
@@ -205,16 +197,45 @@ class RegistryImport(APIView):
     thức", "Năm", "Số quyết định", "Ngày quyết định"). Good rows land, the others are
     reported with their reasons; a row already in the registry is a duplicate, so importing a
     file twice adds nothing. Board officers and heads import for any organisation, a unit's
-    officer for their own and the units under it."""
+    officer for their own and the units under it. A file larger than
+    `REGISTRY_IMPORT_INLINE_MAX_BYTES` is imported by the background worker: 202 with the
+    job's address, which answers this report once done."""
 
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request=UPLOAD, responses={200: ImportReportSerializer})
+    @extend_schema(
+        request=UPLOAD,
+        parameters=[jobs.RETRY_AFTER],
+        responses={200: ImportReportSerializer, 202: jobs.ACCEPTED},
+    )
     def post(self, request):
         registry_access.import_scope(request.user)  # 403 before the file is read
         data, name = _upload(request)
+        if registry_access.import_deferred(len(data)):
+            job = registry_access.history_import_queue(actor=request.user, data=data, name=name)
+            return jobs.accepted(job, "api-registry-import-job")
         report = registry_access.history_import(actor=request.user, data=data, name=name)
-        return Response(_body(report))
+        return Response(report.body())
+
+
+class RegistryImportJob(APIView):
+    """A large history import done by the worker: 202 (with `Retry-After`) while it runs, then
+    the report the import answers (200), or the error it would have answered (a file it
+    refuses: 400), or 409 `job_failed`. For the uploader, inspectors and staff (404 for
+    anyone else)."""
+
+    @extend_schema(
+        parameters=[jobs.RETRY_AFTER],
+        responses={200: ImportReportSerializer, 202: jobs.PENDING, 409: jobs.FAILED},
+    )
+    def get(self, request, pk: int):
+        return jobs.answer(
+            request,
+            pk,
+            kind=registry_access.HISTORY_IMPORT_JOB,
+            url_name="api-registry-import-job",
+            done=lambda job: Response(job.result),
+        )
 
 
 class NomineeListImport(APIView):
@@ -236,10 +257,10 @@ class NomineeListImport(APIView):
             error = DossierError(
                 imports.IMPORT_REFUSED, code="import_refused", count=sheet.refused, rows=sheet.rows
             )
-            error.extra = _body(sheet)  # type: ignore[attr-defined]  # read by api.errors
+            error.extra = sheet.body()  # type: ignore[attr-defined]  # read by api.errors
             raise error
         wf.dossier_edit(actor=request.user, dossier=dossier.pk, nominees=sheet.nominees)
         dossier = selectors.dossier_get_for_user(request.user, pk, detail=True)
-        body = _body(sheet)
+        body = sheet.body()
         body["dossier"] = DossierDetailSerializer(dossier, context={"request": request}).data
         return Response(body)

@@ -4,7 +4,6 @@ are parsed by the FilterSet or reports/forms.py (400), the figures and files com
 """
 
 from django.http import HttpResponse
-from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,10 +13,11 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import jobs
 from approvals.models import BallotBody
 from approvals.selectors import decision_get_for_user
 from dossiers.models import DossierState
-from reports import access, excel
+from reports import access, excel, exports
 from reports.forms import AwardsReportForm, SummaryForm
 from reports.statistics import award_statistics
 from reports.summary import dashboard_summary
@@ -52,7 +52,8 @@ class ReportReaders(BasePermission):
 
 class DossierListExport(generics.ListAPIView):
     """The dossiers `GET /api/v1/dossiers/` lists with the same filters and order, as one Excel
-    file (every page)."""
+    file (every page). More than `DOSSIER_EXPORT_INLINE_MAX` dossiers are written by the
+    background worker: 202 with the job's address, which answers the file once done."""
 
     filter_backends = [DjangoFilterBackend]
     filterset_class = DossierFilter
@@ -62,12 +63,35 @@ class DossierListExport(generics.ListAPIView):
     def get_queryset(self):
         return selectors.dossier_list_visible_to(self.request.user)
 
-    @extend_schema(responses=XLSX_RESPONSE)
+    @extend_schema(
+        parameters=[jobs.RETRY_AFTER], responses={**XLSX_RESPONSE, 202: jobs.ACCEPTED_ON_LIST}
+    )
     def get(self, request, *args, **kwargs):
-        dossiers = self.filter_queryset(self.get_queryset())
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        dossiers = self.filter_queryset(self.get_queryset())  # 400 for a refused filter value
+        if exports.dossier_list_deferred(dossiers):
+            job = exports.dossier_list_queue(actor=request.user, params=request.query_params)
+            return jobs.accepted(job, "api-dossiers-export-job")
         rows = dossiers.iterator(chunk_size=2000)
-        return xlsx(excel.dossier_list_workbook(rows), f"ho-so-{stamp}.xlsx")
+        return xlsx(excel.dossier_list_workbook(rows), exports.dossier_list_file_name())
+
+
+class DossierListExportJob(APIView):
+    """A long dossier list written by the worker: 202 (with `Retry-After`) while it runs, then
+    the Excel file, or 409 `job_failed`. For whoever asked for it, inspectors and staff (404
+    for anyone else)."""
+
+    @extend_schema(
+        parameters=[jobs.RETRY_AFTER],
+        responses={**XLSX_RESPONSE, 202: jobs.PENDING, 409: jobs.FAILED},
+    )
+    def get(self, request, pk: int):
+        return jobs.answer(
+            request,
+            pk,
+            kind=exports.DOSSIER_LIST_JOB,
+            url_name="api-dossiers-export-job",
+            done=jobs.file_download,
+        )
 
 
 class DecisionAnnex(APIView):

@@ -11,6 +11,11 @@ v1 = [
     path("blocs/", views.BlocList.as_view(), name="api-blocs"),
     path("dossiers/", views.DossierListCreate.as_view(), name="api-dossiers"),
     path("dossiers/export.xlsx", reports.DossierListExport.as_view(), name="api-dossiers-export"),
+    path(
+        "dossiers/exports/<int:pk>/",
+        reports.DossierListExportJob.as_view(),
+        name="api-dossiers-export-job",
+    ),
     path("dossiers/<int:pk>/", views.DossierDetail.as_view(), name="api-dossier"),
     path(
         "dossiers/<int:pk>/attachments/", views.AttachmentCreate.as_view(), name="api-attachments"
@@ -40,6 +45,11 @@ v1 = [
         "registry/people/<int:pk>/", registry.RegistryPerson.as_view(), name="api-registry-person"
     ),
     path("registry/import/", registry.RegistryImport.as_view(), name="api-registry-import"),
+    path(
+        "registry/imports/<int:pk>/",
+        registry.RegistryImportJob.as_view(),
+        name="api-registry-import-job",
+    ),
     path("dossiers/<int:pk>/history/", views.DossierHistory.as_view(), name="api-dossier-history"),
     path(
         "dossiers/<int:pk>/consultations/",

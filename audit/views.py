@@ -1,4 +1,5 @@
-"""The inspector's views: ledger search with CSV/JSON export, the signed full export."""
+"""The inspector's views: ledger search with CSV/JSON export, the signed full export (a long
+ledger's written on the worker: a page saying so, then the file at the job's address)."""
 
 import csv
 import json
@@ -7,14 +8,18 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
+from audit import export as ledger_export
 from audit import hooks
 from audit.export import export_lines
 from audit.selectors import EXPORT_FIELDS, ledger_filter
 from audit.verify import verify
+from jobs.models import JobStatus
+from jobs.services import job_get_for_user, retry_after
 
 FILTERS = ["dossier", "actor", "organization", "action", "object_type", "since", "until"]
 # OWASP CSV injection: a cell a spreadsheet would read as a formula is prefixed with a quote.
@@ -83,14 +88,46 @@ def search(request):
     return render(request, "audit/search.html", context)
 
 
+def _job_page(request, job):
+    """A job not done yet (202, asked again after Retry-After), or failed (its error)."""
+    wait = retry_after()
+    context = {"job": job, "retry_after": wait, "url": reverse("audit:export_job", args=[job.pk])}
+    if job.status == JobStatus.FAILED:
+        return render(request, "audit/export_job.html", context, status=job.error_status or 409)
+    response = render(request, "audit/export_job.html", context, status=202)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 @login_required
 def export(request):
-    """The whole ledger with a signed head, for offline verification."""
+    """The whole ledger with a signed head, for offline verification; a long one is written on
+    the worker, and this answers 202 with the address of the file to come."""
     _inspector(request)
+    if ledger_export.export_deferred():
+        return _job_page(request, ledger_export.export_queue(actor=request.user))
     response = StreamingHttpResponse(export_lines(), content_type="application/x-ndjson")
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="ledger-{stamp}.jsonl"'
+    name = ledger_export.export_file_name()
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+def export_job(request, pk: int):
+    """A long ledger's export: 202 while the worker writes it, then the file (any inspector may
+    fetch it: each may export the ledger)."""
+    _inspector(request)
+    job = job_get_for_user(
+        user=request.user, pk=pk, kind=ledger_export.LEDGER_EXPORT_JOB, reads_all=True
+    )
+    if job.status != JobStatus.DONE:
+        return _job_page(request, job)
+    return FileResponse(
+        job.output.open("rb"),
+        as_attachment=True,
+        filename=job.output_name,
+        content_type=job.content_type,
+    )
 
 
 @login_required

@@ -589,6 +589,15 @@ class ImportReport:
             "collectives_created": self.collectives_created,
         }
 
+    def body(self) -> dict[str, Any]:
+        """The report as the API answers it (and a job keeps it): the counts, the rows shown."""
+        rows, truncated = self.shown()
+        return {
+            **self.counts(),
+            "report": [{"row": r.row, "status": r.status, "reasons": r.reasons} for r in rows],
+            "truncated": truncated,
+        }
+
 
 @dataclass
 class NomineeSheet(ImportReport):

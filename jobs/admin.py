@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jobs.models import FailedTask
+from jobs.models import FailedTask, Job
 
 
 @admin.register(FailedTask)
@@ -31,3 +31,19 @@ class FailedTaskAdmin(admin.ModelAdmin):
             row.save(update_fields=["resent_at"])
             sent += 1
         self.message_user(request, _("%(n)d task(s) sent again.") % {"n": sent}, messages.INFO)
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Users' imports and exports on the worker, read only: their status, attempts and error."""
+
+    list_display = ["created_at", "kind", "owner", "status", "attempts", "finished_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["owner__username", "input_name", "error"]
+    readonly_fields = [f.name for f in Job._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -3,7 +3,14 @@
 A task's work must be idempotent (derived from the database, keyed so that a second run adds
 nothing): a task is retried on any exception with exponential backoff and jitter, acknowledged
 only once done (a worker killed mid-task leaves it to another), and once its retries are spent
-it is recorded as a `FailedTask` row for administrators."""
+it is recorded as a `FailedTask` row for administrators.
+
+A job's task (a user's large import or export, jobs/services.py) takes `JobTask` as its base:
+its first argument is the job's id, and a failure for good also marks the job failed, so that
+whoever polls it is told.
+
+The project's models are imported inside the functions: config/celery.py loads this module (the
+app's task class) before Django's apps are ready."""
 
 from __future__ import annotations
 
@@ -35,7 +42,14 @@ class DurableTask(Task):
     acks_late = True
     reject_on_worker_lost = True
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo):  # type: ignore[no-untyped-def]
+    def on_failure(
+        self,
+        exc: BaseException,
+        task_id: str | None,
+        args: Any,
+        kwargs: Any,
+        einfo: Any,
+    ) -> None:
         record_failure(
             task_id=task_id or "",
             name=self.name,
@@ -77,6 +91,45 @@ def record_failure(
         )
     except Exception:  # the database itself may be what failed: the log line stays
         logger.exception("could not record the failure of task %s [%s]", name, task_id)
+
+
+class JobTask(DurableTask):
+    """The base of a job's task, `task(job_id)`: the job is marked failed once the retries are
+    spent (the exception stays in the FailedTask row, for administrators)."""
+
+    def on_failure(
+        self,
+        exc: BaseException,
+        task_id: str | None,
+        args: Any,
+        kwargs: Any,
+        einfo: Any,
+    ) -> None:
+        super().on_failure(exc, task_id, args, kwargs, einfo)
+        job_id = args[0] if args else (kwargs or {}).get("job_id")
+        if job_id is not None:
+            from jobs.services import job_fail
+
+            try:
+                job_fail(int(job_id), reason=f"{type(exc).__name__}: {exc}")
+            except Exception:  # the database itself may be what failed: the log line stays
+                logger.exception("could not mark job %s failed", job_id)
+
+
+@shared_task(name="jobs.requeue")
+def requeue() -> list[int]:
+    """The beat's scan: jobs still queued after five minutes, their task sent again."""
+    from jobs.services import job_requeue
+
+    return job_requeue()
+
+
+@shared_task(name="jobs.purge")
+def purge() -> int:
+    """The beat's daily clean-up of finished jobs' files (JOBS_KEEP_DAYS)."""
+    from jobs.services import job_purge
+
+    return job_purge()
 
 
 @shared_task(name="jobs.ping")

@@ -426,6 +426,43 @@ def test_pages_and_lists_matrix():
     assert not wrong, f"{len(wrong)} of {rows} rows differ: {wrong}"
 
 
+def test_job_routes_matrix(world):
+    """A large import's or export's job (jobs/): its owner, inspectors and staff read it (202
+    while it waits for the worker); anyone else gets 404. The ledger export's job is an
+    inspector's page like the ledger's (403 for others)."""
+    from audit import export as ledger_export
+    from reports import exports
+    from workflows import registry_access
+
+    owner = world.user("board-officer")
+    imported = registry_access.history_import_queue(actor=owner, data=b"x", name="x.csv")
+    exported = exports.dossier_list_queue(actor=owner, params={"year": "2023"})
+    ledger = ledger_export.export_queue(actor=world.user("inspector"))
+    readers = {"*": 404, "board-officer": 202, "inspector": 202, "admin": 202}
+    api_table = {
+        f"/api/v1/registry/imports/{imported.pk}/": readers,
+        f"/api/v1/dossiers/exports/{exported.pk}/": readers,
+    }
+    page_table = {f"/audit/exports/{ledger.pk}/": {"*": 403, "inspector": 202, "admin": 202}}
+    wrong, rows = [], 0
+    for persona in PERSONAS:
+        api = _api(persona)
+        for url, statuses in api_table.items():
+            want, got = statuses.get(persona, statuses["*"]), api.get(url).status_code
+            rows += 1
+            if got != want:
+                wrong.append((persona, url, want, got))
+        if persona in ("inspector", "admin", "board-officer", "proposer-HLHPN"):
+            browser = Client()
+            assert signin(browser, persona)
+            for url, statuses in page_table.items():
+                want, got = statuses.get(persona, statuses["*"]), browser.get(url).status_code
+                rows += 1
+                if got != want:
+                    wrong.append((persona, url, want, got))
+    assert not wrong, f"{len(wrong)} of {rows} rows differ: {wrong}"
+
+
 def _ballot_expect(persona: str, route: str) -> int:
     member = persona in ("voter-MTTQ", "voter-HCCB")
     board = ("board-officer", "board-officer-2", "board-head")
@@ -787,6 +824,9 @@ COVERED = {
     "dossiers/<int:pk>/actions/<slug:action>/", "decisions/", "decisions/new/", "flow.svg",
     "ballots/new/",
     "audit/", "audit/verify/", "audit/export.jsonl",
+    # jobs: test_job_routes_matrix (and tests/registry, tests/reports, tests/audit)
+    "api/v1/registry/imports/<int:pk>/", "api/v1/dossiers/exports/<int:pk>/",
+    "audit/exports/<int:pk>/",
 }  # fmt: skip
 # Routes tested elsewhere, with where.
 ELSEWHERE = {

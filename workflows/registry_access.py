@@ -16,6 +16,10 @@ it counts towards the same hourly limit and leaves the same ledger event, with `
 "nominee". The dossier's eligibility checks then tell that user the outcome of each rule, not
 the person's history (`history_visible`, `dossiers.checks.redacted`).
 
+A large history file (more than REGISTRY_IMPORT_INLINE_MAX_BYTES) is imported on the worker
+(`history_import_queue`, workflows/tasks.py): the same import as the same user, its report kept
+on the job for the uploader (and inspectors, staff) to read back.
+
 Looking a person up by CCCD is an exact match, never a partial search, limited per user
 (REGISTRY_LOOKUPS_PER_HOUR, 60 by default; 429 beyond) and logged: one ledger event
 `person.looked_up` per look-up, naming the person found (object id) and whether the user was
@@ -40,14 +44,17 @@ from django.http import Http404
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 
 from audit import ledger
 from dossiers import checks, imports
-from dossiers.errors import DossierError
+from dossiers.errors import Conflict, DossierError
 from dossiers.imports import ImportReport, organizations_under
 from dossiers.models import HistoryEntry, Nominee, Organization, Person, Role
 from dossiers.permissions import UserLike, orgs_with_role, user_roles
 from dossiers.registry import OnMatch
+from jobs.models import Job
+from jobs.services import Outcome, Refused, job_create
 from workflows.filters import CodeFilter
 
 LOOKUPS_PER_HOUR_DEFAULT = 60
@@ -137,6 +144,51 @@ def history_import(*, actor: User, data: bytes, name: str = "") -> ImportReport:
     """Import a history spreadsheet as this user: anywhere, or within their subtree (each row
     of another organisation refused with its reason); 403 for a user who may import none."""
     return imports.history_import(actor=actor, data=data, name=name, scope=import_scope(actor))
+
+
+HISTORY_IMPORT_JOB = "registry.import"
+INLINE_MAX_BYTES_DEFAULT = 128 * 1024
+
+
+def import_deferred(size: int) -> bool:
+    """Whether a history file of `size` bytes is imported on the worker rather than in the
+    request (REGISTRY_IMPORT_INLINE_MAX_BYTES: about 2,400 rows of XLSX, 1,100 of CSV)."""
+    limit = getattr(settings, "REGISTRY_IMPORT_INLINE_MAX_BYTES", INLINE_MAX_BYTES_DEFAULT)
+    return size > int(limit)
+
+
+def history_import_queue(*, actor: User, data: bytes, name: str = "") -> Job:
+    """A job importing this file as this user on the worker (workflows/tasks.py): refused (403)
+    now for a user who may import nothing; the file kept in the shared media storage until the
+    import is done."""
+    import_scope(actor)
+    return job_create(
+        kind=HISTORY_IMPORT_JOB,
+        task="workflows.registry_import",
+        owner=actor,
+        data=data,
+        name=name,
+    )
+
+
+def history_import_work(job: Job) -> Outcome:
+    """The job's import, as `history_import` in the request would do it (the same ledger event,
+    the same report): a file or a user the import refuses is the job's answer, with the status
+    and code the request would have had; a concurrent import of the same people (409) is
+    retried, when the people it created are found."""
+    with job.input.open("rb") as handle:
+        data = handle.read()
+    try:
+        report = history_import(actor=job.owner, data=data, name=job.input_name)
+    except PermissionDenied:
+        raise Refused(
+            str(ApiPermissionDenied.default_detail), code="permission_denied", status=403
+        ) from None
+    except Conflict:
+        raise
+    except DossierError as error:
+        raise Refused(str(error), code=error.code, status=error.status) from None
+    return Outcome(result=report.body())
 
 
 def lookups_per_hour() -> int:

@@ -246,6 +246,17 @@ API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)
 CERTIFICATES_INLINE_MAX = env_int("CERTIFICATES_INLINE_MAX", 100)
 # How long the answer "being prepared" (202) asks the client to wait before asking again.
 CERTIFICATES_RETRY_AFTER = env_int("CERTIFICATES_RETRY_AFTER", 30)
+# Large imports and exports run on the worker as jobs (jobs/services.py): the request answers
+# 202 with the job's address, which answers the result once done. Above these sizes: a registry
+# history file in bytes (128 KiB: about 2,400 rows of XLSX or 1,100 of CSV, measured with
+# bench_import's rows), the dossiers of a list export, the events of the signed ledger export.
+# JOBS_RETRY_AFTER: the seconds a client is asked to wait before asking again; JOBS_KEEP_DAYS:
+# finished jobs' files (personal data) are deleted after.
+REGISTRY_IMPORT_INLINE_MAX_BYTES = env_int("REGISTRY_IMPORT_INLINE_MAX_BYTES", 128 * 1024)
+DOSSIER_EXPORT_INLINE_MAX = env_int("DOSSIER_EXPORT_INLINE_MAX", 5000)
+AUDIT_EXPORT_INLINE_MAX = env_int("AUDIT_EXPORT_INLINE_MAX", 50_000)
+JOBS_RETRY_AFTER = env_int("JOBS_RETRY_AFTER", 10)
+JOBS_KEEP_DAYS = env_int("JOBS_KEEP_DAYS", 7)
 
 VIEWFLOW = {"AUTOREGISTER": False}
 
@@ -369,6 +380,10 @@ CELERY_BEAT_SCHEDULE = {
     "consultations-remind": {"task": "consultations.remind_due", "schedule": 3600.0},
     # The certificates of large signed decisions a lost message left without their file.
     "certificates-pending": {"task": "documents.queue_pending_certificates", "schedule": 600.0},
+    # Users' jobs still queued after five minutes (a message the broker lost) sent again, and
+    # finished jobs' files deleted after JOBS_KEEP_DAYS.
+    "jobs-requeue": {"task": "jobs.requeue", "schedule": 300.0},
+    "jobs-purge": {"task": "jobs.purge", "schedule": 3600.0},
 }
 
 LOGGING = {
