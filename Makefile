@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run prod serve backup restore test test-postgres schemathesis lint typecheck bench bench-import messages clean
+.PHONY: install run prod serve backup restore test test-postgres schemathesis lint typecheck bench bench-import bench-year messages clean
 
 install: $(STAMP)
 
@@ -58,6 +58,12 @@ typecheck: install
 
 bench: install
 	$(BIN)/python manage.py bench_workflow
+
+# A national year at SCALE (1: 34 provinces, 30 ministries, about 740,000 nominees) driven through
+# the whole route by several processes, on the configured database (PostgreSQL: DATABASE_URL).
+SCALE ?= 0.02
+bench-year: install
+	$(BIN)/python manage.py bench_year --scale $(SCALE)
 
 # A 10,000-row history workbook (bad rows mixed in) imported into the registry, timed.
 bench-import: install

@@ -313,9 +313,12 @@ def evaluate(
     flags = _flag_contexts(nominees)
     overrides = _overrides(nominees)
     names = _names() if nominees else {}
+    documents: dict[int, frozenset[str]] = {}  # per dossier: its nominees share one query
     result: dict[int, list[dict]] = {}
     for nominee in nominees:
         dossier = nominee.dossier
+        if dossier.pk not in documents:
+            documents[dossier.pk] = _documents(dossier)
         form = dossier.award_form
         key = _key(nominee)
         person, collective = nominee.person, nominee.collective
@@ -357,7 +360,7 @@ def evaluate(
                 for other in (claims.get(key, []) if key else [])
                 if other.pk != nominee.pk and other.pk not in declined
             ),
-            documents=_documents(dossier),
+            documents=documents[dossier.pk],
             flag=flags.get(nominee.pk),
             decider=decider,
             stage=stage,

@@ -38,3 +38,97 @@ def test_bench_counts_the_transitions_it_drives():
     measure(lifecycle, world, form, 2, 0)
     measure(baseline, world, form, 2, 0)
     assert transitions_per_lifecycle() == 6
+
+
+# --- the year (bench_year) ------------------------------------------------------------------------
+
+YEAR_LINE = re.compile(
+    r"year: (\d+) nominees, (\d+) decisions, (\d+) dossiers in ([\d.]+) s; ([\d.]+) dossiers/s"
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_year_prints_figures_the_database_agrees_with():
+    """The smallest scale that still has every award form of the year: the printed figures are
+    the database's, every dossier ended, and the ledger verifies. On PostgreSQL two processes
+    drive it (forked), on SQLite one."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from approvals.models import BallotSession, Decision, DecisionState
+    from consultations.models import Consultation
+    from demo.year import year_dossiers, year_plan
+    from dossiers.lifecycle import TERMINAL
+    from dossiers.models import Nominee
+
+    out = StringIO()
+    args = ["--scale", "0.0002", "--lifecycle", "2", "--processes", "2", "--force"]
+    call_command("bench_year", *args, stdout=out)
+    text = out.getvalue()
+    lines = [line for line in text.splitlines() if line.startswith("year: ")]
+    assert len(lines) == 1, text
+    found = YEAR_LINE.fullmatch(lines[0])
+    assert found, lines[0]
+    nominees, decisions, dossiers = (int(found[i]) for i in (1, 2, 3))
+    year = year_dossiers()
+    assert dossiers == year.count() == sum(len(level.dossiers) for level in year_plan(0.0002))
+    assert nominees == Nominee.objects.filter(dossier__in=year).count()
+    assert nominees == sum(level.nominees for level in year_plan(0.0002))
+    signed = Decision.objects.filter(state=DecisionState.SIGNED, entries__dossier__in=year)
+    assert decisions == signed.distinct().count() > 0
+    assert set(year.values_list("state", flat=True)) <= TERMINAL
+    assert year.filter(state="decided").exists()
+    voted = BallotSession.objects.filter(items__dossier__in=year, state="closed")
+    assert {"bloc", "council"} <= set(voted.values_list("body", flat=True))
+    assert Consultation.objects.filter(dossier__in=year, agree=True).exists()
+    assert re.search(
+        r"^per transition: year [\d.]+ ms, lifecycle [\d.]+ ms; ratio [\d.]+$", text, re.M
+    )
+    audit = StringIO()
+    call_command("verify_audit", stdout=audit)
+    assert audit.getvalue().startswith("intact:")
+
+
+def test_the_year_driver_takes_every_path_through_the_services():
+    """One province's year by hand: returned and resubmitted, commented under notice, consulted,
+    rejected, withdrawn, voted by its bloc and its council, decided by its chair, the PM and the
+    President (proposed by the PM); each step's queries do not grow with its nominees."""
+    from approvals.models import Decision, DecisionState
+    from audit.verify import verify
+    from consultations.models import Consultation
+    from demo.year import DossierPlan, build_central, build_level, drive_level, year_plan
+    from dossiers.models import Person
+    from notices.models import Comment
+
+    level = year_plan(0.0002, run=1, first_person=Person.objects.count())[0]
+    code = level.code
+    level.dossiers = [
+        DossierPlan("HCLD-3", 2, 0, fate="return", comments=2, batch=("CTN", 0)),
+        DossierPlan("BK-TTG", 2, 1, fate="reject", comments=0, batch=("TTG", 0)),
+        DossierPlan("BK-TTG", 1, 2, fate="award", comments=0, batch=("TTG", 0)),
+        DossierPlan("BK-TINH", 1, 2, fate="withdraw", comments=0, batch=(code, 0)),
+        DossierPlan("BK-TINH", 3, 3, fate="award", comments=0, batch=(code, 0)),
+        DossierPlan("CSTD-TINH", 2, 0, fate="award", comments=0, batch=(code, 0)),
+    ]
+    build_central()
+    build_level(level)
+    profile = drive_level(level)
+
+    made = list(Dossier.objects.filter(organization__code__startswith=code).order_by("pk"))
+    states = [d.state for d in made]
+    assert states == ["decided", "not_approved", "decided", "withdrawn", "decided", "decided"]
+    notice, rejected, awarded = made[0], made[1], made[2]
+    assert notice.version == 2  # returned, supplemented, resubmitted
+    assert [c.handled_at is not None for c in Comment.objects.filter(dossier=notice)] == [1, 1]
+    asked = Consultation.objects.filter(dossier__in=[notice, awarded])
+    assert asked.count() == 4 and all(c.agree for c in asked)
+    assert rejected.reason_code == "criteria_not_met"
+    signed = Decision.objects.filter(
+        state=DecisionState.SIGNED, entries__dossier__in=made
+    ).distinct()
+    assert sorted(signed.values_list("decider", flat=True)) == ["CTN", "TTG", code]
+    assert signed.get(decider="CTN").proposal_number
+    for step in ("submit", "accept", "forward", "close_notice", "sign_submission"):
+        assert profile.queries[step] / profile.calls[step] <= 25, step
+    assert verify().ok

@@ -3,6 +3,8 @@ model updates with history. Runs in a throwaway database of the configured backe
 
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
@@ -122,6 +124,22 @@ def bench_form() -> AwardForm:
     return upsert(AwardForm, {"code": "BENCH"}, values)
 
 
+@contextmanager
+def documents_left_out(left_out: bool = True) -> Iterator[None]:
+    """Inside, a signed decision produces no PDF and no PAdES signatures (documents/): the
+    benchmarks measure the workflow engine; tests/documents times the documents."""
+    if not left_out:
+        yield
+        return
+    decision_signed.disconnect(dispatch_uid="documents.produce")
+    try:
+        yield
+    finally:
+        from documents.services import on_decision_signed
+
+        decision_signed.connect(on_decision_signed, dispatch_uid="documents.produce")
+
+
 class Command(BaseCommand):
     help = "Measure ms and SQL queries per dossier lifecycle, viewflow vs a bare baseline."
 
@@ -142,24 +160,19 @@ class Command(BaseCommand):
         else:
             test_settings["NAME"] = None  # in memory
         connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-        if not documents:  # the PDF and its two PAdES signatures: timed in tests/documents
-            decision_signed.disconnect(dispatch_uid="documents.produce")
-        try:
-            build_organisations()
-            build_users()
-            form = bench_form()
-            world = World()
-            measure(lifecycle, world, form, 3, 10_000)  # warm-up
-            measure(baseline, world, form, 3, 10_000)
-            ms, q = measure(lifecycle, world, form, dossiers, 0)
-            base_ms, base_q = measure(baseline, world, form, dossiers, 0)
-            transitions = transitions_per_lifecycle()
-        finally:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
-            if not documents:
-                from documents.services import on_decision_signed
-
-                decision_signed.connect(on_decision_signed, dispatch_uid="documents.produce")
+        with documents_left_out(not documents):
+            try:
+                build_organisations()
+                build_users()
+                form = bench_form()
+                world = World()
+                measure(lifecycle, world, form, 3, 10_000)  # warm-up
+                measure(baseline, world, form, 3, 10_000)
+                ms, q = measure(lifecycle, world, form, dossiers, 0)
+                base_ms, base_q = measure(baseline, world, form, dossiers, 0)
+                transitions = transitions_per_lifecycle()
+            finally:
+                connection.creation.destroy_test_db(old_name, verbosity=0)
         self.stdout.write(f"database: {connection.vendor}; dossiers: {dossiers}")
         self.stdout.write(f"documents: {'produced' if documents else 'left out (--documents)'}")
         self.stdout.write(f"transitions: {transitions:g}")
