@@ -16,7 +16,7 @@ from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers
 
-from approvals.models import BallotBody, BallotState
+from approvals.models import Attendance, BallotBody, BallotState
 from audit.filters import MomentField
 from dossiers.lifecycle import DOSSIER_ACTIONS
 from dossiers.models import DossierState, NomineeKind
@@ -299,6 +299,14 @@ class BallotPageSerializer(serializers.Serializer):
 class BallotVoterSerializer(serializers.Serializer):
     organization = serializers.CharField(required=False, help_text=_("A bloc member's code."))
     user = serializers.CharField(required=False, help_text=_("A council member's username."))
+    attendance = serializers.ChoiceField(
+        choices=[("", "—"), *Attendance.choices],
+        required=False,
+        help_text=_(
+            "A council member: present at the council's meeting, absent (its ballot, if any, is "
+            "a written vote), or blank while not known."
+        ),
+    )
 
     class Meta:
         ref_name = "BallotVoter"
@@ -306,6 +314,9 @@ class BallotVoterSerializer(serializers.Serializer):
 
 class BallotCastSerializer(BallotVoterSerializer):
     cast_at = serializers.DateTimeField()
+    in_writing = serializers.BooleanField(
+        help_text=_("A written vote of a council member absent from the meeting.")
+    )
 
     class Meta:
         ref_name = "BallotCast"
@@ -316,6 +327,9 @@ class BallotTurnoutSerializer(serializers.Serializer):
     voted = serializers.IntegerField()
     voters = BallotCastSerializer(many=True, help_text=_("Who voted and when; never how."))
     not_voted = BallotVoterSerializer(many=True)
+    in_writing = serializers.IntegerField(
+        help_text=_("How many of the ballots are written votes of members absent from the meeting.")
+    )
 
     class Meta:
         ref_name = "BallotTurnout"
@@ -357,6 +371,9 @@ class BallotSessionSerializer(serializers.Serializer):
     nominees = BallotNomineeSerializer(many=True)
     can_vote = serializers.BooleanField()
     can_close = serializers.BooleanField()
+    can_record_attendance = serializers.BooleanField(
+        help_text=_("The council's secretary may record who attends the meeting (attendance/).")
+    )
     receipts = serializers.ListField(
         child=serializers.CharField(), required=False, help_text=_("Once closed.")
     )

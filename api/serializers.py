@@ -307,6 +307,25 @@ class BallotVoteSerializer(serializers.Serializer):
     conflicts = serializers.ListField(
         child=serializers.IntegerField(), required=False, default=list
     )
+    in_writing = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "A council member absent from the meeting sends its written vote (phiếu bằng văn "
+            "bản) until the ballot closes; counted like any ballot, and as secret."
+        ),
+    )
+
+
+class BallotAttendanceSerializer(serializers.Serializer):
+    present = serializers.ListField(
+        child=serializers.CharField(max_length=150),
+        allow_empty=True,
+        help_text=_(
+            "The usernames of the council's members present at the meeting; every other member "
+            "on the roll is recorded as absent."
+        ),
+    )
 
 
 class LedgerEventSerializer(serializers.ModelSerializer):

@@ -81,6 +81,11 @@ v1 = [
     path("ballots/<int:pk>/", views.BallotDetail.as_view(), name="api-ballot"),
     path("ballots/<int:pk>/votes/", views.BallotVote.as_view(), name="api-ballot-votes"),
     path("ballots/<int:pk>/close/", views.BallotClose.as_view(), name="api-ballot-close"),
+    path(
+        "ballots/<int:pk>/attendance/",
+        views.BallotAttendance.as_view(),
+        name="api-ballot-attendance",
+    ),
     path("ballots/<int:pk>/minutes/", views.BallotMinutes.as_view(), name="api-ballot-minutes"),
     path(
         "decisions/<int:pk>/propose/", views.DecisionPropose.as_view(), name="api-decision-propose"

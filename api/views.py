@@ -468,8 +468,21 @@ class BallotVote(APIView):
             session=pk,
             choices=data.validated_data["choices"],
             conflicts=data.validated_data["conflicts"],
+            in_writing=data.validated_data["in_writing"],
         )
         return Response({"receipt": receipt}, status=status.HTTP_201_CREATED)
+
+
+class BallotAttendance(APIView):
+    @extend_schema(request=s.BallotAttendanceSerializer, responses=doc.BallotSessionSerializer)
+    def post(self, request, pk: int):
+        ballot_get_for_user(request.user, pk, detail=False)
+        data = s.BallotAttendanceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ballots.ballot_attendance(
+            actor=request.user, session=pk, present=data.validated_data["present"]
+        )
+        return Response(_ballot_body(request, pk))
 
 
 class BallotClose(APIView):

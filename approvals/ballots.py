@@ -21,6 +21,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,7 @@ from approvals import policy, rules, sealing
 from approvals.minutes import render_minutes
 from approvals.models import (
     AnonymousChoice,
+    Attendance,
     BallotBody,
     BallotCast,
     BallotConflict,
@@ -90,10 +92,41 @@ UNSEALABLE = _(
     "The sealed ballots of this session cannot be opened: the ballot sealing key has changed "
     "since the session opened. Restore the previous key, then close the ballot again."
 )
+COUNCIL_ONLY = _(
+    "Attendance and written votes belong to a council's meeting; a bloc's ballot has neither."
+)
+NOT_A_MEMBER = _("%(value)s is not a member on this ballot's roll.")
+VOTED_AT_MEETING = _(
+    "%(name)s voted at the meeting: the roll call cannot record the member as absent."
+)
+VOTED_IN_WRITING = _(
+    "%(name)s sent a written vote as a member absent from the meeting: the roll call cannot "
+    "record the member as present."
+)
+PRESENT_IN_WRITING = _(
+    "You are recorded as present at the council's meeting: vote at the meeting, not in writing."
+)
+RETURN_ON_BALLOT = _(
+    "Dossier %(ref)s has nominees on open ballot %(session)s, which would count them while the "
+    "unit supplements it: put the dossier or its nominees on hold instead."
+)
 TAMPERED = _(
     "The sealed ballots of this session do not match its casts (%(sealed)s sealed ballots, "
     "%(casts)s casts): they were altered in the database, so the ballot cannot be counted."
 )
+
+
+# A bloc ranks its member organisations: its ballot takes their collectives only, individuals
+# (and households) never go to a bloc vote (domain.md §2.2).
+BLOC_KINDS = frozenset({NomineeKind.COLLECTIVE})
+
+
+def waiting_nominees_q(*, bloc: bool) -> Q:
+    """The nominees a new ballot of a bloc (or a council) takes from a dossier waiting for its
+    vote: those still pending, and on a bloc's ballot its members' collectives only. The one
+    rule `ballot_open` checks and the page that opens a ballot offers."""
+    pending = Q(outcome=NomineeOutcome.PENDING)
+    return pending & Q(kind__in=BLOC_KINDS) if bloc else pending
 
 
 def _lock_session(session: BallotSession | int) -> BallotSession:
@@ -180,7 +213,7 @@ def ballot_open(
             raise DossierError(
                 WRONG_COUNCIL, code="wrong_council", ref=dossier.reference, council=council.code
             )
-        if bloc and nominee.kind != NomineeKind.COLLECTIVE:
+        if bloc and nominee.kind not in BLOC_KINDS:
             raise DossierError(INDIVIDUAL_IN_BLOC, code="individual_in_bloc", name=nominee.name)
         if bloc and (dossier.bloc_id != bloc.pk or dossier.year != year):
             raise DossierError(
@@ -188,9 +221,8 @@ def ballot_open(
                 bloc=dossier.bloc.code if dossier.bloc else "—", year=dossier.year,
             )  # fmt: skip
     for dossier in dossiers.values():
-        left = dossier.nominees.filter(outcome=NomineeOutcome.PENDING).exclude(pk__in=chosen)
-        if bloc:  # a bloc votes on the collectives only; the individuals wait for the board
-            left = left.filter(kind=NomineeKind.COLLECTIVE)
+        # A bloc votes on the collectives only; the individuals wait for the board.
+        left = dossier.nominees.filter(waiting_nominees_q(bloc=bool(bloc))).exclude(pk__in=chosen)
         if left.exists():
             raise DossierError(
                 WHOLE_DOSSIER, code="whole_dossier", ref=dossier.reference,
@@ -258,20 +290,38 @@ def _voter_for(actor: User, session: BallotSession) -> BallotVoter:
 
 @transaction.atomic
 def ballot_cast(
-    *, actor: User, session: BallotSession | int, choices: object, conflicts: object
+    *,
+    actor: User,
+    session: BallotSession | int,
+    choices: object,
+    conflicts: object,
+    in_writing: bool = False,
 ) -> str:
     """Cast the member's one ballot; returns its receipt. A second ballot is refused (409),
     by a unique constraint on the member's row of the roll, whatever the timing. `choices`
     ({nominee id: choice}) and `conflicts` ([nominee id]) come as sent, and are checked here.
 
     The declared conflicts are recorded on the cast; the choices are sealed with the session's
-    key, together with a random receipt, and stored with nothing else (no time, a random key)."""
+    key, together with a random receipt, and stored with nothing else (no time, a random key).
+
+    On a council's ballot a member absent from the meeting sends its written vote (phiếu bằng
+    văn bản) the same way, until the ballot closes: `in_writing`, or its absence recorded by
+    the roll call. It is sealed and counted like any ballot (domain.md §2.4: the threshold is of
+    all the members, so an absent member's written vote counts and its silence does not); the
+    member's attendance (present, or absent with a written vote) is recorded with the cast, and
+    is public like the cast. A member the roll call recorded as present votes at the meeting."""
     session = _lock_session(session)
     if session.state != BallotState.OPEN:
         raise Conflict(CLOSED, code="ballot_closed")
     if session.deadline and timezone.now() > session.deadline:
         raise Conflict(PAST_DEADLINE, code="ballot_closed")
     voter = _voter_for(actor, session)
+    council = session.body == BallotBody.COUNCIL
+    if in_writing and not council:
+        raise DossierError(COUNCIL_ONLY, code="council_only")
+    if in_writing and voter.attendance == Attendance.PRESENT:
+        raise Conflict(PRESENT_IN_WRITING, code="present_in_writing")
+    written = council and (in_writing or voter.attendance == Attendance.ABSENT)
     items = {str(i.nominee_id): i.pk for i in session.items.all()}
     if not isinstance(choices, dict) or not isinstance(conflicts, list):
         raise DossierError(BAD_CHOICE, code="invalid_choice", value="choices/conflicts")
@@ -298,15 +348,21 @@ def ballot_cast(
             cast = BallotCast.objects.create(session=session, voter=voter, cast_by=actor)
     except IntegrityError as exc:
         raise Conflict(ALREADY_VOTED, code="already_voted") from exc
+    if council:
+        voter.attendance = Attendance.ABSENT if written else Attendance.PRESENT
+        voter.save(update_fields=["attendance"])
     BallotConflict.objects.bulk_create(
         BallotConflict(cast=cast, item_id=item_id) for item_id in sorted(conflicted)
     )
-    # Who voted, when, and which nominees it may not vote on — never what.
+    # Who voted, when, how (at the meeting or in writing) and which nominees it may not vote
+    # on — never what.
     nominee_of = {i: int(n) for n, i in items.items()}
-    ledger.append(
-        actor=actor, action="ballot.cast", obj=session,
-        data={"voter": who, "conflicts": sorted(nominee_of[i] for i in conflicted)},
-    )  # fmt: skip
+    facts: dict[str, object] = {
+        "voter": who, "conflicts": sorted(nominee_of[i] for i in conflicted)
+    }  # fmt: skip
+    if council:
+        facts["in_writing"] = written
+    ledger.append(actor=actor, action="ballot.cast", obj=session, data=facts)
     receipt = secrets.token_hex(32)
     SealedBallot.objects.create(
         session=session,
@@ -318,6 +374,60 @@ def ballot_cast(
         ),  # fmt: skip
     )
     return receipt
+
+
+@transaction.atomic
+def ballot_attendance(
+    *, actor: User, session: BallotSession | int, present: list[str]
+) -> BallotSession:
+    """The council's secretary records the roll call of the council's meeting: the members
+    named in `present` (usernames) attended, every other member on the roll was absent and may
+    send a written vote until the ballot closes (domain.md §2.4). A member who has voted keeps
+    the attendance its ballot recorded: the roll call cannot make a member who voted at the
+    meeting absent, nor one who sent a written vote present (409). May be recorded again while
+    the ballot is open (a late arrival); each roll call is a ledger event."""
+    session = _lock_session(session)
+    _check_manager(actor, session)
+    if session.body != BallotBody.COUNCIL:
+        raise DossierError(COUNCIL_ONLY, code="council_only")
+    if session.state != BallotState.OPEN:
+        raise Conflict(CLOSED, code="ballot_closed")
+    roll = list(session.roll.select_related("user").order_by("id"))
+    members = {v.user.get_username(): v for v in roll if v.user is not None}
+    unknown = sorted(set(present) - set(members))
+    if unknown:
+        raise DossierError(NOT_A_MEMBER, code="not_a_member", value=unknown[0])
+    voted = set(BallotCast.objects.filter(session=session).values_list("voter_id", flat=True))
+    changed = []
+    for name, voter in members.items():
+        attendance = Attendance.PRESENT if name in present else Attendance.ABSENT
+        if voter.pk in voted and voter.attendance != attendance:
+            message = VOTED_IN_WRITING if voter.in_writing else VOTED_AT_MEETING
+            raise Conflict(message, code="attendance_voted", name=name)
+        if voter.attendance != attendance:
+            voter.attendance = attendance
+            changed.append(voter)
+    BallotVoter.objects.bulk_update(changed, ["attendance"])  # the event below records it
+    ledger.append(
+        actor=actor, action="ballot.attendance_recorded", obj=session,
+        data={
+            "present": sorted(n for n, v in members.items() if v.attendance == Attendance.PRESENT),
+            "absent": sorted(n for n, v in members.items() if v.attendance == Attendance.ABSENT),
+        },
+    )  # fmt: skip
+    return session
+
+
+def return_guard(dossier: Dossier) -> None:
+    """A board returns a dossier waiting for its council only while none of its nominees is on
+    an open ballot (409): the ballot would count them while the unit supplements the dossier
+    (a hold takes them off the ballot instead). Registered on `return` from
+    `ApprovalsConfig.ready`."""
+    busy = BallotItem.objects.filter(dossier=dossier, session__state=BallotState.OPEN).first()
+    if busy is not None:
+        raise Conflict(
+            RETURN_ON_BALLOT, code="on_open_ballot", ref=dossier.reference, session=busy.session_id
+        )
 
 
 def _unseal_and_shuffle(session: BallotSession) -> int:
@@ -468,8 +578,8 @@ def ballot_close(*, actor: User | None, session: BallotSession | int) -> BallotS
 def _individuals_wait(dossier: Dossier) -> bool:
     """A bloc votes on the collectives: the dossier's individuals go on to the board whatever
     the bloc decided about its collectives."""
-    pending = dossier.nominees.filter(kind=NomineeKind.INDIVIDUAL, outcome=NomineeOutcome.PENDING)
-    return pending.exists()
+    pending = dossier.nominees.filter(outcome=NomineeOutcome.PENDING)
+    return pending.exclude(waiting_nominees_q(bloc=True)).exists()
 
 
 def ballots_close_due(now: datetime.datetime | None = None) -> list[int]:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from approvals.models import BallotBody
+from approvals.models import Attendance, BallotBody
 from approvals.voting import vote_rule
 
 FONTS = Path(__file__).parent / "fonts"
@@ -56,6 +56,25 @@ SECRECY = (
     "chọn được mở, xáo trộn và lưu không kèm người bỏ phiếu. Mỗi phiếu có một mã biên nhận ngẫu "
     "nhiên để đơn vị tự kiểm tra phiếu của mình đã được kiểm."
 )
+
+
+WRITTEN_VOTES = (
+    "Thành viên vắng mặt tại phiên họp gửi phiếu bằng văn bản trước khi kết thúc bỏ phiếu; phiếu "
+    "bằng văn bản được niêm phong và kiểm như phiếu bỏ tại phiên họp."
+)
+
+
+def _took_part(voter, cast, is_bloc: bool) -> str:
+    """How a member took part: its ballot and when; on a council's, at the meeting or in writing
+    (absent), or absent without a ballot."""
+    if cast is None:
+        present = not is_bloc and voter.attendance == Attendance.PRESENT
+        return "Có mặt, không bỏ phiếu" if present else "Vắng"
+    if is_bloc:
+        return f"Có, lúc {_when(cast.cast_at)}"
+    if voter.in_writing:
+        return f"Vắng mặt, gửi phiếu bằng văn bản lúc {_when(cast.cast_at)}"
+    return f"Có mặt, bỏ phiếu lúc {_when(cast.cast_at)}"
 
 
 def _when(value) -> str:
@@ -223,14 +242,17 @@ def render_minutes(session, roll, casts, items) -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    pdf.multi_cell(
-        0,
-        5.5,
-        f"Tổng số thành viên: {len(roll)}; số thành viên tham gia bỏ phiếu: {len(casts)}; "
-        f"vắng: {len(roll) - len(casts)} (tỷ lệ tham gia {_percent(len(casts), len(roll))}).",
-        new_x="LMARGIN",
-        new_y="NEXT",
+    written = sum(1 for voter in roll if voter.pk in cast_of and voter.in_writing)
+    turnout = (
+        f"Tổng số thành viên: {len(roll)}; số thành viên tham gia bỏ phiếu: {len(casts)}"
+        + ("" if is_bloc else f", trong đó {written} phiếu bằng văn bản của thành viên vắng mặt")
+        + f"; không bỏ phiếu: {len(roll) - len(casts)} "
+        f"(tỷ lệ tham gia {_percent(len(casts), len(roll))})."
     )
+    if not is_bloc:
+        present = sum(1 for voter in roll if voter.attendance == Attendance.PRESENT)
+        turnout += f" Có mặt tại phiên họp: {present}; vắng mặt: {len(roll) - present}."
+    pdf.multi_cell(0, 5.5, turnout, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
     listed = {item.pk: number for number, item in enumerate(items, start=1)}
     rows = []
@@ -241,9 +263,7 @@ def render_minutes(session, roll, casts, items) -> bytes:
         # table row cannot run over a page).
         declared = sorted(listed[c.item_id] for c in cast.conflicts.all()) if cast else []
         conflicts = "đối tượng số " + ", ".join(map(str, declared)) if declared else "—"
-        rows.append(
-            [number, member, f"Có, lúc {_when(cast.cast_at)}" if cast else "Vắng", conflicts]
-        )  # fmt: skip
+        rows.append([number, member, _took_part(voter, cast, is_bloc), conflicts])
     _table(pdf, ROLL_HEADERS, ROLL_WIDTHS, rows, flexible=(1, 3), numeric=(0,))
 
     _heading(pdf, "II. Quy tắc biểu quyết áp dụng")
@@ -266,7 +286,8 @@ def render_minutes(session, roll, casts, items) -> bytes:
         0,
         5,
         "Thành viên tự khai xung đột lợi ích với một đối tượng không bỏ phiếu cho đối tượng đó và "
-        "không được tính vào số thành viên có quyền bỏ phiếu cho đối tượng đó.",
+        "không được tính vào số thành viên có quyền bỏ phiếu cho đối tượng đó."
+        + ("" if is_bloc else " " + WRITTEN_VOTES),
         new_x="LMARGIN",
         new_y="NEXT",
     )

@@ -127,8 +127,20 @@ class BallotSession(models.Model):
         return f"{where} {self.year} #{self.pk}"
 
 
+class Attendance(models.TextChoices):
+    """A council member's attendance at the council's meeting (blank until known)."""
+
+    PRESENT = "present", _("Present at the meeting")
+    ABSENT = "absent", _("Absent from the meeting")
+
+
 class BallotVoter(models.Model):
-    """The roll, fixed when the session opens: one row per member organisation (or member)."""
+    """The roll, fixed when the session opens: one row per member organisation (or member).
+
+    On a council's ballot, `attendance` says whether the member attended the council's meeting:
+    recorded by the secretary's roll call, or by the member's own ballot (a vote at the meeting
+    makes it present, a written vote absent). An absent member's ballot is its written vote
+    (phiếu bằng văn bản, domain.md §2.4). Public, like the cast: it says nothing of the choices."""
 
     session = models.ForeignKey(BallotSession, on_delete=models.CASCADE, related_name="roll")
     organization = models.ForeignKey(
@@ -136,6 +148,9 @@ class BallotVoter(models.Model):
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    attendance = models.CharField(
+        _("attendance"), max_length=8, choices=Attendance.choices, blank=True, default=""
     )
 
     class Meta:
@@ -145,6 +160,11 @@ class BallotVoter(models.Model):
             models.UniqueConstraint(fields=["session", "organization"], name="uniq_roll_org"),
             models.UniqueConstraint(fields=["session", "user"], name="uniq_roll_user"),
         ]
+
+    @property
+    def in_writing(self) -> bool:
+        """The member's ballot, if any, is a written vote: it was absent from the meeting."""
+        return self.attendance == Attendance.ABSENT
 
 
 class BallotItem(models.Model):

@@ -74,7 +74,8 @@ def batchable_q() -> Q:
 
 def ballot_rules(user: UserLike, session: BallotSession) -> dict[str, bool]:
     """A member on the roll who has not voted may vote (from the prefetched roll and casts); the
-    bloc's leader of the year or the council's secretary closes."""
+    bloc's leader of the year or the council's secretary closes; the council's secretary records
+    who attends the council's meeting (a bloc's ballot has no roll call)."""
     orgs = orgs_with_role(user, Role.BLOC_VOTER)
     voted = {c.voter_id for c in session.casts.all()}
     waiting = any(
@@ -82,7 +83,12 @@ def ballot_rules(user: UserLike, session: BallotSession) -> dict[str, bool]:
         for v in session.roll.all()
         if (v.organization and v.organization.code in orgs) or v.user_id == user.pk
     )
-    return {"vote": waiting, "close": manages(user, session)}
+    manager = manages(user, session)
+    return {
+        "vote": waiting,
+        "attendance": manager and session.body == BallotBody.COUNCIL,
+        "close": manager,
+    }
 
 
 def manages(user: UserLike, session: BallotSession) -> bool:
@@ -100,12 +106,17 @@ def _ballot_now(action: str, session: BallotSession) -> bool:
 class BallotAbilities(TypedDict):
     can_vote: bool
     can_close: bool
+    can_record_attendance: bool
 
 
 def ballot_abilities(user: UserLike, session: BallotSession) -> BallotAbilities:
     """The policy's answer for one ballot, as the API and the page show it."""
     allowed = policy.actions(user, session)
-    return {"can_vote": "vote" in allowed, "can_close": "close" in allowed}
+    return {
+        "can_vote": "vote" in allowed,
+        "can_close": "close" in allowed,
+        "can_record_attendance": "attendance" in allowed,
+    }
 
 
 def _in_open_batch() -> Q:

@@ -131,10 +131,17 @@ def ballot_get_for_user(user, pk: int, *, detail: bool = True):
     return session
 
 
-def ballot_summary(session, *, can_vote: bool = False, can_close: bool = False) -> dict:
+def ballot_summary(
+    session,
+    *,
+    can_vote: bool = False,
+    can_close: bool = False,
+    can_record_attendance: bool = False,
+) -> dict:
     """A session as the ballot page and the API show it (api/schema.py's BallotSession): turnout
-    (who voted and when) and, once closed, the tally and the receipts. Never choices. Reads the
-    rows `ballot_get_for_user` prefetches; `can_vote`/`can_close` are `ballot_abilities`."""
+    (who voted, when, and on a council's ballot whether at the meeting or in writing; who
+    attended the meeting) and, once closed, the tally and the receipts. Never choices. Reads the
+    rows `ballot_get_for_user` prefetches; the `can_*` flags are `ballot_abilities`."""
     closed = session.state == "closed"
     roll = list(session.roll.all())
     casts = list(session.casts.all())
@@ -143,7 +150,7 @@ def ballot_summary(session, *, can_vote: bool = False, can_close: bool = False) 
     def who(voter):
         if voter.organization_id:
             return {"organization": voter.organization.code}
-        return {"user": voter.user.username}
+        return {"user": voter.user.username, "attendance": voter.attendance}
 
     nominees = []
     for item in session.items.all():
@@ -174,12 +181,17 @@ def ballot_summary(session, *, can_vote: bool = False, can_close: bool = False) 
         "turnout": {
             "eligible": len(roll),
             "voted": len(casts),
-            "voters": [{**who(c.voter), "cast_at": c.cast_at} for c in casts],
+            "voters": [
+                {**who(c.voter), "cast_at": c.cast_at, "in_writing": c.voter.in_writing}
+                for c in casts
+            ],
             "not_voted": [who(v) for v in roll if v.pk not in voted_ids],
+            "in_writing": sum(1 for c in casts if c.voter.in_writing),
         },
         "nominees": nominees,
         "can_vote": not closed and can_vote,
         "can_close": not closed and can_close,
+        "can_record_attendance": not closed and can_record_attendance,
     }
     if closed:
         data["receipts"] = sorted(r.receipt for r in session.receipts.all())

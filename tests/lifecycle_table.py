@@ -17,7 +17,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     S.BLOC_VOTING: {"record_bloc_vote": ROUTE, **HOLD, **OUT},
     S.INTAKE: {"accept": ROUTE, **BACK, **HOLD, **OUT},
     S.PUBLIC_NOTICE: {"close_notice": ROUTE, **BACK, **HOLD, **OUT},
-    S.COUNCIL_REVIEW: {"record_council_vote": ROUTE, **HOLD, **OUT},
+    S.COUNCIL_REVIEW: {"record_council_vote": ROUTE, **BACK, **HOLD, **OUT},
     S.APPRAISAL: {
         "forward": ROUTE,
         "reject": S.NOT_APPROVED,

@@ -60,8 +60,10 @@ PERSONAS = [
 # An HLHPN dossier for the PM's certificate (a central unit, the central bloc, 2023) in each state
 # the central route reaches, keyed by its state; the PM's certificate of a first-province unit
 # (T-LDLD, 2025: no cluster that year) through the province's intake, council and its chair's
-# submission, then at the central intake; a ministry unit's Labour Order (BTP-THADS, 2025) at the
-# ministry's public notice and awaiting the minister's submission.
+# submission, then at the central intake; the same unit's PM certificate of 2023 at its cluster's
+# vote (CUM-CTXH-T, led by T-HND that year); a ministry unit's Labour Order (BTP-THADS, 2025) at
+# the ministry's public notice and awaiting the minister's submission; the province's and the
+# ministry's own certificates (BK-TINH, BK-BO, 2025) awaiting their own head's decision.
 STATES = [
     S.DRAFT, S.BLOC_VOTING, S.INTAKE, S.RETURNED, S.APPRAISAL, S.ON_HOLD,
     S.AWAITING_DECISION, S.DECIDED, S.REVOKED, S.NOT_APPROVED, S.WITHDRAWN,
@@ -74,11 +76,19 @@ CASES: dict[str, tuple[str, str, str | None]] = {
     "t-signed": ("T-LDLD", S.INTAKE, "TTG"),  # the chair has signed: the central intake
     "m-public_notice": ("BTP-THADS", S.PUBLIC_NOTICE, "BTP"),
     "m-awaiting_submission": ("BTP-THADS", S.AWAITING_SUBMISSION, "BTP"),
+    "t-bloc_voting": ("T-LDLD", S.BLOC_VOTING, "T-UBND"),
+    "t-awaiting_decision": ("T-LDLD", S.AWAITING_DECISION, "T-UBND"),  # the chair's decision
+    "m-awaiting_decision": ("BTP-THADS", S.AWAITING_DECISION, "BTP"),  # the minister's
 }
 TW = set(STATES)  # the HLHPN dossiers
 TW_SUBMITTED = TW - {S.DRAFT}
 PROVINCE = {"t-intake", "t-council_review", "t-awaiting_submission", "t-signed"}
 MINISTRY = {"m-public_notice", "m-awaiting_submission"}
+# At the province's cluster vote the province's board, council and chair already see it (their
+# level holds it), and so do the cluster's members; the central level does not.
+T_CLUSTER = {"t-bloc_voting"}
+# A province's or a ministry's own form has no council vote: its council never sees it.
+T_OWN, M_OWN = {"t-awaiting_decision"}, {"m-awaiting_decision"}
 
 # Who sees which of them. A level's board, council and head see a dossier once their level holds
 # it and keep seeing it after it moves on; the central board sees a provincial unit's dossier
@@ -88,12 +98,14 @@ SEES = {
     "voter-MTTQ": TW_SUBMITTED, "voter-HCCB": TW_SUBMITTED,
     "board-officer": TW_SUBMITTED | {"t-signed"}, "board-head": TW_SUBMITTED | {"t-signed"},
     "pm": {S.AWAITING_DECISION, S.DECIDED, S.REVOKED},
-    "proposer-T-LDLD": PROVINCE, "head-T-LDLD": PROVINCE,
-    "t-board-officer": PROVINCE, "t-chair": PROVINCE, "t-council-secretary": PROVINCE,
-    "proposer-BTP-THADS": MINISTRY, "head-BTP-THADS": MINISTRY,
-    "m-board-officer": MINISTRY, "minister": MINISTRY,
-    "t-council-member-1": PROVINCE, "m-council-secretary": MINISTRY,
-    "m-council-member-1": MINISTRY, "m-board-officer-2": MINISTRY,
+    "proposer-T-LDLD": PROVINCE | T_CLUSTER | T_OWN, "head-T-LDLD": PROVINCE | T_CLUSTER | T_OWN,
+    "t-board-officer": PROVINCE | T_CLUSTER | T_OWN, "t-chair": PROVINCE | T_CLUSTER | T_OWN,
+    "t-council-secretary": PROVINCE | T_CLUSTER, "t-council-member-1": PROVINCE | T_CLUSTER,
+    "voter-T-HND": T_CLUSTER,
+    "proposer-BTP-THADS": MINISTRY | M_OWN, "head-BTP-THADS": MINISTRY | M_OWN,
+    "m-board-officer": MINISTRY | M_OWN, "minister": MINISTRY | M_OWN,
+    "m-board-officer-2": MINISTRY | M_OWN,
+    "m-council-secretary": MINISTRY, "m-council-member-1": MINISTRY,
     "board-officer-2": TW_SUBMITTED | {"t-signed"},
     "inspector": set(CASES), "admin": set(CASES),
 }  # fmt: skip
@@ -213,6 +225,20 @@ def build(world: World) -> dict[str, Dossier]:
     act(world, "head-BTP-THADS", notice, "submit")
     act(world, "m-board-officer", notice, "accept")
     made["m-public_notice"] = notice
+    # The first province's cluster of 2023 votes on the collective; the person waits for it.
+    cluster = _start(world, "T-LDLD", "BK-TTG", "t-bloc_voting", 2023)
+    act(world, "head-T-LDLD", cluster, "submit")
+    made["t-bloc_voting"] = cluster
+    # The level's own forms: its board accepts and appraises, then its head decides.
+    for key, unit, form, board in (
+        ("t-awaiting_decision", "T-LDLD", "BK-TINH", "t-board-officer"),
+        ("m-awaiting_decision", "BTP-THADS", "BK-BO", "m-board-officer"),
+    ):
+        own = _start(world, unit, form, key, 2025)
+        act(world, f"head-{unit}", own, "submit")
+        act(world, board, own, "accept")
+        act(world, board, own, "forward")
+        made[key] = own
     for key, dossier in made.items():
         dossier.refresh_from_db()
         unit, state, holder = CASES[key]
@@ -245,10 +271,17 @@ def _call(client, method: str, url: str, data=None, fmt: str = "json") -> int:
     return status
 
 
+# A province's chair and a minister decide their level's own forms, and so revoke them (a PM's
+# form is the PM's to revoke, above).
+REVOKES = {"t-chair": T_OWN, "minister": M_OWN}
+
+
 def may(persona: str, case: str) -> set[str]:
-    """What the persona may do with the dossier of `case` by its roles (MAY, by its holder)."""
+    """What the persona may do with the dossier of `case` by its roles (MAY, by its holder;
+    REVOKES, by its decider)."""
     rows = MAY.get(persona, {})
-    return rows.get("*", set()) | rows.get(CASES[case][2] or "", set())
+    decides = {"revoke"} if case in REVOKES.get(persona, set()) else set()
+    return rows.get("*", set()) | rows.get(CASES[case][2] or "", set()) | decides
 
 
 def expected_dossier(persona: str, case: str, route: str, action: str = "") -> int:
@@ -308,7 +341,7 @@ def test_dossier_routes_matrix():
     # Lists leak nothing: each persona's list holds exactly the matrix dossiers it may see.
     ours = {d.pk: case for case, d in dossiers.items()}
     lists = ("year=2023&organization=HLHPN", "year=2025&organization=T-LDLD",
-             "year=2025&organization=BTP-THADS")  # fmt: skip
+             "year=2023&organization=T-LDLD", "year=2025&organization=BTP-THADS")  # fmt: skip
     for persona in PERSONAS:
         listed = set()
         for query in lists:
@@ -463,62 +496,101 @@ def test_job_routes_matrix(world):
     assert not wrong, f"{len(wrong)} of {rows} rows differ: {wrong}"
 
 
-def _ballot_expect(persona: str, route: str) -> int:
-    member = persona in ("voter-MTTQ", "voter-HCCB")
-    board = ("board-officer", "board-officer-2", "board-head")
-    sees = member or persona in (*board, "inspector", "admin")
-    if not sees:
+# The demo's open ballots, one of each kind of level: the central bloc's of 2023 (led by MTTQ;
+# HCCB has voted or not, as the demo left it), the second province's cluster of 2024 (led by
+# T2-LDLD; T2-HND has voted) and the first province's council (nobody has voted). Who sees each:
+# its roll, the board of its level (a bloc's: the board whose council organises it), the
+# council's secretary and members for a council's, inspectors. Of those, who gets 2xx on each
+# route (the rest 403, or 409 for a member who has voted; the unseen 404). The roll call
+# (`attendance`) is a council's: a bloc's leader asking it gets 400 (`council_only`).
+BALLOTS = {
+    "tw-bloc": {"state": "open", "bloc__code": "KHOI-CTXH-TW"},
+    "t2-cluster": {"state": "open", "bloc__code": "CUM-CTXH-T2"},
+    "t-council": {"state": "open", "council__code": "T-HDTDKT"},
+}
+BALLOT_SEES = {
+    "tw-bloc": {"voter-MTTQ", "voter-HCCB", "board-officer", "board-officer-2", "board-head",
+                "inspector", "admin"},
+    "t2-cluster": {"voter-T2-HND", "t2-board-officer", "t2-board-officer-2", "inspector",
+                   "admin"},
+    "t-council": {"t-council-secretary", "t-council-member-1", "t-board-officer", "inspector",
+                  "admin"},
+}  # fmt: skip
+BALLOT_DOES = {
+    "tw-bloc": {"voter-MTTQ": {"vote", "close"}, "voter-HCCB": {"vote"}},
+    "t2-cluster": {"voter-T2-HND": {"vote"}},
+    "t-council": {"t-council-member-1": {"vote"}, "t-council-secretary": {"close", "attendance"}},
+}
+BALLOT_LEADERS = {"tw-bloc": "voter-MTTQ", "t2-cluster": "voter-T2-LDLD"}
+# The demo's unsigned batches of each level: the PM's, the second province's chair's, the
+# minister's. Who sees each whole (its decider, the board preparing it, inspectors) and who signs.
+DECISIONS = {
+    "TTG": ({"board-officer", "board-officer-2", "board-head", "pm", "inspector", "admin"}, "pm"),
+    "T2-UBND": (
+        {"t2-board-officer", "t2-board-officer-2", "t2-chair", "inspector", "admin"}, "t2-chair"
+    ),
+    "BTP": ({"m-board-officer", "m-board-officer-2", "minister", "inspector", "admin"}, "minister"),
+}  # fmt: skip
+
+
+def _ballot_expect(key: str, persona: str, route: str, voted: set[str]) -> int:
+    if persona not in BALLOT_SEES[key]:
         return 404
     if route == "get":
         return 200
-    if route == "vote":
-        return 201 if member else 403
-    return 200 if persona == "voter-MTTQ" else 403  # close
+    if route in BALLOT_DOES[key].get(persona, set()):
+        if route == "vote" and persona.removeprefix("voter-") in voted:
+            return 409
+        return 201 if route == "vote" else 200
+    if route == "attendance" and persona == BALLOT_LEADERS.get(key):
+        return 400
+    return 403
 
 
 def test_ballot_and_decision_routes_matrix():
     world = World()
-    session = BallotSession.objects.filter(state="open", bloc__code="KHOI-CTXH-TW").first()
-    voted = set(session.casts.values_list("voter__organization__code", flat=True))
-    nominee = str(session.items.first().nominee_id)
-    draft = Decision.objects.filter(decider="TTG", state="draft").first()
     wrong, rows = [], 0
-    for persona in PERSONAS:
-        client = _api(persona)
+    for key, where in BALLOTS.items():
+        session = BallotSession.objects.filter(**where).order_by("id").first()
+        voted = set(session.casts.values_list("voter__organization__code", flat=True))
+        nominee = str(session.items.first().nominee_id)
         base = f"/api/v1/ballots/{session.pk}"
-        checks = [
-            ("get", "get", f"{base}/", None, _ballot_expect(persona, "get")),
-            ("vote", "post", f"{base}/votes/", {"choices": {nominee: "yes"}},
-             _ballot_expect(persona, "vote")),
-            ("close", "post", f"{base}/close/", {}, _ballot_expect(persona, "close")),
-        ]  # fmt: skip
-        if persona == "voter-HCCB" and "HCCB" in voted:
-            checks[1] = (*checks[1][:4], 409)
-        sees_decision = persona in (
-            "board-officer",
-            "board-officer-2",
-            "board-head",
-            "pm",
-            "inspector",
-            "admin",
-        )
+        for persona in PERSONAS:
+            client = _api(persona)
+            for route, method, url, data in (
+                ("get", "get", f"{base}/", None),
+                ("vote", "post", f"{base}/votes/", {"choices": {nominee: "yes"}}),
+                ("close", "post", f"{base}/close/", {}),
+                ("attendance", "post", f"{base}/attendance/", {"present": []}),
+            ):
+                want = _ballot_expect(key, persona, route, voted)
+                got = _call(client, method, url, data)
+                rows += 1
+                if got != want:
+                    wrong.append((key, persona, route, want, got))
+    for decider, (sees, signer) in DECISIONS.items():
+        draft = Decision.objects.filter(decider=decider, state="draft").order_by("id").first()
         durl = f"/api/v1/decisions/{draft.pk}"
-        sign = {"number": "999/QĐ-TTg", "signed_on": "2026-11-20", "otp": ""}
-        checks += [
-            ("decision", "get", f"{durl}/", None, 200 if sees_decision else 404),
-            ("sign", "post", f"{durl}/sign/", sign,
-             (200 if persona == "pm" else 403) if sees_decision else 404),
-            # A signature-like act: the persona's new code first (none without a device: 403).
-            ("propose", "post", f"{durl}/propose/", {"otp": ""},
-             (409 if persona in SECOND_FACTOR_PERSONAS else 403) if sees_decision else 404),
-        ]  # fmt: skip
-        for route, method, url, data, want in checks:
-            if data and "otp" in data:  # each signature carries a new code of the persona
-                data = {**data, "otp": fresh_code(persona)}
-            got = _call(client, method, url, data)
-            rows += 1
-            if got != want:
-                wrong.append((persona, route, want, got))
+        for persona in PERSONAS:
+            client = _api(persona)
+            seen = persona in sees
+            sign = {"number": f"999/QĐ-{decider}", "signed_on": "2026-11-20", "otp": ""}
+            checks = [
+                ("decision", "get", f"{durl}/", None, 200 if seen else 404),
+                ("sign", "post", f"{durl}/sign/", sign,
+                 (200 if persona == signer else 403) if seen else 404),
+                # A signature-like act: the persona's new code first (none without a device:
+                # 403); none of these batches is a President's to propose (409).
+                ("propose", "post", f"{durl}/propose/", {"otp": ""},
+                 (409 if persona in SECOND_FACTOR_PERSONAS else 403) if seen else 404),
+            ]  # fmt: skip
+            for route, method, url, data, want in checks:
+                if data and "otp" in data:  # each signature carries a new code of the persona
+                    data = {**data, "otp": fresh_code(persona)}
+                got = _call(client, method, url, data)
+                rows += 1
+                if got != want:
+                    wrong.append((decider, persona, route, want, got))
     assert not wrong, f"{len(wrong)} of {rows} rows differ: {wrong}"
     assert world
 
@@ -818,7 +890,7 @@ COVERED = {
     "api/v1/decisions/", "api/v1/decisions/<int:pk>/", "api/v1/decisions/<int:pk>/sign/",
     "api/v1/decisions/<int:pk>/propose/", "api/v1/audit/verify/", "api/v1/audit/events/",
     "api/v1/ballots/", "api/v1/ballots/<int:pk>/", "api/v1/ballots/<int:pk>/votes/",
-    "api/v1/ballots/<int:pk>/close/",
+    "api/v1/ballots/<int:pk>/close/", "api/v1/ballots/<int:pk>/attendance/",
     "", "dossiers/", "dossiers/new/", "dossiers/<int:pk>/",
     "dossiers/<int:pk>/attachments/<int:attachment_id>/", "dossiers/<int:pk>/upload/",
     "dossiers/<int:pk>/actions/<slug:action>/", "decisions/", "decisions/new/", "flow.svg",

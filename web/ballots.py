@@ -32,15 +32,7 @@ from approvals.policy import ballot_abilities
 from approvals.selectors import ballot_get_for_user, ballot_summary, on_open_ballot_q
 from dossiers import levels, permissions
 from dossiers.errors import DossierError
-from dossiers.models import (
-    AwardForm,
-    Bloc,
-    DossierState,
-    Nominee,
-    NomineeKind,
-    NomineeOutcome,
-    Organization,
-)
+from dossiers.models import AwardForm, Bloc, DossierState, Nominee, Organization
 from web.forms import BallotOpenForm
 from workflows import selectors
 
@@ -131,14 +123,18 @@ def _session_facts(session: BallotSession) -> dict:
 
 @login_required
 def ballot_detail(request, pk: int):
-    """The voter casts its ballot on one page; the leader watches turnout. Closing is the close
-    page's (`ballot_close`): a POST of `op=close` here closes nothing and leads there."""
+    """The voter casts its ballot on one page (a council member absent from the meeting, its
+    written vote); the leader watches turnout; the council's secretary records the meeting's
+    roll call (`op=attendance`). Closing is the close page's (`ballot_close`): a POST of
+    `op=close` here closes nothing and leads there."""
     session = ballot_get_for_user(request.user, pk)
     abilities = ballot_abilities(request.user, session)
     receipt = None
     if request.method == "POST":
         if request.POST.get("op") == "close":
             return redirect("workflows:ballot_close", pk=pk)
+        if request.POST.get("op") == "attendance":
+            return _record_attendance(request, pk)
         try:
             choices, conflicts = {}, []
             for item in session.items.all():
@@ -148,8 +144,9 @@ def ballot_detail(request, pk: int):
                 else:
                     choices[str(item.nominee_id)] = value
             receipt = ballots.ballot_cast(
-                actor=request.user, session=pk, choices=choices, conflicts=conflicts
-            )
+                actor=request.user, session=pk, choices=choices, conflicts=conflicts,
+                in_writing=request.POST.get("in_writing") == "yes",
+            )  # fmt: skip
         except DossierError as exc:
             messages.error(request, str(exc))
             return redirect("workflows:ballot", pk=pk)
@@ -162,10 +159,42 @@ def ballot_detail(request, pk: int):
         "session": session,
         "ballot": data,
         "receipt": receipt,
+        "my_attendance": _my_attendance(request.user, session),
+        "members": _council_members(session),
         **_session_facts(session),
         **abilities,
     }
     return render(request, "workflows/ballot_detail.html", context)
+
+
+def _record_attendance(request, pk: int):
+    """The secretary's roll call: the ticked members attended the meeting, the others were
+    absent (they may send a written vote until the ballot closes)."""
+    try:
+        ballots.ballot_attendance(
+            actor=request.user, session=pk, present=request.POST.getlist("present")
+        )
+    except DossierError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The meeting's attendance is recorded."))
+    return redirect("workflows:ballot", pk=pk)
+
+
+def _my_attendance(user, session: BallotSession) -> str:
+    """The user's attendance at the council's meeting ("present", "absent" or "" while not
+    known), from the prefetched roll; "" on a bloc's ballot."""
+    if session.body != BallotBody.COUNCIL:
+        return ""
+    mine = [v for v in session.roll.all() if v.user_id == user.pk]
+    return mine[0].attendance if mine else ""
+
+
+def _council_members(session: BallotSession) -> list:
+    """The council's members on the roll, for the secretary's roll call (prefetched rows)."""
+    if session.body != BallotBody.COUNCIL:
+        return []
+    return [v for v in session.roll.all() if v.user_id]
 
 
 class BallotCloseForm(forms.Form):
@@ -248,9 +277,7 @@ class Target:
 def _candidates(user, *, bloc: bool = False, **where):
     """Dossiers waiting for a vote the user may see, with no nominee on an open ballot; each
     with its pending nominees only (a bloc's: its collectives only)."""
-    pending = Nominee.objects.filter(outcome=NomineeOutcome.PENDING).order_by("id")
-    if bloc:
-        pending = pending.filter(kind=NomineeKind.COLLECTIVE)
+    pending = Nominee.objects.filter(ballots.waiting_nominees_q(bloc=bloc)).order_by("id")
     return list(
         selectors.dossier_list_visible_to(user)
         .filter(**where)

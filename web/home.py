@@ -42,7 +42,11 @@ DECISION_LABELS: dict[str, Promise] = {
     "sign": _("Sign the decision"),
     "propose": _("Propose to the President"),
 }
-BALLOT_LABELS: dict[str, Promise] = {"vote": _("Vote"), "close": _("Close and count")}
+BALLOT_LABELS: dict[str, Promise] = {
+    "vote": _("Vote"),
+    "attendance": _("Call the meeting's roll"),
+    "close": _("Close and count"),
+}
 EDIT_LABEL = _("Complete the dossier")
 PREPARE_LABEL = _("Put it in a submission")
 VOTE_LABEL = _("Waiting for its vote")
@@ -117,9 +121,9 @@ def _ballots(user) -> list:
         session.roll_size = len(session.roll.all())
         session.voted = len(session.casts.all())
         session.next_steps = [
-            Step(BALLOT_LABELS[a], reverse("workflows:ballot", args=[session.pk]))
-            if a == "vote"
-            else Step(BALLOT_LABELS[a], reverse("workflows:ballot_close", args=[session.pk]))
+            Step(BALLOT_LABELS[a], reverse("workflows:ballot_close", args=[session.pk]))
+            if a == "close"
+            else Step(BALLOT_LABELS[a], reverse("workflows:ballot", args=[session.pk]))
             for a in policy.actions(user, session)
         ]
     return sessions

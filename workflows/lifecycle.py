@@ -62,7 +62,11 @@ HOLDABLE: list[str] = [
 ]
 # Where a release leads: where the dossier was held, but the President's stage (see _released).
 RELEASED_TO: list[str] = [s for s in HOLDABLE if s != S.AWAITING_PRESIDENT]
-RETURNABLE: list[str] = [S.INTAKE, S.PUBLIC_NOTICE, S.APPRAISAL]
+# The board returns a dossier for supplement at its intake, and after accepting it (domain.md
+# §2.2 step 4): at its appraisal, its public notice, or while it waits for its level's council
+# (a ministry's or a province's route has no appraisal of its own before the council; approvals'
+# guard refuses while the council's ballot holds its nominees).
+RETURNABLE: list[str] = [S.INTAKE, S.PUBLIC_NOTICE, S.COUNCIL_REVIEW, S.APPRAISAL]
 # The waiting states a route can lead to next (any stage after the first).
 ROUTE_STATES: list[str] = list(domain.STAGE_STATE.values())
 
@@ -160,7 +164,7 @@ class DossierLifecycle:
         source=RETURNABLE,
         target=S.RETURNED,
         permission=_policy("return"),
-        custom=_svc(ds.dossier_return, "reason"),
+        custom=_svc(ds.dossier_return, "reason", "open_ballot"),
     )
     def return_(self, **kwargs: Any) -> None:
         """Back to the unit for supplement."""

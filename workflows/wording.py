@@ -72,6 +72,7 @@ ACTION_PHRASES: dict[str, Promise] = {
     "ballot_opened": gettext_lazy("put %(object)s on a ballot"),
     "ballot.opened": gettext_lazy("opened %(object)s"),
     "ballot.cast": gettext_lazy("cast a ballot in %(object)s"),
+    "ballot.attendance_recorded": gettext_lazy("recorded the meeting's attendance for %(object)s"),
     "ballot.closed": gettext_lazy("closed and counted %(object)s"),
     "add_to_decision": gettext_lazy("added %(object)s to a submission"),
     "decision.prepared": gettext_lazy("prepared %(object)s"),

@@ -91,8 +91,16 @@ document.addEventListener("DOMContentLoaded", function () {
   } catch (error) {
     // No session storage (a private window's policy): the box still works for this page.
   }
+  // A form marked data-hold-refresh that the reader has started to fill in (the meeting's roll
+  // call) holds the reloads: they would throw its ticks away.
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.hasAttribute("data-hold-refresh")) {
+      form.setAttribute("data-dirty", "");
+    }
+  });
   window.setInterval(function () {
-    if (box.checked && !document.querySelector("form[data-sent]")) {
+    if (box.checked && !document.querySelector("form[data-sent], form[data-dirty]")) {
       window.location.reload();
     }
   }, seconds * 1000);

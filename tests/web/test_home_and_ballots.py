@@ -189,6 +189,43 @@ def test_closing_needs_a_confirmation():
     assert (again.status_code, again["Location"]) == (302, detail)
 
 
+def test_an_absent_council_member_votes_in_writing_and_the_secretary_calls_the_roll():
+    """The ballot page of the first province's open council ballot: a member not yet called
+    ticks "absent: my written vote"; the secretary's roll call (its page only) records the
+    others; a member recorded present is not offered the written vote and is refused one."""
+    session = BallotSession.objects.get(state="open", council__code="T-HDTDKT")
+    nominees = list(session.items.values_list("nominee_id", flat=True))
+    url = f"/en/ballots/{session.pk}/"
+    ballot = {f"choice_{n}": "yes" for n in nominees}
+    writer = _client("t-council-member-3")
+    html = _html(writer.get(url))
+    assert 'id="in-writing"' in html and 'id="attendance-form"' not in html
+    done = writer.post(url, {**ballot, "in_writing": "yes"})
+    assert "Your ballot is counted" in _html(done)
+    assert "written vote" in _html(_client("inspector").get(url))
+    member = _client("t-council-member-1")
+    refused = member.post(url, {"op": "attendance", "present": ["t-council-member-1"]})
+    assert refused.status_code == 403
+    secretary = _client("t-council-secretary")
+    assert 'id="attendance-form"' in _html(secretary.get(url))
+    called = secretary.post(url, {"op": "attendance", "present": ["t-council-member-1"]})
+    assert (called.status_code, called["Location"]) == (302, url)
+    roll = dict(session.roll.values_list("user__username", "attendance"))
+    assert roll == {
+        "t-council-member-1": "present", "t-council-member-2": "absent",
+        "t-council-member-3": "absent",
+    }  # fmt: skip
+    wrong = secretary.post(url, {"op": "attendance", "present": ["t-council-member-3"]})
+    assert wrong.status_code == 302  # the writer cannot be made present: a message, no change
+    assert session.roll.get(user__username="t-council-member-3").attendance == "absent"
+    html = _html(member.get(url))
+    assert 'id="in-writing"' not in html and 'id="written-vote"' not in html
+    member.post(url, {**ballot, "in_writing": "yes"})  # present: refused, nothing cast
+    assert not session.casts.filter(voter__user__username="t-council-member-1").exists()
+    assert 'id="written-vote"' in _html(_client("t-council-member-2").get(url))
+    assert session.casts.get().voter.user.username == "t-council-member-3"
+
+
 def test_the_confirmation_warns_when_the_quorum_is_not_reached():
     session = _open_session()
     html = _html(_client("voter-MTTQ").get(f"/en/ballots/{session.pk}/close/"))

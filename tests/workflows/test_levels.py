@@ -212,6 +212,50 @@ def test_the_board_returns_a_dossier_it_has_accepted(api):
     assert act(api, "board-officer", dossier, "accept")["state"] == "appraisal"
 
 
+def test_a_provinces_board_returns_a_dossier_it_has_accepted(api):
+    """A province's (and a ministry's) board returns a state-level dossier it has accepted while
+    it waits for the level's council, not while the council's ballot holds its nominees; the
+    resubmission comes back to that level's intake."""
+    voting = create(api, "T-HCCB", "BK-TTG", year=2025)
+    upload_required(api, "T-HCCB", voting, DOCS)
+    act(api, "head-T-HCCB", voting, "submit")
+    act(api, "t-board-officer", voting, "accept")
+    url = _council(api, "t-council-secretary", "T-HDTDKT", T_COUNCIL[:1], _ids(voting), 2025)
+    busy = act(api, "t-board-officer", voting, "return", expect=409, reason="Thiếu xác nhận")
+    assert busy["code"] == "on_open_ballot"
+    _close(api, "t-council-secretary", url)
+    for org, board, council in (
+        ("T-LDLD", "t-board-officer", "t-council-secretary"),
+        ("BTP-TGPL", "m-board-officer", "m-council-secretary"),
+    ):
+        dossier = create(api, org, "BK-TTG", year=2025)
+        upload_required(api, org, dossier, DOCS)
+        act(api, f"head-{org}", dossier, "submit")
+        assert act(api, board, dossier, "accept")["state"] == "council_review"
+        assert (
+            "return"
+            in api(board).get(f"/api/v1/dossiers/{dossier['id']}/").json()["available_actions"]
+        )
+        act(api, "board-officer", dossier, "return", expect=404, reason="x")  # not yet central
+        act(api, council, dossier, "return", expect=403, reason="x")  # the council votes only
+        act(api, board, dossier, "return", expect=400)  # a reason is required
+        returned = act(api, board, dossier, "return", reason="Thiếu xác nhận của cấp trình")
+        assert returned["state"] == "returned"
+        again = act(api, f"head-{org}", dossier, "submit")
+        assert (again["state"], again["holder"], again["version"]) == (
+            "intake", "BTP" if org.startswith("BTP") else "T-UBND", 2,
+        )  # fmt: skip
+        assert act(api, board, dossier, "accept")["state"] == "council_review"
+        assert state_path(Dossier.objects.get(pk=dossier["id"])) == [
+            "draft", "intake", "council_review", "returned", "intake", "council_review",
+        ]  # fmt: skip
+        assert _get(api, "board-officer", dossier) == 404  # still the level's own
+
+
+def _ids(dossier: dict) -> list[int]:
+    return [n["id"] for n in dossier["nominees"]]
+
+
 def _proposed_to_the_president(api, names: tuple[str, str], number: str):
     """Two Labour Orders of TLDLD through the central board, in one batch the PM proposed to
     the President (the clock at 16/9/2026, inside the block: the caller goes on there)."""

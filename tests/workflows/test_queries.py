@@ -152,3 +152,65 @@ def test_inboxes_and_lists_are_constant_with_the_number_of_provinces(username, u
     client.get(url)
     after = _queries(lambda: client.get(url))
     assert after == before
+
+
+# Dossiers a level's board, council and head hold at each of their stages: (unit, form, state,
+# position on its route). A PM's certificate of 2025 (no cluster that year): the level's intake,
+# its council's vote, its head's submission; the level's own form at its head's decision.
+AT_THE_LEVEL = [
+    ("T-HND", "BK-TTG", "council_review", 1), ("T-HND", "BK-TTG", "awaiting_submission", 2),
+    ("T-HND", "BK-TINH", "intake", 0), ("T-HND", "BK-TINH", "awaiting_decision", 2),
+    ("BTP-TGPL", "BK-TTG", "council_review", 1), ("BTP-TGPL", "BK-TTG", "awaiting_submission", 2),
+    ("BTP-TGPL", "BK-BO", "intake", 0), ("BTP-TGPL", "BK-BO", "awaiting_decision", 2),
+]  # fmt: skip
+
+
+def _more_at_the_levels(count: int) -> None:
+    """`count` more dossiers of each row of AT_THE_LEVEL, held by the first province or the
+    ministry (written directly, as `_more_provinces` does: the route is not what is measured)."""
+    from dossiers import access, lifecycle, services
+
+    world = World()
+    admin = world.user("admin")
+    for i in range(count):
+        for unit, form, state, step in AT_THE_LEVEL:
+            dossier = services.dossier_create(
+                actor=admin, organization=world.org(unit), award_form=world.form(form),
+                year=2025, title=f"Cấp {unit} {form} {state} {i}",
+                nominees=[{"kind": "collective", "name": f"Tập thể {i}", "organization": unit}],
+            )  # fmt: skip
+            dossier.state, dossier.route_step = state, step - 1
+            authority = lifecycle.step_on(dossier)
+            dossier.save(update_fields=["state", "route_step", "holder"])
+            access.on_held(dossier, authority)
+
+
+@pytest.mark.parametrize(
+    "username,url",
+    [
+        ("t-board-officer", "/"), ("t-board-officer", "/api/v1/dossiers/"),
+        ("t-council-secretary", "/"), ("t-council-secretary", "/api/v1/ballots/"),
+        ("t-chair", "/"), ("t-chair", "/api/v1/dossiers/"),
+        ("m-board-officer", "/"), ("m-council-secretary", "/"), ("minister", "/"),
+        ("t2-board-officer", "/"), ("board-officer", "/"),
+    ],
+)  # fmt: skip
+def test_inboxes_and_lists_are_constant_with_the_number_of_the_levels_dossiers(username, url):
+    """A level's board, council and head: their home page (the inbox) and lists cost the same
+    with 5 or 1 more dossiers at each of their stages, which they do find in their inbox."""
+    from django.contrib.auth import get_user_model
+
+    from workflows.selectors import dossier_inbox
+
+    user = get_user_model().objects.get(username=username)
+    client = Client()
+    signin(client, username)
+    _more_at_the_levels(1)
+    client.get(url)  # warm: the organisation tree is read once per change
+    before = _queries(lambda: client.get(url))
+    waiting = dossier_inbox(user).count()
+    _more_at_the_levels(4)
+    after = _queries(lambda: client.get(url))
+    assert after == before
+    grows = username.startswith(("t-", "m-", "minister"))
+    assert (dossier_inbox(user).count() > waiting) is grows
