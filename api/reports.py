@@ -147,6 +147,9 @@ class SummaryStateSerializer(_StateFields):
 
 class SummaryOverdueSerializer(_StateFields):
     owner = serializers.CharField(allow_null=True, help_text="The assignee; null: unassigned.")
+    owner_name = serializers.CharField(
+        allow_null=True, help_text="The assignee's full name; null: unassigned."
+    )
     count = serializers.IntegerField()
 
     class Meta:

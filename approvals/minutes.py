@@ -20,6 +20,7 @@ from django.utils import timezone
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from accounts.names import full_name
 from approvals.models import Attendance, BallotBody
 from approvals.voting import vote_rule
 
@@ -82,9 +83,7 @@ def _when(value) -> str:
 
 
 def _name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.username
+    return full_name(user)
 
 
 def _percent(part: int, whole: int) -> str:

@@ -11,7 +11,7 @@ S = DossierState
 
 
 def decision_list_visible_to(user) -> QuerySet[Decision]:
-    queryset = Decision.objects.select_related("signed_by").prefetch_related(
+    queryset = Decision.objects.select_related("signed_by", "created_by").prefetch_related(
         Prefetch(
             "dossiers",
             queryset=Dossier.objects.select_related("organization").prefetch_related("nominees"),

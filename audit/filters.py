@@ -9,7 +9,7 @@ import re
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F, QuerySet, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Concat, StrIndex
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -81,7 +81,9 @@ class LedgerEventFilter(django_filters.FilterSet):
     dossier = django_filters.CharFilter(
         method="filter_dossier", max_length=64, label=_("Dossier (id or reference)")
     )
-    actor = django_filters.CharFilter(field_name="actor_name", max_length=150, label=_("User"))
+    actor = django_filters.CharFilter(
+        method="filter_actor", max_length=150, label=_("Person (full name or sign-in name)")
+    )
     organization = OrganizationCodeFilter(
         method="filter_organization",
         max_length=32,
@@ -101,6 +103,15 @@ class LedgerEventFilter(django_filters.FilterSet):
         if DOSSIER_ID.fullmatch(value):
             return queryset.filter(dossier_id=int(value))
         return queryset.filter(dossier__reference=value)
+
+    def filter_actor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """The events of a sign-in name (exactly, as the ledger records it), or of the people
+        whose full name (family name first: "Nguyễn Thị Thu Hà") contains the words given."""
+        words = " ".join(value.split())
+        full = Concat(F("actor__last_name"), Value(" "), F("actor__first_name"))
+        return queryset.alias(_actor_full=full).filter(
+            Q(actor_name=value) | Q(_actor_full__icontains=words)
+        )
 
     def filter_organization(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """`organizations` is a comma-joined list: match one item exactly and literally

@@ -9,7 +9,9 @@ AppConfig.ready():
 The workflows layer registers, for the inspector's search page, the events in words:
 - `describe(events)`: one row per event with its `sentence`, `roles` and `change` in words;
 - `action_choices(current)`: (action, label) pairs to search by, `current` (the action searched
-  for now) among them.
+  for now) among them;
+- `organization_choices(current)`: (code, name) pairs of the organisations to search by, the
+  same way.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ _is_inspector: Callable[[object], bool] = lambda user: False  # noqa: E731
 live_checks: list[LiveCheck] = []
 _describe: Callable[[list], list] = lambda events: list(events)  # noqa: E731
 _action_choices: Callable[[str], list[tuple[str, str]]] = lambda current: []  # noqa: E731
+_organization_choices: Callable[[str], list[tuple[str, str]]] = lambda current: []  # noqa: E731
 
 
 def register(
@@ -33,8 +36,9 @@ def register(
     live_check: LiveCheck | None = None,
     describe: Callable[[list], list] | None = None,
     action_choices: Callable[[str], list[tuple[str, str]]] | None = None,
+    organization_choices: Callable[[str], list[tuple[str, str]]] | None = None,
 ) -> None:
-    global _roles_of, _is_inspector, _describe, _action_choices
+    global _roles_of, _is_inspector, _describe, _action_choices, _organization_choices
     if roles_of is not None:
         _roles_of = roles_of
     if is_inspector is not None:
@@ -45,6 +49,8 @@ def register(
         _describe = describe
     if action_choices is not None:
         _action_choices = action_choices
+    if organization_choices is not None:
+        _organization_choices = organization_choices
 
 
 def roles_of(user) -> list[tuple[str, str | None]]:
@@ -62,3 +68,7 @@ def describe(events) -> list:
 
 def action_choices(current: str = "") -> list[tuple[str, str]]:
     return _action_choices(current)
+
+
+def organization_choices(current: str = "") -> list[tuple[str, str]]:
+    return _organization_choices(current)

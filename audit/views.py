@@ -56,6 +56,7 @@ def search(request):
             "page": None,
             "query": "",
             "actions": hooks.action_choices(params["action"]),
+            "organizations": hooks.organization_choices(params["organization"]),
         }
         return render(request, "audit/search.html", context, status=400)
     events = search.qs
@@ -84,6 +85,7 @@ def search(request):
         "params": params,
         "query": query,
         "actions": hooks.action_choices(params["action"]),
+        "organizations": hooks.organization_choices(params["organization"]),
     }
     return render(request, "audit/search.html", context)
 

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.names import full_name, split_name
 from approvals import ballots
 from approvals import services as approval_services
 from audit import ledger
@@ -301,6 +302,80 @@ def build_devices() -> None:
             device.save()
 
 
+# The personas' full names (fictional), so that pages, ledger rows and signatures name people
+# ("Cán bộ Ban TĐKT Nguyễn Thị Thu Hà"), not sign-in names. The usernames stay the contract of
+# demo-data.md; the units' officers, heads and voters are named by `unit_persona_names`.
+PERSONA_NAMES = {
+    "admin": "Phạm Quốc Khánh",
+    "board-officer": "Nguyễn Thị Thu Hà",
+    "board-officer-2": "Lê Minh Tuấn",
+    "board-head": "Trần Quốc Hưng",
+    "council-secretary": "Lê Thị Minh Nguyệt",
+    "council-member-1": "Phạm Văn Đức",
+    "council-member-2": "Hoàng Thị Lan",
+    "council-member-3": "Vũ Đình Khôi",
+    "council-member-4": "Đặng Thị Hồng Nhung",
+    "council-member-5": "Bùi Quang Vinh",
+    "pm": "Đỗ Minh Trí",
+    "president": "Ngô Đức Thuận",
+    "inspector": "Dương Thị Thanh Tâm",
+    "t-board-officer": "Phan Thị Mai",
+    "t-board-officer-2": "Đinh Văn Lộc",
+    "t-chair": "Hồ Văn Sơn",
+    "t-council-secretary": "Trương Thị Bích Ngọc",
+    "t-council-member-1": "Lương Văn Hòa",
+    "t-council-member-2": "Tạ Thị Thu Thủy",
+    "t-council-member-3": "Kiều Minh Quân",
+    "t2-board-officer": "Mai Thị Hạnh",
+    "t2-board-officer-2": "Cao Văn Kiên",
+    "t2-chair": "Tô Văn Thành",
+    "t2-council-secretary": "Lâm Thị Diệu Linh",
+    "t2-council-member-1": "Châu Văn Phúc",
+    "t2-council-member-2": "Triệu Thị Hảo",
+    "t2-council-member-3": "Quách Đức Toàn",
+    "m-board-officer": "Hà Thị Thanh Vân",
+    "m-board-officer-2": "Doãn Minh Khoa",
+    "minister": "Nghiêm Xuân Bách",
+    "m-council-secretary": "Khúc Thị Ngân",
+    "m-council-member-1": "Lại Văn Tín",
+    "m-council-member-2": "Vi Thị Lệ",
+    "m-council-member-3": "Mạc Đăng Khoa",
+    "consult-BHXH": "Phùng Thị Hải Yến",
+    "consult-THUE": "Ông Văn Thuận",
+}
+FAMILY_NAMES = [
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
+    "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trương", "Lương", "Tạ", "Kiều", "Mai", "Cao",
+]  # fmt: skip
+MEN = (["Văn", "Đức", "Minh", "Quốc", "Hữu", "Xuân", "Quang"],
+       ["An", "Bình", "Cường", "Dũng", "Hải", "Hiếu", "Huy", "Khải", "Long", "Nam", "Phong",
+        "Sơn", "Thắng", "Trung", "Tuấn", "Vinh", "Thịnh"])  # fmt: skip
+WOMEN = (["Thị", "Thu", "Ngọc", "Thanh", "Hồng", "Kim", "Phương"],
+         ["Anh", "Chi", "Dung", "Giang", "Hà", "Hằng", "Hoa", "Hương", "Lan", "Linh", "Mai",
+          "Nga", "Oanh", "Thảo", "Trang", "Yến", "Vân"])  # fmt: skip
+
+
+def unit_persona_names(usernames: list[str]) -> dict[str, str]:
+    """A distinct name for each unit persona, the same on every run (its place in the list)."""
+    taken = set(PERSONA_NAMES.values())
+    names: dict[str, str] = {}
+    for i, username in enumerate(usernames):
+        middles, givens = WOMEN if i % 2 else MEN
+        for shift in range(len(FAMILY_NAMES)):
+            name = " ".join(
+                (
+                    FAMILY_NAMES[(i + shift) % len(FAMILY_NAMES)],
+                    middles[(i // 2) % len(middles)],
+                    givens[(i * 5) % len(givens)],
+                )
+            )
+            if name not in taken:
+                break
+        taken.add(name)
+        names[username] = name
+    return names
+
+
 def build_users() -> None:
     User = get_user_model()
     if not User.objects.filter(username="admin").exists():
@@ -313,12 +388,19 @@ def build_users() -> None:
             (f"head-{code}", [(Role.UNIT_HEAD, code)]),
             (f"voter-{code}", [(Role.BLOC_VOTER, code)]),
         ]
-    for username, grants in people:
+    names = PERSONA_NAMES | unit_persona_names(
+        [u for u, _grants in people if u not in PERSONA_NAMES]
+    )
+    for username, grants in [("admin", []), *people]:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(username=username)
             user.set_password(PASSWORD)
             user.save()
+        first, last = split_name(names[username])
+        if (user.first_name, user.last_name) != (first, last):  # once: re-runs change nothing
+            user.first_name, user.last_name = first, last
+            user.save(update_fields=["first_name", "last_name"])
         for role, code in grants:
             organization = Organization.objects.get(code=code) if code else None
             role_grant(actor=None, user=user, role=role, organization=organization)
@@ -1013,7 +1095,7 @@ def build_signing_keys() -> None:
     grants = RoleGrant.objects.filter(role=Role.DECIDER).select_related("user", "organization")
     people = sorted(
         {
-            (g.user.username, g.user.get_full_name() or g.user.username, g.organization.name)
+            (g.user.username, full_name(g.user), g.organization.name)
             for g in grants
             if g.organization_id
         }

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from accounts.names import full_name
 from approvals.models import Decision, DecisionState
 from dossiers import levels, lifecycle, rewards
 from dossiers.models import (
@@ -238,9 +239,7 @@ def decision_content(decision: Decision, *, signer_name: str = "") -> DecisionCo
 
 def signer_name_of(user) -> str:
     """The signer as the document names them: the full name, else the sign-in name."""
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
+    return full_name(user)
 
 
 # --- letters: the unit's submission with its list, the notice of nominees not awarded ---------

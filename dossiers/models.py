@@ -668,11 +668,19 @@ class RoleGrant(models.Model):
     """A role held by a user, for an organisation (unit, board, council or decider)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="role_grants",
     )
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="role_grants"
+        Organization,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="role_grants",
     )
     history = History()
 
@@ -684,8 +692,12 @@ class RoleGrant(models.Model):
         ]
 
     def __str__(self) -> str:
-        org = self.organization.code if self.organization else "*"
-        return f"{self.user} {self.role}@{org}"
+        """In words, as the admin's messages name it: "proposer-VHNT: Cán bộ thi đua đơn vị,
+        Liên hiệp các Hội Văn học nghệ thuật Việt Nam"."""
+        role = self.get_role_display()
+        if self.organization_id is None:
+            return f"{self.user}: {role}"
+        return f"{self.user}: {role}, {self.organization.name}"
 
 
 class ActionRequest(models.Model):

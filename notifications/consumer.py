@@ -44,6 +44,7 @@ from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from accounts.names import full_name
 from approvals.models import BallotBody, BallotItem, BallotSession, Decision, DecisionEntry
 from audit.models import LedgerEvent
 from dossiers import levels, lifecycle
@@ -140,7 +141,7 @@ def deliver(seq: int) -> list[Notification]:
 def actor_label(user: User | None) -> str:
     if user is None:
         return _("The system")
-    return user.get_full_name() or user.get_username()
+    return full_name(user)
 
 
 def day(value: Any) -> str:

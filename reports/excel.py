@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from accounts.names import full_name
 from approvals.models import Decision, DecisionState
 from audit.views import csv_cell
 from dossiers import levels
@@ -114,7 +115,7 @@ def dossier_list_workbook(dossiers: Iterable[Dossier]) -> bytes:
             ws,
             [d.reference, d.title, d.award_form.name, d.organization.name, d.year,
              d.get_state_display(), levels.name_of(holder) if holder else "",
-             d.assignee.username if d.assignee_id else "", _date(d.due_date), len(names),
+             full_name(d.assignee) if d.assignee_id else "", _date(d.due_date), len(names),
              "; ".join(names)],
         )  # fmt: skip
     ws.auto_filter.ref = f"A1:{get_column_letter(len(labels))}{ws.max_row}"

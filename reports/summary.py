@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce, ExtractYear
 
+from accounts.names import person_name
 from approvals.models import BallotCast, BallotState, BallotVoter, DecisionState
 from approvals.selectors import ballot_list_visible_to
 from audit.models import LedgerEvent
@@ -108,12 +109,25 @@ def dashboard_summary(user, *, year: int | None = None) -> dict[str, Any]:
     late = (
         dossiers.filter(due_date__lt=calendar.today())
         .exclude(state__in=lifecycle.TERMINAL)
-        .values("state", owner=F("assignee__username"))
+        .values(
+            "state",
+            owner=F("assignee__username"),
+            first=F("assignee__first_name"),
+            last=F("assignee__last_name"),
+        )
         .annotate(count=Count("id"))
         .order_by()
     )
     overdue = sorted(
-        ({**_state(r["state"]), "owner": r["owner"], "count": r["count"]} for r in late),
+        (
+            {
+                **_state(r["state"]),
+                "owner": r["owner"],
+                "owner_name": person_name(r["first"] or "", r["last"] or "") or r["owner"],
+                "count": r["count"],
+            }
+            for r in late
+        ),
         key=lambda r: (order.get(r["state"], 99), r["owner"] or ""),
     )
 

@@ -956,6 +956,8 @@ ELSEWHERE = {
     "api/v1/dossiers/<int:pk>/nominees/import/": "tests/registry/test_api.py (its own matrix)",
     "dossiers/<int:pk>/nominees/<int:nominee>/checks/<slug:rule>/<slug:action>/":
         "tests/web/test_eligibility_pages.py (override and confirm, by role)",
+    "dossiers/<int:pk>/nominees/<int:nominee>/<slug:action>/":
+        "tests/web/test_nominee_hold_page.py (hold and release: 404 unseen, 403 not the board)",
     "registry/people/<int:pk>/": "tests/web/test_eligibility_pages.py",
     "registry/restrictions/": "tests/web/test_eligibility_pages.py (by role)",
     "registry/restrictions/<int:pk>/close/": "tests/web/test_eligibility_pages.py (by role)",

@@ -14,6 +14,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from accounts.names import full_name
 from approvals import ballots
 from demo.world import World, act, build_devices, build_organisations, build_users, start
 from dossiers.models import Dossier
@@ -67,7 +68,7 @@ def _sign_in(browser, base: str, username: str) -> None:
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys("demo")
     browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
-    browser.find_element(By.XPATH, f"//header//span[text()='{username}']")  # waits for the inbox
+    browser.find_element(By.XPATH, f"//header//span[@data-username='{username}']")  # the inbox
 
 
 def test_a_member_casts_its_ballot_in_the_browser(browser, live_server):
@@ -86,7 +87,8 @@ def test_a_member_casts_its_ballot_in_the_browser(browser, live_server):
     SHOTS.mkdir(exist_ok=True)
 
     _sign_in(browser, base, "voter-HCCB")
-    assert "voter-HCCB" in browser.page_source
+    who = browser.find_element(By.CSS_SELECTOR, "header .who").get_attribute("textContent")
+    assert who == full_name(world.user("voter-HCCB"))  # the member by name, not "voter-HCCB"
     browser.find_element(By.CSS_SELECTOR, f'a[href="/ballots/{session.pk}/"]').click()
     browser.find_element(By.CSS_SELECTOR, 'input[type=radio][value="yes"]').click()
     browser.save_screenshot(str(SHOTS / "ballot.png"))

@@ -4,10 +4,13 @@ import re
 
 import pytest
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from accounts.names import full_name
 from demo.world import (
+    CONSULTED_STAFF,
     LEVEL_STAFF,
     LEVEL_UNIT_CODES,
     SECOND_OFFICERS,
@@ -62,6 +65,22 @@ def test_personas_of_the_contract_exist_and_sign_in():
     ]  # fmt: skip
     for username in PERSONAS + LEVEL_PERSONAS + seconds:
         assert signin(Client(), username), username
+
+
+def test_every_persona_has_a_vietnamese_full_name_of_its_own():
+    """Pages, ledger rows and signatures name people, not sign-in names (accounts/names.py)."""
+    seconds = [name for name, _ in SECOND_OFFICERS + CONSULTED_STAFF]
+    users = {
+        u.username: u for u in get_user_model().objects.filter(
+            username__in=PERSONAS + LEVEL_PERSONAS + seconds
+        )
+    }  # fmt: skip
+    assert len(users) == len(PERSONAS + LEVEL_PERSONAS + seconds)
+    names = {username: full_name(user) for username, user in users.items()}
+    assert all(u.first_name and u.last_name for u in users.values())
+    assert len(set(names.values())) == len(names)  # no two personas share a name
+    assert names["board-officer"] == "Nguyễn Thị Thu Hà"  # family name first
+    assert all(re.fullmatch(r"[^\W\d_]+( [^\W\d_]+){2,3}", n) for n in names.values()), names
 
 
 def test_real_outcomes_are_reproduced():

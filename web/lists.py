@@ -65,7 +65,7 @@ def _columns(values: dict[str, str], ordering: list[str]) -> list[dict]:
     return columns
 
 
-def _assignee_options(user) -> list[str]:
+def _assignee_options(user) -> list[tuple[str, str]]:
     """The officers whose work the user may filter by: those of the boards the user serves on
     (every board's, for an inspector)."""
     grants = RoleGrant.objects.filter(role__in=[Role.BOARD_OFFICER, Role.BOARD_HEAD])
@@ -74,7 +74,7 @@ def _assignee_options(user) -> list[str]:
         if not boards:
             return []
         grants = grants.filter(organization__code__in=boards)
-    return sorted(set(grants.values_list("user__username", flat=True)))
+    return selectors.officer_names(grants)
 
 
 @login_required
@@ -88,8 +88,9 @@ def dossier_list(request):
     cleaned = chosen.form.cleaned_data
     page = Paginator(chosen.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     assignees = _assignee_options(request.user)
-    if values.get("assignee") and values["assignee"] not in {"me", "none", *assignees}:
-        assignees.append(values["assignee"])
+    known = {"me", "none", *(username for username, _name in assignees)}
+    if values.get("assignee") and values["assignee"] not in known:
+        assignees.append((values["assignee"], values["assignee"]))
     context = {
         "page": page,
         "query": urlencode(values),

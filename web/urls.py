@@ -27,6 +27,11 @@ urlpatterns = [
     ),
     path("dossiers/<int:pk>/actions/<slug:action>/", views.dossier_action, name="dossier_action"),
     path(
+        "dossiers/<int:pk>/nominees/<int:nominee>/<slug:action>/",
+        views.nominee_action,
+        name="nominee_action",
+    ),
+    path(
         "dossiers/<int:pk>/comments/<int:comment_id>/handle/",
         views.comment_handle,
         name="comment_handle",

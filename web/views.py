@@ -52,6 +52,7 @@ def _page(request, queryset):
 @login_required
 def dossier_detail(request, pk: int):
     dossier = selectors.dossier_get_for_user(request.user, pk, detail=True)
+    rows = nominee_rows(request.user, dossier)
     context = {
         "dossier": dossier,
         "actions": [
@@ -59,6 +60,8 @@ def dossier_detail(request, pk: int):
             for action in policy.actions(request.user, dossier)
         ],
         "can_edit": policy.can_edit(request.user, dossier),
+        "nominee_rows": rows,
+        "nominee_actions": any(actions for _nominee, actions in rows),
         "assignment_actions": [
             (action, policy.ASSIGNMENT_LABELS[action])
             for action in policy.assignment_actions(request.user, dossier)
@@ -81,6 +84,50 @@ def dossier_detail(request, pk: int):
 
 
 UNIT_HOLDS = (DossierState.DRAFT, DossierState.RETURNED)
+NOMINEE_DONE = {
+    "hold": gettext_lazy(
+        "%(name)s is on hold: left out of ballots and of the decision until released."
+    ),
+    "release": gettext_lazy("The hold on %(name)s is released."),
+}
+
+
+def nominee_rows(user, dossier) -> list[tuple]:
+    """Each nominee (prefetched) with the hold or release the policy lets this user do now."""
+    return [(n, policy.nominee_actions(user, dossier, n)) for n in dossier.nominees.all()]
+
+
+@login_required
+@require_POST
+def nominee_action(request, pk: int, nominee: int, action: str):
+    """Hold one nominee (a reason code and a reason) or release the hold (a reason): the API's
+    service. 404 unless the user sees the dossier and the nominee is one of its own, 403 unless
+    the policy lets the user; what the service refuses is shown as a message."""
+    if action not in wf.NOMINEE_ACTIONS:
+        raise Http404
+    dossier = selectors.dossier_get_for_user(request.user, pk)
+    named = dossier.nominees.filter(pk=nominee).values_list("name", flat=True).first()
+    if named is None:
+        raise Http404
+    back = reverse("workflows:dossier", args=[pk]) + f"#nominee-{nominee}"
+    form = DossierActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.first_error())
+        return redirect(back)
+    try:
+        wf.nominee_act(
+            actor=request.user,
+            dossier=dossier.pk,
+            nominee=nominee,
+            action=action,
+            payload=form.cleaned_data["payload"],
+            request_key=form_request_key(request),
+        )
+    except DossierError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, NOMINEE_DONE[action] % {"name": named})
+    return redirect(back)
 
 
 def board_work(user, dossier) -> dict:

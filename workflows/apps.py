@@ -13,4 +13,8 @@ class WorkflowsConfig(AppConfig):
 
         lifecycle.register()
         # The inspector's ledger search reads the events in words (audit imports no app).
-        hooks.register(describe=wording.describe, action_choices=wording.action_choices)
+        hooks.register(
+            describe=wording.describe,
+            action_choices=wording.action_choices,
+            organization_choices=wording.organization_choices,
+        )

@@ -33,7 +33,15 @@ from guardian.shortcuts import get_objects_for_user
 
 from dossiers import levels, lifecycle
 from dossiers.errors import NOT_EDITABLE, Conflict
-from dossiers.models import Dossier, DossierState, Level, OrganizationKind, Role
+from dossiers.models import (
+    Dossier,
+    DossierState,
+    Level,
+    Nominee,
+    NomineeOutcome,
+    OrganizationKind,
+    Role,
+)
 from dossiers.permissions import UserLike, has_role, orgs_with_role, user_roles
 
 S = DossierState
@@ -193,6 +201,20 @@ def assignment_actions(user: UserLike, dossier: Dossier) -> list[str]:
         for a in ASSIGNMENT_ACTIONS
         if rules_[a] and assignment_now(a, dossier) and (a != "release" or mine)
     ]
+
+
+def nominee_actions(user: UserLike, dossier: Dossier, nominee: Nominee) -> list[str]:
+    """Hold one nominee (pending, the dossier at a stage a hold may leave) or release their
+    hold (the dossier still open): the board of the level holding the dossier, by the same
+    rules as a hold of the whole dossier (workflows.services.nominee_act)."""
+    allowed = dossier_rules(user, dossier)
+    if nominee.outcome == NomineeOutcome.PENDING:
+        ok = allowed["hold"] and lifecycle.allows("hold", dossier.state)
+        return ["hold"] if ok else []
+    if nominee.outcome == NomineeOutcome.ON_HOLD:
+        ok = allowed["release"] and dossier.state not in lifecycle.TERMINAL
+        return ["release"] if ok else []
+    return []
 
 
 def is_board_officer(user: UserLike, dossier: Dossier) -> bool:

@@ -6,6 +6,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.names import person_name
 from audit.models import LedgerEvent
 from dossiers import levels, lifecycle
 from dossiers.models import Attachment, Dossier, DossierState, Nominee, Role, RoleGrant
@@ -85,8 +86,9 @@ def dossier_inbox(user) -> QuerySet[Dossier]:
     return dossier_list_visible_to(user).filter(policy.waiting_q(user)).order_by("due_date", "id")
 
 
-def board_officers(dossier: Dossier) -> list[str]:
-    """Usernames of the officers (and the head) of the board of the level holding the dossier."""
+def board_officers(dossier: Dossier) -> list[tuple[str, str]]:
+    """The officers (and the head) of the board of the level holding the dossier, as (username,
+    full name) by name."""
     holder = lifecycle.holder_code(dossier)
     board = levels.level(holder).board if holder else None
     if board is None:
@@ -94,7 +96,14 @@ def board_officers(dossier: Dossier) -> list[str]:
     grants = RoleGrant.objects.filter(
         role__in=[Role.BOARD_OFFICER, Role.BOARD_HEAD], organization__code=board
     )
-    return sorted(set(grants.values_list("user__username", flat=True)))
+    return officer_names(grants)
+
+
+def officer_names(grants: QuerySet[RoleGrant]) -> list[tuple[str, str]]:
+    """The users of the role grants, once each, as (username, full name) by name."""
+    rows = grants.values_list("user__username", "user__first_name", "user__last_name").distinct()
+    people = {username: person_name(first, last) or username for username, first, last in rows}
+    return sorted(people.items(), key=lambda pair: (pair[1], pair[0]))
 
 
 def boards_levels(user, *, heads_only: bool = False) -> list[int | None]:
@@ -114,8 +123,16 @@ def overdue_by_officer(user) -> list[dict]:
         policy.visible(user, Dossier)
         .filter(holder_id__in=held, due_date__lt=timezone.localdate())
         .exclude(state__in=lifecycle.TERMINAL)
-        .values("assignee__username")
+        .values("assignee__username", "assignee__first_name", "assignee__last_name")
         .annotate(count=Count("id"))
         .order_by("-count", "assignee__username")
     )
-    return [{"officer": r["assignee__username"], "count": r["count"]} for r in rows]
+    return [
+        {
+            "officer": r["assignee__username"],
+            "name": person_name(r["assignee__first_name"] or "", r["assignee__last_name"] or "")
+            or r["assignee__username"],
+            "count": r["count"],
+        }
+        for r in rows
+    ]

@@ -4,7 +4,7 @@ reason codes, the roles an event records, the objects it names and the fields a 
 One mapping of each kind lives here: `ACTION_PHRASES` (a ledger action → a verb phrase about
 its object), `REASON_LABELS` (the reason codes of dossiers/services.py and the ballot outcomes a
 failed nominee keeps), `ROLE_PHRASES` (a role held for an organisation). `describe` turns ledger
-events into sentences ("Cán bộ Ban TĐKT TƯ board-officer trả lại hồ sơ VHNT-2023-0005 để bổ
+events into sentences ("Cán bộ Ban TĐKT TƯ Nguyễn Thị Thu Hà trả lại hồ sơ VHNT-2023-0005 để bổ
 sung (phiên bản 1): …") with a constant number of queries whatever the number of events; the
 dossier page and the inspector's ledger search (through `audit.hooks`, audit imports no app)
 both read them. Templates reach the plain labels through `{% load wording %}`.
@@ -29,6 +29,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.names import full_name, person_name
 from dossiers.models import Dossier, DossierState, Nominee, Organization, Role, Stage
 from dossiers.services import HOLD_REASONS, REJECT_REASONS, REVOKE_REASONS
 
@@ -235,6 +236,15 @@ def action_choices(current: str = "") -> list[tuple[str, str]]:
     return sorted(((a, action_label(a)) for a in actions), key=lambda c: (c[1], c[0]))
 
 
+def organization_choices(current: str = "") -> list[tuple[str, str]]:
+    """(code, name) of every organisation, by name, for the ledger search (one query);
+    `current`, the code searched for now, among them even when no organisation has it."""
+    rows = list(Organization.objects.order_by("name", "code").values_list("code", "name"))
+    if current and current not in {code for code, _name in rows}:
+        rows.append((current, current))
+    return rows
+
+
 def state_label(state: str | None) -> str:
     """A dossier state by its label; "" for none; an unknown value as it is."""
     if not state:
@@ -354,6 +364,7 @@ class _Names:
 
     orgs: dict[str, tuple[str, str]]  # code → (short name, name)
     users: dict[int, str]  # id → full name
+    officers: dict[str, str]  # an assignment's username → full name
     dossiers: dict[int, str]  # id → reference
     nominees: dict[int, str]  # id → name
 
@@ -367,16 +378,20 @@ class _Names:
             )
         } if codes else {}  # fmt: skip
         actor_ids = {e.actor_id for e in events if e.actor_id}
-        users = {}
-        if actor_ids:
-            for pk, first, last in (
+        # An assignment's officers are recorded by their sign-in names ("from", "to").
+        usernames = {d[k] for d in data for k in ("from", "to") if isinstance(d.get(k), str)}
+        users: dict[int, str] = {}
+        officers: dict[str, str] = {}
+        if actor_ids or usernames:
+            for pk, username, first, last in (
                 get_user_model()
-                .objects.filter(pk__in=actor_ids)
-                .values_list("pk", "first_name", "last_name")
+                .objects.filter(models.Q(pk__in=actor_ids) | models.Q(username__in=usernames))
+                .values_list("pk", "username", "first_name", "last_name")
             ):
-                full = f"{first} {last}".strip()
+                full = person_name(first, last)
                 if full:
                     users[pk] = full
+                officers[username] = full or username
         dossier_ids = {e.dossier_id for e in events if e.dossier_id}
         known = {dossier.pk: dossier.reference} if dossier is not None else {}
         missing = dossier_ids - set(known)
@@ -388,7 +403,7 @@ class _Names:
             if nominee_ids
             else {}
         )
-        return cls(orgs=orgs, users=users, dossiers=known, nominees=nominees)
+        return cls(orgs=orgs, users=users, officers=officers, dossiers=known, nominees=nominees)
 
 
 def _object_name(event, names: _Names) -> str:
@@ -446,7 +461,8 @@ def _phrase(event, action: str, data: Mapping[str, Any], names: _Names) -> str:
     nominee_id = data.get("nominee")
     nominee = names.nominees.get(nominee_id) if isinstance(nominee_id, int) else None
     if action == "assign" and data.get("to"):
-        text = _("assigned %(object)s to %(officer)s") % {"object": what, "officer": data["to"]}
+        officer = names.officers.get(data["to"], data["to"])
+        text = _("assigned %(object)s to %(officer)s") % {"object": what, "officer": officer}
     elif action in ("nominee_hold", "nominee_release", "check_override") and nominee:
         text = {
             "nominee_hold": _("put the nominee %(nominee)s of %(object)s on hold"),
@@ -576,9 +592,7 @@ def dossier_changes(dossier: Dossier) -> list[dict]:
     related: dict = {}
     for model, pks in wanted.items():
         for obj in model._default_manager.filter(pk__in=pks):
-            related[(model, obj.pk)] = (
-                obj.get_username() if hasattr(obj, "get_username") else str(obj)
-            )
+            related[(model, obj.pk)] = full_name(obj) if hasattr(obj, "get_username") else str(obj)
     return [
         {
             "record": record,

@@ -47,7 +47,7 @@
     bar("chart-states", states.labels, [{ label: "", data: states.values }]);
 
     var overdue = sumBy(data.overdue, "count", function (r) {
-      return r.state_label + (r.owner ? " — " + r.owner : "");
+      return r.state_label + (r.owner_name ? " — " + r.owner_name : "");
     });
     bar("chart-overdue", overdue.labels, [{ label: "", data: overdue.values }]);
 

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.test import Client
 from pypdf import PdfReader
 
+from accounts.names import full_name
 from approvals import services as approval_services
 from approvals.models import Decision
 from audit.models import LedgerEvent
@@ -72,7 +73,7 @@ def test_signing_a_decision_produces_its_signed_document(signed):
     assert "Số: 4321/QĐ-TTg" in text and "ngày 20 tháng 11 năm 2026" in text
     assert "QUYẾT ĐỊNH" in text and "THỦ TƯỚNG" in text and "Nơi nhận:" in text
     assert "Căn cứ Luật Thi đua, khen thưởng" in text and "Điều 1." in text
-    assert " pm " in f" {text} "  # the signer's name (the demo persona has none but its own)
+    assert full_name(signed.signed_by) in " ".join(text.split())  # the signer by full name
     awarded, declined = _sections(text)
     nominees = Nominee.objects.filter(dossier__decision_entries__decision=signed)
     assert {n.outcome for n in nominees} == {"awarded", "declined"}

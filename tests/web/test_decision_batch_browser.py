@@ -128,7 +128,7 @@ def _sign_in(browser, base: str, username: str, code: str) -> None:
     browser.find_element(By.NAME, "password").send_keys("demo")
     browser.find_element(By.NAME, "otp").send_keys(code)
     browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
-    browser.find_element(By.XPATH, f"//header//span[text()='{username}']")  # the inbox
+    browser.find_element(By.XPATH, f"//header//span[@data-username='{username}']")  # the inbox
 
 
 def _sign_out(browser) -> None:

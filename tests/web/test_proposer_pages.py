@@ -644,7 +644,7 @@ def test_proposer_and_head_finish_their_work_in_the_browser(browser, live_server
         browser.find_element(By.NAME, "username").send_keys(username)
         browser.find_element(By.NAME, "password").send_keys("demo")
         browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
-        browser.find_element(By.XPATH, f"//header//span[text()='{username}']")
+        browser.find_element(By.XPATH, f"//header//span[@data-username='{username}']")
 
     # The officer: a new dossier, two nominees (the second block added by the page's script).
     sign_in(OFFICER)
@@ -738,7 +738,7 @@ def test_a_return_answered_and_a_withdrawal_in_the_browser(browser, live_server,
         browser.find_element(By.NAME, "username").send_keys(username)
         browser.find_element(By.NAME, "password").send_keys("demo")
         browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
-        browser.find_element(By.XPATH, f"//header//span[text()='{username}']")
+        browser.find_element(By.XPATH, f"//header//span[@data-username='{username}']")
 
     def open_dossier() -> None:
         browser.get(f"{base}/dossiers/{dossier.pk}/")

@@ -13,7 +13,8 @@ world a click or a keystroke on the site's own pages:
 
 Only the other bloc members' ballots are cast through `approvals.ballots` (the leader's is cast
 in the browser), to keep each test short. A screenshot per step goes to
-artifacts/screenshots/routes/."""
+artifacts/screenshots/routes/ (`Walk`, tests/browser.py); the browser and the demo's people
+are tests/web/conftest.py's fixtures."""
 
 from __future__ import annotations
 
@@ -22,166 +23,21 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from selenium.common.exceptions import (
-    StaleElementReferenceException,
-    TimeoutException,
-    WebDriverException,
-)
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from approvals import ballots
 from approvals.models import BallotSession, Decision
 from consultations.models import Consultation
-from demo.world import (
-    CENTRAL_CODES,
-    PROVINCE_CODES,
-    World,
-    build_devices,
-    build_organisations,
-    build_signing_keys,
-    build_users,
-    demo_pdf,
-)
+from demo.world import CENTRAL_CODES, PROVINCE_CODES, World
 from dossiers.models import Dossier
-from tests.browser import chromium, needs_browser, sign_in
+from tests.browser import Walk, needs_browser
 from tests.signin import fresh_code
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     needs_browser,  # skips without Chromium, fails instead when CI requires it
 ]
-SHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots" / "routes"
-WAIT = 20  # seconds for a page to load on a loaded machine
-
-
-@pytest.fixture
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture
-def demo_world(db):
-    """The demo's organisations, blocs, personas, their devices and signing keys (idempotent:
-    present when the session's demo world is, rebuilt after an earlier transactional test
-    emptied it)."""
-    build_organisations()
-    build_users()
-    build_devices()
-    build_signing_keys()
-    return World()
-
-
-class Walk:
-    """A persona's clicks: numbered screenshots, page loads awaited, refusals reported."""
-
-    def __init__(self, driver, base: str, route: str, tmp_path: Path) -> None:
-        self.driver, self.base, self.n = driver, base, 0
-        self.shots = SHOTS / route
-        self.shots.mkdir(parents=True, exist_ok=True)
-        for old in self.shots.glob("*.png"):
-            old.unlink()
-        self.tmp = tmp_path
-        self.console: list[dict] = []
-
-    def shot(self, name: str) -> None:
-        self.n += 1
-        self.driver.save_screenshot(str(self.shots / f"{self.n:02d}-{name}.png"))
-
-    def as_(self, username: str) -> None:
-        self.console += self.driver.get_log("browser")
-        sign_in(self.driver, self.base, username)
-
-    def problems(self) -> list[str]:
-        """What the browser's console reported: script errors, refused resources (a CSP
-        violation among them); the missing favicon aside."""
-        self.console += self.driver.get_log("browser")
-        return [
-            e["message"]
-            for e in self.console
-            if e["level"] == "SEVERE" and "favicon.ico" not in e["message"]
-        ]
-
-    def find(self, css: str):
-        return self.driver.find_element(By.CSS_SELECTOR, css)
-
-    def xpath(self, path: str):
-        return self.driver.find_element(By.XPATH, path)
-
-    def open(self, element) -> None:
-        """Click a link or a submit button and wait for the next page; fail with what the page
-        says when it shows an error."""
-        page = self.driver.find_element(By.TAG_NAME, "html")
-        element.click()
-        self.arrived(page)
-
-    def arrived(self, page) -> None:
-        """Wait until `page` is replaced and the new one has loaded; fail with its errors."""
-        try:
-            WebDriverWait(self.driver, WAIT).until(EC.staleness_of(page))
-            WebDriverWait(self.driver, WAIT).until(
-                lambda driver: driver.execute_script("return document.readyState") == "complete"
-            )
-        except TimeoutException:
-            url = self.driver.current_url
-            raise AssertionError(f"no new page after the click at {url}") from None
-        self.driver.find_element(By.TAG_NAME, "main")
-        errors = self.now(
-            "ul.messages li.error, .errorlist, #batch-errors, #sign-errors, #answer-errors"
-        )
-        texts = [e.text for e in errors if e.text.strip()]
-        assert not texts, f"{self.driver.current_url}: {texts}"
-
-    def now(self, css: str) -> list:
-        """The elements on the page as it is (no implicit wait for them to appear)."""
-        self.driver.implicitly_wait(0)
-        try:
-            return self.driver.find_elements(By.CSS_SELECTOR, css)
-        finally:
-            self.driver.implicitly_wait(5)
-
-    def stop_refresh(self) -> None:
-        """Untick the open ballot's 30-second refresh, as its reader may: a reload between
-        finding a button and clicking it would leave the test on the same page."""
-        for box in self.now("input[data-auto-refresh]"):
-            if box.is_selected():
-                box.click()
-
-    def click(self, css: str) -> None:
-        """Find and open; found on a page still being replaced (after a sign-in's redirect),
-        the element may be gone when clicked: find it again (the click did nothing)."""
-        page = self.driver.find_element(By.TAG_NAME, "html")
-        for attempt in range(3):
-            try:
-                self.find(css).click()
-                break
-            except (StaleElementReferenceException, WebDriverException) as exc:
-                gone = isinstance(exc, StaleElementReferenceException) or (
-                    "does not belong to the document" in str(exc)
-                )
-                if not gone or attempt == 2:
-                    raise
-                page = self.driver.find_element(By.TAG_NAME, "html")
-        self.arrived(page)
-
-    def to_dossier(self, dossier: Dossier) -> None:
-        """The menu's "Dossiers" → search for its reference → the dossier's page."""
-        self.click("header nav a[href='/dossiers/']")
-        self.find("#f-q").send_keys(dossier.reference)
-        self.click("#dossier-filters button[type=submit]")
-        self.click(f"#content a[href='/dossiers/{dossier.pk}/']")
-
-    def state(self) -> str:
-        return self.find("main p span.state").text
-
-    def pdf(self, name: str) -> str:
-        """A small real PDF on disk, for the file input."""
-        path = self.tmp / name
-        path.write_bytes(demo_pdf(name).read())
-        return str(path)
 
 
 def required_documents(form: str) -> list[str]:
@@ -358,7 +214,7 @@ def sign(walk: Walk, signer: str, decision: Decision, number: str, name: str) ->
 
 
 def test_central_route_of_a_pm_certificate(browser, live_server, demo_world, tmp_path):
-    world, walk = demo_world, Walk(browser, live_server.url, "central-bk-ttg", tmp_path)
+    world, walk = demo_world, Walk(browser, live_server.url, "routes/central-bk-ttg", tmp_path)
     unit = "TLDLD"
     title = "Đề nghị Bằng khen của Thủ tướng Chính phủ năm 2023 (trình duyệt)"
     dossier = propose(walk, unit, "BK-TTG", title, world.org(unit).name)
@@ -423,7 +279,7 @@ def test_central_route_of_a_pm_certificate(browser, live_server, demo_world, tmp
 
 
 def test_provincial_route_of_a_chairs_certificate(browser, live_server, demo_world, tmp_path):
-    world, walk = demo_world, Walk(browser, live_server.url, "province-bk-tinh", tmp_path)
+    world, walk = demo_world, Walk(browser, live_server.url, "routes/province-bk-tinh", tmp_path)
     unit = "T-DOAN"
     title = "Đề nghị Bằng khen của Chủ tịch UBND tỉnh năm 2023 (trình duyệt)"
     dossier = propose(walk, unit, "BK-TINH", title, world.org(unit).name)

@@ -20,11 +20,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from accounts.names import full_name
 from approvals.models import BallotSession, Decision
 from audit.models import LedgerEvent
 from demo.world import World
@@ -397,8 +399,8 @@ def test_a_return_reads_as_a_sentence():
     with translation.override("en"):
         [line] = wording.describe([event])
     assert line.sentence == (
-        f"Officer of Ban TĐKT TƯ board-officer returned dossier {event.dossier.reference} for"
-        f" supplement (version {event.version}): {event.reason}"
+        f"Officer of Ban TĐKT TƯ {full_name(event.actor)} returned dossier"
+        f" {event.dossier.reference} for supplement (version {event.version}): {event.reason}"
     )
     assert line.change == "Intake → Returned for supplement"
     assert line.roles == ["Board officer — Ban Thi đua - Khen thưởng Trung ương"]
@@ -449,7 +451,8 @@ def test_the_dossier_page_tells_its_history_in_sentences():
     event = LedgerEvent.objects.filter(dossier=dossier, action="return").first()
     row = re.search(rf'<tr id="event-{event.seq}">(.*?)</tr>', history, re.S)[1]
     assert dossier.reference in row and event.reason in row
-    assert "board-officer" in row and ">return<" not in row
+    assert full_name(event.actor) in row and "board-officer" not in row  # by name
+    assert ">return<" not in row
     assert '<img src="/flow.svg?dossier=' in page and "<object" not in page
 
 
@@ -527,4 +530,5 @@ def test_history_pages_cost_the_same_with_more_events():
     after = {url: _queries(client, url) for url in urls}
     assert after == before
     page = client.get(f"/dossiers/{dossier.pk}/").content.decode()
-    assert "board-officer-2" in page
+    second = get_user_model().objects.get(username="board-officer-2")
+    assert full_name(second) in page  # the versions' officers, by name
