@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run prod serve backup restore test test-postgres schemathesis lint typecheck bench bench-import bench-year messages clean
+.PHONY: install run prod serve load backup restore test test-postgres schemathesis lint typecheck bench bench-import bench-year messages clean
 
 install: $(STAMP)
 
@@ -26,6 +26,11 @@ run: install
 # environment it reads. `make serve` is the same.
 prod serve: install
 	ops/prod.sh
+
+# Load: locust's personas' mix against the production stack on 1,000 and 100,000 dossiers and the
+# bare /healthz, one `load:` line each (ops/load.sh; several minutes; not run by CI).
+load: install
+	ops/load.sh
 
 # Backup and restore drill (PostgreSQL): `make backup` writes var/backups/khenthuong-<time>/;
 # `make restore BACKUP=<that folder> DATABASE_URL=<a fresh database>` restores and verifies it.

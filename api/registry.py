@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 
 from api import jobs
 from api import schema as doc
+from api.pagination import DossierPagination
 from api.serializers import DossierDetailSerializer
-from api.views import DossierPagination
 from dossiers import errors, imports
 from dossiers.errors import DossierError
 from dossiers.models import HistoryEntry, Person

@@ -23,7 +23,7 @@ from dossiers.models import DossierState, NomineeKind
 from workflows.idempotency import max_length
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-PAGINATION = {"page", "page_size"}
+PAGINATION = {"page", "page_size", "cursor"}
 
 ERROR_DESCRIPTIONS = {
     400: _("Invalid input: `code` names the rule, `errors` maps each field to its messages."),

@@ -8,7 +8,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 from accounts import auth
 from api import schema as doc
 from api import serializers as s
+from api.pagination import DossierPagination
 from approvals import ballots
 from approvals import services as approval_services
 from approvals.policy import ballot_abilities
@@ -165,17 +165,6 @@ class BlocList(generics.ListAPIView):
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "year": self._year()}
-
-
-class DossierPagination(PageNumberPagination):
-    """`?page=` and `?page_size=` (at most API_MAX_PAGE_SIZE; a value that is not a positive
-    whole number falls back to the default page size)."""
-
-    page_size_query_param = "page_size"
-
-    @property
-    def max_page_size(self) -> int:
-        return settings.API_MAX_PAGE_SIZE
 
 
 class DossierListCreate(generics.ListCreateAPIView):

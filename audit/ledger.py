@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,3 +169,71 @@ def _append(head: LedgerHead, entry: Entry) -> LedgerEvent:
     head.seq, head.hash = event.seq, event.hash
     head.save(update_fields=["seq", "hash"])
     return event
+
+
+class Bulk:
+    """Many events appended at once, for bulk-generated data (`manage.py bulk_dossiers`): the
+    head is locked once, `reserve()` hands out the next numbers (so the rows written alongside
+    can carry their event's seq), and `flush()` hashes the events with `body_of`/`chain_hash`,
+    the same as `recording`, and inserts them all at once (bulk_create, or the caller's COPY).
+    Use inside one transaction:
+
+        with transaction.atomic():
+            bulk = ledger.Bulk()
+            seq = bulk.reserve()
+            ...write the rows of that event (history rows with ledger_seq=seq)...
+            bulk.add(Entry(seq=seq, actor=user, action="create", ...))
+            bulk.flush()
+    """
+
+    def __init__(self) -> None:
+        self.head = _lock_head()
+        self.next = self.head.seq + 1
+        self.entries: list[Entry] = []
+        self._facts: dict[object, tuple[str, str, str]] = {}
+
+    def reserve(self) -> int:
+        seq, self.next = self.next, self.next + 1
+        return seq
+
+    def add(self, entry: Entry) -> None:
+        self.entries.append(entry)
+
+    def _facts_of(self, actor) -> tuple[str, str, str]:
+        key = actor.pk if actor is not None else None
+        if key not in self._facts:
+            self._facts[key] = _actor_facts(actor)
+        return self._facts[key]
+
+    def flush(self, *, insert: Callable[[type, list], None] | None = None) -> int:
+        """Insert the events added, in seq order with no gap (every reserved number must have
+        its event), with `insert(model, rows)` if given (e.g. COPY), else bulk_create;
+        returns how many."""
+        entries = sorted(self.entries, key=lambda e: e.seq)
+        if [e.seq for e in entries] != list(range(self.head.seq + 1, self.next)):
+            raise ValueError("every reserved sequence number needs exactly one event")
+        prev = self.head.hash or GENESIS
+        now = timezone.now()
+        events = []
+        for entry in entries:
+            name, roles, orgs = self._facts_of(entry.actor)
+            event = LedgerEvent(
+                seq=entry.seq, at=now, actor=entry.actor, actor_name=name, roles=roles,
+                organizations=orgs, action=entry.action, object_type=entry.object_type,
+                object_id=entry.object_id, dossier_id=entry.dossier_id,
+                from_state=entry.from_state, to_state=entry.to_state, version=entry.version,
+                reason=entry.reason, request_id=context.request_id.get(),
+                client_ip=context.client_ip.get(), prev_hash=prev,
+            )  # fmt: skip
+            event.body = body_of(event, entry.data)
+            event.hash = prev = chain_hash(prev, event.body)
+            events.append(event)
+        if insert is not None:
+            insert(LedgerEvent, events)
+        else:
+            LedgerEvent.objects.bulk_create(events, batch_size=2000)
+        if events:
+            self.head.seq, self.head.hash = events[-1].seq, events[-1].hash
+            self.head.save(update_fields=["seq", "hash"])
+        self.entries = []
+        return len(events)

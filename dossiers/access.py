@@ -1,6 +1,6 @@
 """Who sees a dossier: guardian's object permission `view_dossier`, granted only here, by the
 services, as a dossier moves, and read by the policy (workflows/policy.py: lists with
-`get_objects_for_user`, one dossier with `has_perm`). What a user may *do* is the policy's
+one EXISTS on the group grants, one dossier with `has_perm`). What a user may *do* is the policy's
 answer from roles and the declared lifecycle, so no other grant is written. Each role of an
 organisation is a group; granting a role puts the user in its group, so a new officer sees the
 dossiers its organisation already holds.
@@ -56,6 +56,11 @@ def group_name(role: str, org_code: str | None) -> str:
 def _permission_id(codename: str) -> int:
     content_type = ContentType.objects.get_for_model(Dossier)
     return Permission.objects.get(content_type=content_type, codename=codename).pk
+
+
+def view_permission_id() -> int:
+    """The id of `view_dossier`, the permission the lists filter by (workflows.policy)."""
+    return _permission_id(VIEW)
 
 
 def forget_cached_ids(**kwargs) -> None:

@@ -350,6 +350,10 @@ class Dossier(models.Model):
             models.Index(fields=["due_date"]),
             models.Index(fields=["holder", "state"]),
             models.Index(fields=["assignee", "state"]),
+            # A level's inbox in due order (workflows.selectors.dossier_inbox) and the year
+            # filter's count read an index, not every dossier (`make load`).
+            models.Index(fields=["holder", "due_date", "id"]),
+            models.Index(fields=["year", "id"]),
         ]
 
     def __str__(self) -> str:

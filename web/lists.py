@@ -14,11 +14,12 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Exists, Max, Min, OuterRef
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from dossiers import permissions
-from dossiers.models import AwardForm, DossierState, Organization, Role, RoleGrant
+from dossiers.models import AwardForm, Dossier, DossierState, Organization, Role, RoleGrant
 from workflows import selectors
 from workflows.filters import ORDERING_FIELDS, OVERDUE_CHOICES, SEARCH_MAX_LENGTH, DossierFilter
 
@@ -77,6 +78,28 @@ def _assignee_options(user) -> list[tuple[str, str]]:
     return selectors.officer_names(grants)
 
 
+def _proposers():
+    """The organisations that have proposed dossiers, for the organisation filter. Every
+    organisation is listed to any signed-in user (`/api/v1/organizations/`), so this tells
+    nothing more; one probe of the organisation's index each, where reading the organisations
+    of the dossiers the user sees would read all of those."""
+    proposed = Dossier.objects.filter(organization=OuterRef("pk"))
+    return (
+        Organization.objects.filter(Exists(proposed))
+        .only("code", "name", "short_name")
+        .order_by("name")
+    )
+
+
+def _years() -> list[int]:
+    """The years of the year filter, newest first: from the first dossier's to the last's (two
+    ends of the year index, whatever the number of dossiers)."""
+    span = Dossier.objects.aggregate(first=Min("year"), last=Max("year"))
+    if span["first"] is None:
+        return []
+    return list(range(span["last"], span["first"] - 1, -1))
+
+
 @login_required
 def dossier_list(request):
     """Dossiers the user may see, searched, filtered and sorted by the API's own FilterSet.
@@ -99,10 +122,8 @@ def dossier_list(request):
         "states": DossierState.choices,
         "state": cleaned.get("state") or "",
         "award_forms": AwardForm.objects.only("code", "name").order_by("name"),
-        "organizations": Organization.objects.filter(pk__in=visible.values("organization"))
-        .only("code", "name", "short_name")
-        .order_by("name"),
-        "years": visible.order_by("-year").values_list("year", flat=True).distinct(),
+        "organizations": _proposers(),
+        "years": _years(),
         "overdue_choices": OVERDUE_CHOICES,
         "assignees": assignees,
         "search_max": SEARCH_MAX_LENGTH,

@@ -16,7 +16,7 @@ a page does not grow with the number of dossiers.
 Dossiers are registered here; approvals registers ballots and decisions (`register`) from its
 AppConfig, so workflows never imports approvals. Dossier visibility is guardian's object
 permission `view_dossier`, the one grant the services write (dossiers/access.py): read with
-`get_objects_for_user` for lists and `has_perm` for one dossier.
+one EXISTS on the grants for lists (`visible_dossiers`) and `has_perm` for one dossier.
 """
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from guardian.shortcuts import get_objects_for_user
 
-from dossiers import levels, lifecycle
+from dossiers import access, levels, lifecycle
 from dossiers.errors import NOT_EDITABLE, Conflict
 from dossiers.models import (
     Dossier,
+    DossierGroupObjectPermission,
     DossierState,
     Level,
     Nominee,
@@ -228,18 +228,25 @@ def _dossier_now(action: str, dossier: Dossier) -> bool:
 
 
 def visible_dossiers(user: UserLike) -> QuerySet[Dossier]:
-    """Dossiers the user holds `view_dossier` on, through a role group (guardian), or all of
-    them with the model-wide permission inspectors hold."""
+    """Dossiers the user holds `view_dossier` on through a role group (guardian's group object
+    permissions: the only grants the services write, dossiers/access.py), or all of them with
+    the model-wide permission inspectors hold.
+
+    guardian's `get_objects_for_user` asks `id IN (by user) OR id IN (by group)`; PostgreSQL
+    cannot join an OR of subqueries, so it read every dossier and tested it against both. One
+    EXISTS on the group grants is a semi-join: a page in the list's order probes the grants'
+    unique index (group, permission, dossier) row by row and stops at the page's end, and a
+    count reads the user's grants once."""
     if not user.is_authenticated:
         return Dossier.objects.none()
-    return get_objects_for_user(
-        user,
-        VIEW,
-        klass=Dossier,
-        use_groups=True,
-        with_superuser=True,
-        accept_global_perms=True,
+    if user.is_superuser or user.has_perm(VIEW):
+        return Dossier.objects.all()
+    granted = DossierGroupObjectPermission.objects.filter(
+        content_object_id=OuterRef("pk"),
+        permission_id=access.view_permission_id(),
+        group__user=user,
     )
+    return Dossier.objects.filter(Exists(granted))
 
 
 register(Dossier, rules=dossier_rules, now=_dossier_now, visible=visible_dossiers)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -54,11 +55,20 @@ def dossier_list_summaries(user, *, nominees_shown: int) -> QuerySet[Dossier]:
     windowed query per page) and the number of all of them in `nominee_count`, so a dossier
     with hundreds of nominees does not make every list response long."""
     first = Nominee.objects.select_related("organization").order_by("id")[:nominees_shown]
+    # A subquery, not Count("nominees"): a join and GROUP BY would count the nominees of every
+    # dossier of the list before its page is cut (and again in the page's `count`).
+    counted = (
+        Nominee.objects.filter(dossier=OuterRef("pk"))
+        .order_by()
+        .values("dossier")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return (
         dossier_list_visible_to(user)
         .prefetch_related(None)
         .prefetch_related(Prefetch("nominees", queryset=first, to_attr="listed_nominees"))
-        .annotate(nominee_count=Count("nominees"))
+        .annotate(nominee_count=Coalesce(Subquery(counted), 0))
     )
 
 
