@@ -5,7 +5,15 @@ from django.contrib.auth import get_user_model
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from demo.world import World, demo_pdf, seed_demo
+from demo.world import (
+    World,
+    build_devices,
+    build_organisations,
+    build_signing_keys,
+    build_users,
+    demo_pdf,
+    seed_demo,
+)
 
 
 @pytest.fixture(scope="session")
@@ -16,6 +24,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def world(db) -> World:
+    return World()
+
+
+@pytest.fixture
+def demo_world(db):
+    """The demo's organisations, blocs, personas, their devices and signing keys (idempotent:
+    present when the session's demo world is, rebuilt after an earlier transactional test
+    emptied it)."""
+    build_organisations()
+    build_users()
+    build_devices()
+    build_signing_keys()
     return World()
 
 

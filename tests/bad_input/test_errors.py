@@ -26,7 +26,9 @@ from rest_framework.views import APIView
 
 import config.urls
 from audit.models import LedgerEvent
+from dossiers.errors import Conflict
 from dossiers.models import ActionRequest, Dossier
+from workflows import guards
 from workflows.policy import actions as dossier_actions
 from workflows.selectors import dossier_list_visible_to
 
@@ -48,11 +50,25 @@ def _code(response) -> str:
 
 
 def _board_dossier(world, action: str = "return") -> Dossier:
-    """A dossier on which the board officer may `action` now (from the demo world)."""
+    """A dossier on which the board officer may `action` now (from the demo world): offered to
+    the officer, and let through by the action's guards (a return waits while the dossier's
+    nominees are on an open ballot)."""
     officer = world.user("board-officer")
-    found = [d for d in Dossier.objects.order_by("pk") if action in dossier_actions(officer, d)]
+    found = [
+        d
+        for d in Dossier.objects.order_by("pk")
+        if action in dossier_actions(officer, d) and _guards_pass(action, d)
+    ]
     assert found, f"the demo world has no dossier to {action}"
     return found[0]
+
+
+def _guards_pass(action: str, dossier: Dossier) -> bool:
+    try:
+        guards.check(action, dossier)
+    except Conflict:
+        return False
+    return True
 
 
 def _other_visible(world, dossier: Dossier) -> Dossier:

@@ -13,11 +13,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from audit.models import LedgerEvent
-from config.celery import app
 from dossiers.models import HistoryEntry
 from jobs.models import Job
 from tests.processes import Procs, celery_worker, redis_up, wait_for
 from tests.registry.sheets import cccd, csv_bytes, title_kinds
+from workflows import tasks as workflow_tasks
 
 REDIS = os.environ.get("KHENTHUONG_TEST_REDIS", "redis://127.0.0.1:6379/15")
 
@@ -70,7 +70,9 @@ def _database_url() -> str:
 
 
 @pytest.mark.django_db(transaction=True)  # committed: the worker reads what the API wrote
-def test_a_real_worker_does_a_large_import_sent_through_the_api(api, settings, monkeypatch):
+def test_a_real_worker_does_a_large_import_sent_through_the_api(
+    demo_world, api, settings, monkeypatch
+):
     settings.REGISTRY_IMPORT_INLINE_MAX_BYTES = 100
     title_kinds()
     queue = f"khenthuong-test-{uuid.uuid4().hex[:8]}"
@@ -79,7 +81,7 @@ def test_a_real_worker_does_a_large_import_sent_through_the_api(api, settings, m
     client = Celery(broker=REDIS, backend=REDIS, set_as_current=False)
     # This process runs tasks in place (test settings): its job's message goes to the real
     # broker instead, on the worker's queue.
-    task = app.tasks["workflows.registry_import"]
+    task = workflow_tasks.registry_import
     monkeypatch.setattr(
         task,
         "apply_async",

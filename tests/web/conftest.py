@@ -1,14 +1,8 @@
-"""What the browser journeys of tests/web share: a headless Chromium and the demo's people."""
+"""What the browser journeys of tests/web share: a headless Chromium (the demo's people are
+tests/conftest.py's `demo_world`)."""
 
 import pytest
 
-from demo.world import (
-    World,
-    build_devices,
-    build_organisations,
-    build_signing_keys,
-    build_users,
-)
 from tests.browser import chromium
 
 
@@ -18,15 +12,3 @@ def browser():
     driver = chromium()
     yield driver
     driver.quit()
-
-
-@pytest.fixture
-def demo_world(db):
-    """The demo's organisations, blocs, personas, their devices and signing keys (idempotent:
-    present when the session's demo world is, rebuilt after an earlier transactional test
-    emptied it)."""
-    build_organisations()
-    build_users()
-    build_devices()
-    build_signing_keys()
-    return World()
