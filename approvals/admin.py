@@ -17,6 +17,7 @@ class EntryInline(admin.TabularInline):
 @admin.register(Decision)
 class DecisionAdmin(SimpleHistoryAdmin):
     list_display = ["id", "decider", "state", "number", "signed_on", "signed_by"]
+    list_select_related = ["signed_by"]
     list_filter = ["decider", "state", "year"]
     readonly_fields = [
         "state",
@@ -35,6 +36,7 @@ class BallotSessionAdmin(SimpleHistoryAdmin):
     """Sessions, turnout and tallies; never the anonymous ballots (kept out of the admin)."""
 
     list_display = ["id", "body", "bloc", "council", "year", "state", "opened_at", "closed_at"]
+    list_select_related = ["bloc", "council"]
     list_filter = ["body", "state", "year"]
     readonly_fields = [f.name for f in BallotSession._meta.fields if f.name != "sealing_salt"]
 

@@ -361,7 +361,8 @@ def submission_content(dossier: Dossier) -> LetterContent:
     nominees = list(
         dossier.nominees.exclude(outcome=NomineeOutcome.WITHDRAWN)
         .select_related("organization")
-        .only("id", "kind", "name", "achievements", "person_id", "organization__name")
+        # `dossier_id` too: the related manager reads it from each row (deferred, one query each)
+        .only("id", "dossier_id", "kind", "name", "achievements", "person_id", "organization__name")
         .order_by("id")
     )
     # The position only: no identity number or birth date is read.

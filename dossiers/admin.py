@@ -10,9 +10,26 @@ from simple_history.admin import SimpleHistoryAdmin
 from dossiers import models, services
 
 
+class SharedChoicesInline(admin.TabularInline):
+    """An inline whose foreign keys' selects read their choices once per request, shared by
+    the rows (each row's select would otherwise ask the database again: one query per row)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is None or db_field.name in (*self.raw_id_fields, *self.autocomplete_fields):
+            return field  # their widgets read no choices
+        read = request.__dict__.setdefault("_shared_choices", {})
+        key = (self.model, db_field.name)
+        if key not in read:
+            read[key] = [choice for choice in field.choices]  # not list(): no COUNT first
+        field.choices = read[key]
+        return field
+
+
 @admin.register(models.Organization)
 class OrganizationAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "short_name", "level", "kind", "parent"]
+    list_select_related = ["parent"]
     list_filter = ["level", "kind"]
     search_fields = ["code", "name", "short_name"]
 
@@ -22,15 +39,22 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["organization"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("bloc", "organization")
 
-class LeadershipInline(admin.TabularInline):
+
+class LeadershipInline(SharedChoicesInline):
     model = models.BlocLeadership
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("bloc", "leader")
 
 
 @admin.register(models.Bloc)
 class BlocAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "kind", "level", "organizer"]
+    list_select_related = ["organizer"]
     inlines = [LeadershipInline, MembershipInline]
 
 
@@ -55,7 +79,7 @@ class AwardFormAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["required_documents"]
 
 
-class NomineeInline(admin.TabularInline):
+class NomineeInline(SharedChoicesInline):
     model = models.Nominee
     extra = 0
     fields = ["kind", "name", "organization", "outcome", "outcome_reason"]
@@ -71,6 +95,9 @@ class AttachmentInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("kind", "uploaded_by")
 
 
 @admin.register(models.Dossier)
@@ -103,6 +130,7 @@ class CollectiveAdmin(SimpleHistoryAdmin):
 @admin.register(models.HistoryEntry)
 class HistoryEntryAdmin(SimpleHistoryAdmin):
     list_display = ["kind", "year", "person", "collective", "decision_number", "source"]
+    list_select_related = ["kind", "person", "collective"]
     list_filter = ["source", "kind"]
     raw_id_fields = ["person", "collective", "nominee"]
 
@@ -110,6 +138,7 @@ class HistoryEntryAdmin(SimpleHistoryAdmin):
 @admin.register(models.Restriction)
 class RestrictionAdmin(SimpleHistoryAdmin):
     list_display = ["kind", "person", "collective", "opened_on", "closed_on"]
+    list_select_related = ["person", "collective"]
     raw_id_fields = ["person", "collective"]
 
 
@@ -123,6 +152,7 @@ class RoleGrantAdmin(SimpleHistoryAdmin):
     """Administrators grant and withdraw roles here; both go through the services (ledger)."""
 
     list_display = ["user", "role", "organization"]
+    list_select_related = ["user", "organization"]
     list_filter = ["role"]
     search_fields = ["user__username", "organization__code"]
 

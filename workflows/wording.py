@@ -273,7 +273,8 @@ PAST = {
 def reason_label(reason: str | None, *, action: str = "") -> str:
     """A reason code by its label ("wrong_subject" → "Không đúng đối tượng…", "bloc_vote:
     below_threshold" → "Bỏ phiếu tại khối thi đua: không đạt tỷ lệ"), a reason the services
-    wrote ("dossier.accept") by its action's words, free text as it is. With `action`, the
+    wrote ("dossier.accept") by its action's words, a code before free text ("false_declaration:
+    Kết luận…") by its label before the text, free text as it is. With `action`, the
     event's own action is not repeated: "record_bloc_vote.passed" says only "Đạt"."""
     if not reason:
         return ""
@@ -289,6 +290,9 @@ def reason_label(reason: str | None, *, action: str = "") -> str:
             "stage": stage,
             "outcome": str(REASON_LABELS[found["outcome"]]).lower(),
         }
+    code, colon, text = reason.partition(": ")
+    if colon and code in REASON_LABELS:  # a code and its free text, as a revocation keeps it
+        return f"{REASON_LABELS[code]}: {text}"
     coded = CODED.match(reason)
     if coded is None:
         return reason

@@ -249,6 +249,11 @@ def test_project_code_never_bypasses_history():
         ("dossiers/access.py", "DossierGroupObjectPermission.objects.bulk_create"),
         # fills a throwaway database with synthetic events to time verification
         ("audit/management/commands/bench_audit.py", "LedgerEvent.objects.bulk_create"),
+        # the load test's bulk generator (demo/bulk.py, `bulk_dossiers`): each copied dossier
+        # gets its `create` event through the ledger's own `Bulk` chain and, explicitly, its
+        # history rows carrying that event's seq (tests/test_bulk_dossiers.py verifies the chain)
+        ("audit/ledger.py", "LedgerEvent.objects.bulk_create"),
+        ("demo/bulk.py", "model.objects.bulk_create"),
         ("dossiers/checks.py", "names.update"),  # a dict (display names)
         ("documents/signing.py", "answer.update"),  # a dict (the verification's answer)
         ("documents/content.py", "chosen.update"),  # a dict (the decision's template)

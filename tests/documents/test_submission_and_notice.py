@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from pypdf import PdfReader
 
+from accounts.names import full_name
 from audit.models import LedgerEvent
 from demo.world import act, collective, person, start
 from documents.content import shorten
@@ -87,7 +88,8 @@ def test_the_submission_letter_has_the_header_the_addressee_the_counts_and_the_l
     assert "Kính gửi: Thủ tướng Chính phủ (qua Ban Thi đua - Khen thưởng Trung ương)" in text
     assert "01 tập thể và 02 cá nhân" in text and proposal.reference in text
     assert "DANH SÁCH" in text and "I. TẬP THỂ (01)" in text and "II. CÁ NHÂN (02)" in text
-    assert "THỦ TRƯỞNG ĐƠN VỊ" in text and "head-HCCB" in text and "Nơi nhận:" in text
+    assert "THỦ TRƯỞNG ĐƠN VỊ" in text and "Nơi nhận:" in text
+    assert full_name(world.user("head-HCCB")) in text  # the signer, by name
     for nominee in proposal.nominees.all():
         assert nominee.name in text
     assert "Dẫn đầu khối thi đua" in text
@@ -166,7 +168,7 @@ def _notice(api, user: str, pk: int, organization: str | None = None):
     return api(user).get(f"/api/v1/decisions/{pk}/not-awarded/{query}")
 
 
-def test_the_notice_lists_each_unit_s_nominees_not_awarded_with_their_reasons(mixed, api):
+def test_the_notice_lists_each_unit_s_nominees_not_awarded_with_their_reasons(mixed, api, world):
     not_awarded = Nominee.objects.filter(
         dossier__decision_entries__decision=mixed, outcome__in=["declined", "not_approved"]
     ).select_related("dossier__organization")
@@ -178,7 +180,8 @@ def test_the_notice_lists_each_unit_s_nominees_not_awarded_with_their_reasons(mi
         assert "BỘ NỘI VỤ" in text and "BAN THI ĐUA - KHEN THƯỞNG TRUNG ƯƠNG" in text
         assert "Số: …/TB-BTDKT-TW" in text
         assert "Quyết định số 915/QĐ-TTg ngày 02/09/2024 của Thủ tướng Chính phủ" in text
-        assert "TRƯỞNG BAN" in text and "board-head" in text and "Nơi nhận:" in text
+        assert "TRƯỞNG BAN" in text and "Nơi nhận:" in text
+        assert full_name(world.user("board-head")) in text  # the signer, by name
         unit = mixed.dossiers.filter(organization__code=code).first().organization.name
         assert f"Kính gửi: {unit}" in text
         assert "02 trường hợp" in text

@@ -3,6 +3,7 @@ the user may see, in a constant number of queries; the page for the boards, the 
 inspector and the administrator, not for a proposing unit."""
 
 import datetime
+import statistics
 
 import pytest
 import time_machine
@@ -10,10 +11,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from audit.models import LedgerEvent
 from demo.world import act, collective, start
 from dossiers.models import Dossier
-from reports.summary import dashboard_summary, percentile
+from reports.summary import dashboard_summary, percentile, stage_times
 from tests.signin import signin
+from workflows import services as wf
 
 
 def test_percentile_is_nearest_rank():
@@ -32,6 +35,53 @@ def _drafts(world, year: int, days: list[int]) -> list[Dossier]:
             clock.shift(datetime.timedelta(days=stay))
             made.append(act(world, "head-VUFO", dossier, "submit"))
     return made
+
+
+def _stays_folded_in_python(dossier_ids) -> tuple[dict[str, list[float]], int]:
+    """The stays as the dashboard once folded them from every event, in Python (the oracle
+    the database's query must agree with), and how many events repeated the state."""
+    events = (
+        LedgerEvent.objects.filter(dossier_id__in=dossier_ids)
+        .exclude(to_state="")
+        .order_by("dossier_id", "seq")
+        .values_list("dossier_id", "at", "to_state")
+    )
+    stays: dict[str, list[float]] = {}
+    current, repeats = None, 0
+    for dossier, at, to_state in events:
+        if current is None or current[0] != dossier:
+            current = (dossier, to_state, at)
+        elif to_state == current[1]:
+            repeats += 1
+        else:
+            stays.setdefault(current[1], []).append((at - current[2]).total_seconds() / 86400)
+            current = (dossier, to_state, at)
+    return stays, repeats
+
+
+def test_the_stage_times_agree_with_the_events_folded_one_by_one(world):
+    """The database's ranking gives what folding every event in Python gave: the count, the
+    median (of one or two middle stays) and the nearest-rank 90th percentile of each state,
+    repeated states (an officer taking and releasing a dossier) continuing a stay."""
+    made = _drafts(world, 2033, [1, 2, 4, 7])
+    for dossier in made[:2]:
+        for officer in ("board-officer", "board-officer-2"):
+            wf.dossier_assignment(actor=world.user(officer), dossier=dossier.pk, action="claim")
+            wf.dossier_assignment(actor=world.user(officer), dossier=dossier.pk, action="release")
+    ids = Dossier.objects.values("pk")
+    stays, repeats = _stays_folded_in_python(ids)
+    assert repeats >= 8  # the claims and releases, and the demo's own
+    expected = {
+        state: (len(v), round(statistics.median(v), 1), round(percentile(v, 0.9), 1))
+        for state, v in stays.items()
+    }
+    got = {r["state"]: (r["count"], r["median_days"], r["p90_days"]) for r in stage_times(ids)}
+    assert got == expected
+    assert {"draft", "bloc_voting", "intake"} <= set(got)
+    assert got["draft"][0] > 4  # the demo's drafts and these
+    with CaptureQueriesContext(connection) as queries:
+        stage_times(ids)
+    assert len(queries) == 1
 
 
 def test_the_summary_numbers(api, world, seeded_awards):

@@ -27,14 +27,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from accounts.names import full_name
-from approvals.models import BallotSession, Decision
 from audit.models import LedgerEvent
 from demo.world import World
 from dossiers import eligibility
 from dossiers import lifecycle as domain
 from dossiers.models import Dossier, DossierState, Role
 from dossiers.services import HOLD_REASONS, REJECT_REASONS, REVOKE_REASONS
-from tests.signin import signin
+from tests.pages import PERSONAS, client_for, pages_for
 from workflows import lifecycle, policy, wording
 from workflows import services as wf
 
@@ -262,63 +261,9 @@ def test_visible_text_skips_scripts_styles_and_field_values():
 # --- every page, as the personas who use it ---------------------------------------------------
 
 
-def _client(username: str | None) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="vi")
-    if username:
-        assert signin(client, username), username
-    return client
-
-
-def one_of_each_state() -> list[Dossier]:
-    dossiers = []
-    for state in DossierState:
-        dossier = Dossier.objects.filter(state=state).select_related("organization").first()
-        assert dossier is not None, f"the demo has no dossier {state}"
-        dossiers.append(dossier)
-    return dossiers
-
-
-def pages_for(username: str) -> list[str]:
-    """The pages a persona reads (its inbox and lists, the dossiers of every state, the
-    decisions, the ballots), each followed as the persona would."""
-    dossiers = one_of_each_state()
-    urls = ["/", "/dossiers/", "/decisions/", "/notifications/", "/flow.svg"]
-    urls += [f"/dossiers/{d.pk}/" for d in dossiers]
-    if username == "inspector":  # the chart of each state (the others see the same words)
-        urls += [f"/flow.svg?dossier={d.pk}" for d in dossiers]
-    urls += [f"/decisions/{pk}/" for pk in Decision.objects.values_list("pk", flat=True)]
-    urls += [f"/ballots/{pk}/" for pk in BallotSession.objects.values_list("pk", flat=True)]
-    if username == "inspector":
-        urls += ["/audit/", "/audit/verify/", "/audit/?action=return", "/audit/?page=2"]
-        urls += [f"/audit/?dossier={d.pk}" for d in dossiers]
-    if username in ("voter-MTTQ", "council-secretary"):
-        urls.append("/ballots/new/")
-    if username == "board-head":
-        urls.append("/decisions/new/")
-    if username.startswith("proposer-"):
-        urls.append("/dossiers/new/")
-    return urls
-
-
-PERSONAS = [
-    "inspector",
-    "proposer-VHNT",
-    "head-DOAN",
-    "voter-MTTQ",
-    "board-officer",
-    "board-head",
-    "council-secretary",
-    "pm",
-    "president",
-    "t-board-officer",
-    "t-chair",
-    "consult-BHXH",
-]
-
-
 @pytest.mark.parametrize("username", PERSONAS)
 def test_no_page_shows_a_code_or_english_in_vietnamese(username):
-    client = _client(username)
+    client = client_for(username)
     raw, english = codes(), english_msgids()
     problems: dict[str, list[str]] = {}
     statuses = {}
@@ -337,12 +282,12 @@ def test_no_page_shows_a_code_or_english_in_vietnamese(username):
 
 def test_public_pages_and_error_pages_in_vietnamese():
     raw, english = codes(), english_msgids()
-    visitor = _client(None)
+    visitor = client_for(None)
     for url, status in (("/public/notices/", 200), ("/accounts/login/", 200)):
         response = visitor.get(url)
         assert response.status_code == status
         assert not offenders(response.content.decode(), raw, english), url
-    proposer = _client("proposer-VHNT")
+    proposer = client_for("proposer-VHNT")
     denied = proposer.get("/audit/")
     missing = proposer.get("/dossiers/999999999/")
     assert denied.status_code == 403 and missing.status_code == 404
@@ -354,7 +299,7 @@ def test_public_pages_and_error_pages_in_vietnamese():
 
 
 def test_error_pages_are_the_sites_own_in_english_too():
-    client = _client("proposer-VHNT")
+    client = client_for("proposer-VHNT")
     denied = client.get("/en/audit/").content.decode()
     missing = client.get("/en/dossiers/999999999/").content.decode()
     assert "Access denied" in denied and '<html lang="en">' in denied
@@ -371,7 +316,7 @@ def test_a_refused_form_says_so_in_vietnamese():
 
 
 def test_the_language_switch_works_both_ways():
-    client = _client("inspector")
+    client = client_for("inspector")
     to_english = client.post("/i18n/setlang/", {"language": "en", "next": "/dossiers/?state=draft"})
     assert to_english.status_code == 302 and to_english["Location"] == "/en/dossiers/?state=draft"
     assert '<html lang="en">' in client.get(to_english["Location"]).content.decode()
@@ -420,6 +365,10 @@ def test_reason_codes_and_coded_reasons_read_as_words():
         assert label("record_bloc_vote.passed") == "Recorded the bloc's vote on a dossier: Passed"
         assert label("dossier.submitted", action="submit") == ""
         assert label("Thiếu xác nhận") == "Thiếu xác nhận"
+        assert label("false_declaration: Kết luận thanh tra") == (
+            f"{label('false_declaration')}: Kết luận thanh tra"
+        )
+        assert label("false_declaration") != "false_declaration"
         assert [c for c, _label in wording.reason_choices("hold")] == list(HOLD_REASONS)
         assert wording.action_label("decision.signed") == "Signed a submission"
 
@@ -445,7 +394,7 @@ def test_the_inspector_reads_the_versions_in_words():
 
 def test_the_dossier_page_tells_its_history_in_sentences():
     dossier = Dossier.objects.filter(state="returned").first()
-    client = _client("inspector")
+    client = client_for("inspector")
     page = client.get(f"/dossiers/{dossier.pk}/").content.decode()
     history = page.split('<table class="history">', 1)[1].split("</table>", 1)[0]
     event = LedgerEvent.objects.filter(dossier=dossier, action="return").first()
@@ -463,7 +412,7 @@ def test_the_chart_shows_the_dossiers_route_ahead_in_its_language():
     dossier = Dossier.objects.filter(state="intake", organization__code="MTTQ").first() or (
         Dossier.objects.filter(state="intake").first()
     )
-    client = _client("inspector")
+    client = client_for("inspector")
     svg = client.get(f"/flow.svg?dossier={dossier.pk}").content.decode()
     assert re.match(r'<svg [^>]*width="\d+" height="\d+"', svg)  # its own size, for an <img>
     assert f'<g data-state="{dossier.state}" data-current="true"' in svg
@@ -479,14 +428,14 @@ def test_the_chart_shows_the_dossiers_route_ahead_in_its_language():
 
 def test_the_chart_has_no_route_ahead_once_ended():
     dossier = Dossier.objects.filter(state="decided").first()
-    svg = _client("inspector").get(f"/flow.svg?dossier={dossier.pk}").content.decode()
+    svg = client_for("inspector").get(f"/flow.svg?dossier={dossier.pk}").content.decode()
     assert 'data-route="true"' not in svg and 'data-legend="true"' in svg
 
 
 def test_the_chart_is_an_image_the_dossier_page_may_show():
     """An <img> is not a frame: the site's frame-ancestors 'none' and X-Frame-Options DENY do
     not apply to it, and img-src 'self' allows it."""
-    client = _client("inspector")
+    client = client_for("inspector")
     dossier = Dossier.objects.first()
     page = client.get(f"/dossiers/{dossier.pk}/")
     assert "img-src 'self'" in page["Content-Security-Policy"]
@@ -516,7 +465,7 @@ def _more_events(dossier: Dossier, rounds: int) -> None:
 
 def test_history_pages_cost_the_same_with_more_events():
     dossier = Dossier.objects.filter(state="intake", holder__code="TTG").first()  # central
-    client = _client("inspector")
+    client = client_for("inspector")
     # One round first: the versions' changed values are then read in one query per related
     # model (the officers); more rounds must add none.
     _more_events(dossier, 1)
