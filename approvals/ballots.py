@@ -244,10 +244,12 @@ def ballot_open(
         for voter in roll:
             voter.session = session
         BallotVoter.objects.bulk_create(roll)  # the roll has no history; the event lists it
-        for nominee in sorted(nominees, key=lambda n: n.pk):
-            item = BallotItem(session=session, nominee=nominee, dossier_id=nominee.dossier_id)
-            history.author(item, actor, "ballot.nominee_added")
-            item.save()
+        items = [
+            BallotItem(session=session, nominee=nominee, dossier_id=nominee.dossier_id)
+            for nominee in sorted(nominees, key=lambda n: n.pk)
+        ]
+        BallotItem.objects.bulk_create(items)
+        history.bulk_saved(items, actor=actor, reason="ballot.nominee_added")
         event.data = {
             "stage": stage,
             "year": year,
@@ -503,6 +505,24 @@ def ballot_tally(session: BallotSession) -> list[BallotItem]:
     return items
 
 
+TALLY_FIELDS = ("yes", "no", "abstain", "conflicts", "eligible", "voted", "passed", "outcome")
+
+
+def _save_tallies(items: list[BallotItem], actor: User | None) -> None:
+    """Each item's tally and outcome with its history row (`ballot.tallied <outcome>`): one
+    UPDATE per distinct tally (on a large ballot most nominees have the same), one insert of
+    the history rows per outcome."""
+    same: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    by_outcome: dict[str, list[BallotItem]] = defaultdict(list)
+    for item in items:
+        same[tuple(getattr(item, name) for name in TALLY_FIELDS)].append(item.pk)
+        by_outcome[item.outcome].append(item)
+    for values, pks in same.items():
+        BallotItem.objects.filter(pk__in=pks).update(**dict(zip(TALLY_FIELDS, values, strict=True)))
+    for outcome, rows in by_outcome.items():
+        history.bulk_saved(rows, actor=actor, reason=f"ballot.tallied {outcome}", created=False)
+
+
 @transaction.atomic
 def ballot_close(*, actor: User | None, session: BallotSession | int) -> BallotSession:
     """Close: open the sealed ballots and store them anonymously, tally, minutes PDF on every
@@ -532,9 +552,7 @@ def ballot_close(*, actor: User | None, session: BallotSession | int) -> BallotS
     }
     facts = {"tallies": tallies, "minutes_sha256": session.minutes_sha256, "ballots": len(casts)}
     with ledger.recording(actor=actor, action="ballot.closed", obj=session, data=facts):
-        for item in items:
-            history.author(item, actor, f"ballot.tallied {item.outcome}")
-            item.save()
+        _save_tallies(items, actor)
         history.author(session, actor, "ballot.closed")
         session.save()
     is_bloc = session.body == BallotBody.BLOC

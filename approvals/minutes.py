@@ -13,18 +13,24 @@ word of its header (`fit_columns`), the extra width going to the name columns.
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Sequence
+from io import BytesIO
 from pathlib import Path
 
 from django.utils import timezone
+from fontTools import ttLib
 from fpdf import FPDF
-from fpdf.fonts import FontFace
+from fpdf.fonts import SubsetMap, TTFFont
 
 from accounts.names import full_name
 from approvals.models import Attendance, BallotBody
 from approvals.voting import vote_rule
 
 FONTS = Path(__file__).parent / "fonts"
+FONT = "DejaVu"
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}  # style → file in FONTS
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 RESULT = {
@@ -114,10 +120,37 @@ class _Minutes(FPDF):
         self.cell(0, 5, f"Trang {self.page_no()}/{{nb}}", align="C")
 
 
+@functools.cache
+def _parsed(style: str) -> tuple[TTFFont, bytes]:
+    """The font of `style` as fpdf parses it (its glyph widths, cmap, descriptor) and the
+    file's bytes, read once per process."""
+    path = FONTS / FONT_FILES[style]
+    pdf = FPDF()
+    pdf.add_font(FONT, style, str(path))
+    return pdf.fonts[f"{FONT.lower()}{style}"], path.read_bytes()
+
+
+def add_fonts(pdf: FPDF) -> None:
+    """The project's fonts (DejaVu regular and bold) in `pdf`, as `add_font` would add them but
+    parsed once per process (parsing was a tenth of a ballot's minutes): the document gets a
+    copy of the parsed font with its own glyph subset, descriptor and fontTools object, which
+    its output subsets in place."""
+    for style in FONT_FILES:
+        parsed, data = _parsed(style)
+        font = copy.copy(parsed)
+        font.i = len(pdf.fonts) + 1
+        font.ttfont = ttLib.TTFont(BytesIO(data), recalcTimestamp=False, lazy=True)
+        font.desc = copy.copy(parsed.desc)
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        font._hbfont = None
+        font.subset = SubsetMap(font)
+        pdf.fonts[font.fontkey] = font
+
+
 def _pdf() -> _Minutes:
     pdf = _Minutes(format="A4")
-    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    add_fonts(pdf)
     pdf.set_margins(MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT)
     pdf.set_auto_page_break(True, margin=20)
     pdf.alias_nb_pages()
@@ -163,24 +196,105 @@ def _heading(pdf: FPDF, text: str) -> None:
     pdf.set_font("DejaVu", "", 10)
 
 
+LINE = 4.0  # a table line's height (mm)
+GREY = 235  # the header row's fill
+
+
+class _Widths:
+    """Text widths (mm) in one font and size, from the font's glyph widths, each word measured
+    once: the tally of a large ballot repeats the same names, forms and numbers."""
+
+    def __init__(self, pdf: FPDF) -> None:
+        font = pdf.current_font
+        assert font is not None
+        self.glyphs, self.scale = font.cw, pdf.font_size_pt * 0.001 / pdf.k
+        self.words: dict[str, float] = {}
+        self.space = self(" ")
+
+    def __call__(self, word: str) -> float:
+        width = self.words.get(word)
+        if width is None:
+            width = self.words[word] = sum(self.glyphs[ord(c)] for c in word) * self.scale
+        return width
+
+    def lines(self, text: str, room: float) -> list[tuple[str, float]]:
+        """`text` broken into lines no wider than `room` at spaces (and newlines), a word wider
+        than `room` broken where it must: each line with its width."""
+        lines: list[tuple[str, float]] = []
+        for paragraph in text.split("\n"):
+            line: list[str] = []
+            width = 0.0
+            for word in paragraph.split(" "):
+                size = self(word)
+                if line and width + self.space + size <= room:
+                    line.append(word)
+                    width += self.space + size
+                    continue
+                if line:
+                    lines.append((" ".join(line), width))
+                while size > room and len(word) > 1:
+                    cut = 1
+                    while cut < len(word) - 1 and self(word[: cut + 1]) <= room:
+                        cut += 1
+                    lines.append((word[:cut], self(word[:cut])))
+                    word = word[cut:]
+                    size = self(word)
+                line, width = [word], size
+            lines.append((" ".join(line), width))
+        return lines
+
+
 def _table(pdf: FPDF, headers, widths, rows, *, flexible, numeric=()) -> None:
+    """A ruled table from the left margin: the header row in bold on grey, repeated at the top
+    of each page; a row is never split across pages; each cell's lines centred vertically.
+
+    Drawn with fpdf's primitives (text, rect) and its own line breaking: fpdf's `table()` lays
+    every cell out twice through `multi_cell` (about 7 ms a row), which made the minutes of a
+    large ballot the dearest part of closing it."""
     pdf.set_font("DejaVu", "B", 8)
     fitted = fit_columns(pdf, headers, widths, flexible=flexible)
-    align = tuple("CENTER" if i in numeric else "LEFT" for i in range(len(headers)))
-    with pdf.table(
-        col_widths=fitted,
-        width=sum(fitted),
-        align="LEFT",
-        text_align=align,
-        padding=PADDING,
-        line_height=4,
-        headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
-        repeat_headings=1,
-    ) as table:
-        table.row(list(headers))
-        pdf.set_font("DejaVu", "", 8)
-        for row in rows:
-            table.row([str(cell) for cell in row])
+    bold = _Widths(pdf)
+    pdf.set_font("DejaVu", "", 8)
+    regular = _Widths(pdf)
+    centred = [i in numeric for i in range(len(headers))]
+    baseline = 0.5 * LINE + 0.3 * pdf.font_size
+    room = [w - 2 * PADDING for w in fitted]
+    head = [bold.lines(text, r) for text, r in zip(headers, room, strict=True)]
+
+    def tall(cells: list[list[tuple[str, float]]]) -> float:
+        return max(len(lines) for lines in cells) * LINE + 2 * PADDING
+
+    def draw(cells: list[list[tuple[str, float]]], *, header: bool) -> None:
+        height = tall(cells)
+        if not header and pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+            draw(head, header=True)
+        if header:
+            pdf.set_font("DejaVu", "B", 8)
+            pdf.set_fill_color(GREY)
+        top, x = pdf.get_y(), pdf.l_margin
+        for lines, width, centre in zip(cells, fitted, centred, strict=True):
+            pdf.rect(x, top, width, height, style="DF" if header else "D")
+            y = top + (height - len(lines) * LINE) / 2 + baseline
+            for text, size in lines:
+                if text:
+                    left = x + (width - size) / 2 if centre else x + PADDING
+                    pdf.text(left, y, text)
+                y += LINE
+            x += width
+        pdf.set_xy(pdf.l_margin, top + height)
+        if header:
+            pdf.set_font("DejaVu", "", 8)
+
+    body = [
+        [regular.lines(str(cell), r) for cell, r in zip(row, room, strict=True)] for row in rows
+    ]
+    # The header row never ends a page: it goes with the first row.
+    if body and pdf.get_y() + tall(head) + tall(body[0]) > pdf.page_break_trigger:
+        pdf.add_page()
+    draw(head, header=True)
+    for cells in body:
+        draw(cells, header=False)
 
 
 def _signatures(pdf: FPDF, blocks: list[tuple[str, str]]) -> None:

@@ -482,6 +482,7 @@ class Profile:
     seconds: dict[str, float] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     queries: dict[str, int] = field(default_factory=dict)
+    cpu: float = 0.0  # the processes' own CPU seconds (not the database server's)
 
     def add(self, step: str, seconds: float, calls: int = 1, queries: int = 0) -> None:
         self.seconds[step] = self.seconds.get(step, 0.0) + seconds
@@ -489,6 +490,7 @@ class Profile:
         self.queries[step] = self.queries.get(step, 0) + queries
 
     def merge(self, other: Profile) -> None:
+        self.cpu += other.cpu
         for step, seconds in other.seconds.items():
             self.add(step, seconds, other.calls[step], other.queries[step])
 
@@ -824,8 +826,10 @@ def drive_level(level: LevelPlan) -> Profile:
         datetime.time(8, 0),
         tzinfo=TZ,
     )
+    cpu = time.process_time()
     with connection.execute_wrapper(counter), time_machine.travel(start, tick=True) as clock:
         LevelDriver(level, clock, profile, counter).drive()
+    profile.cpu = time.process_time() - cpu
     return profile
 
 

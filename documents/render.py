@@ -11,10 +11,9 @@ from __future__ import annotations
 from fpdf import FPDF
 from fpdf.enums import TableCellFillMode
 
-from approvals.minutes import FONTS
+from approvals.minutes import FONT, add_fonts
 from documents.content import DecisionContent, LetterContent, Row, money, vn_date
 
-FONT = "DejaVu"
 LEFT, RIGHT, TOP, BOTTOM = 30, 15, 20, 20
 RED = (176, 20, 20)
 GOLD = (184, 134, 11)
@@ -27,8 +26,7 @@ class _Pdf(FPDF):
         super().__init__(orientation=orientation, format="A4")
         self.draft = draft
         self.footer_text = footer_text
-        self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
-        self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        add_fonts(self)
         self.set_margins(LEFT, TOP, RIGHT)
         self.set_auto_page_break(True, margin=BOTTOM)
         self.set_creator("Khen thưởng")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Iterable
+from typing import Any, TypedDict
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -75,50 +76,124 @@ def person_for(
     position: str = "",
     on_match: OnMatch | None = None,
 ) -> Person:
-    """The registry's person with this CCCD, created (in `organization`) when new. An existing
-    entry keeps its own data: a proposer names a person, it does not rewrite them (a birth date
-    or sex that contradicts it is the `identity` check's failure, dossiers.checks); finding one
-    is a look-up by CCCD, which `on_match` answers for (it may refuse: 429)."""
-    problem = identity_problem(identity, birth_date=birth_date, sex=sex)
-    if problem:
-        raise DossierError(problem, code="identity_invalid")
-    person = Person.objects.filter(identity=identity).first()
-    if person is not None:
-        if on_match is not None:
-            on_match(person)
-        return person
-    person = Person(
-        identity=identity,
-        full_name=full_name,
-        birth_date=birth_date,
-        sex=sex,
-        position=position,
-        organization=organization,
+    """The registry's person with this CCCD, created (in `organization`) when new: `people_for`
+    of one."""
+    wanted: Wanted = {
+        "organization": organization,
+        "identity": identity,
+        "full_name": full_name,
+        "birth_date": birth_date,
+        "sex": sex,
+        "position": position,
+    }
+    return people_for(actor=actor, wanted=[wanted], on_match=on_match)[0]
+
+
+class Wanted(TypedDict):
+    organization: Organization
+    identity: str
+    full_name: str
+    birth_date: datetime.date | None
+    sex: str
+    position: str
+
+
+def people_for(
+    *, actor: User | None, wanted: list[Wanted], on_match: OnMatch | None = None
+) -> list[Person]:
+    """The registry's person with each CCCD, those it does not hold created (in their
+    organisation) at once, each under its own `person.created` event. An existing entry keeps
+    its own data: a proposer names a person, it does not rewrite them (a birth date or sex that
+    contradicts it is the `identity` check's failure, dossiers.checks); finding one is a look-up
+    by CCCD, which `on_match` answers for, in order (it may refuse: 429), once the new ones are
+    made (a CCCD named twice is found the second time)."""
+    for want in wanted:
+        problem = identity_problem(want["identity"], birth_date=want["birth_date"], sex=want["sex"])
+        if problem:
+            raise DossierError(problem, code="identity_invalid")
+    found = {
+        p.identity: p
+        for p in Person.objects.filter(identity__in={want["identity"] for want in wanted})
+    }
+    people: list[Person] = []
+    matched: list[Person] = []
+    new: dict[str, Person] = {}
+    for want in wanted:
+        person = found.get(want["identity"]) or new.get(want["identity"])
+        if person is None:
+            person = new[want["identity"]] = Person(**want)
+            # The organisation is a row just read: not looked up again.
+            person.full_clean(exclude=["organization"], validate_unique=False)
+        else:
+            matched.append(person)
+        people.append(person)
+    _register(
+        actor,
+        list(new.values()),
+        "person.created",
+        lambda person: {"organization": person.organization.code},
     )
-    person.full_clean(validate_unique=False)
-    with ledger.recording(
-        actor=actor, action="person.created", obj=person, data={"organization": organization.code}
-    ):
-        history.author(person, actor, "person.created")
-        person.save()
-    return person
+    if on_match is not None:
+        for person in matched:
+            on_match(person)
+    return people
 
 
-def collective_for(*, actor: User | None, organization: Organization, name: str) -> Collective:
-    """The registry's collective named `name` in `organization`, created when new."""
-    collective = Collective.objects.filter(organization=organization, name=name).first()
-    if collective is not None:
-        return collective
-    collective = Collective(organization=organization, name=name)
-    with ledger.recording(
-        actor=actor,
-        action="collective.created",
-        obj=collective,
-        data={"organization": organization.code, "name": name},
-    ):
-        history.author(collective, actor, "collective.created")
-        collective.save()
-    return collective
+def collectives_for(
+    *, actor: User | None, wanted: list[tuple[Organization, str]]
+) -> list[Collective]:
+    """The registry's collective for each (organisation, name), those it does not hold
+    created at once, each under its own `collective.created` event."""
+    found = {
+        (c.organization_id, c.name): c
+        for c in Collective.objects.filter(
+            organization_id__in={org.pk for org, _ in wanted},
+            name__in={name for _, name in wanted},
+        )
+    }
+    collectives: list[Collective] = []
+    new: dict[tuple[int, str], Collective] = {}
+    for org, name in wanted:
+        key = (org.pk, name)
+        collective = found.get(key) or new.get(key)
+        if collective is None:
+            collective = new[key] = Collective(organization=org, name=name)
+        collectives.append(collective)
+    _register(
+        actor,
+        list(new.values()),
+        "collective.created",
+        lambda c: {"organization": c.organization.code, "name": c.name},
+    )
+    return collectives
+
+
+def _register(
+    actor: User | None,
+    rows: list[Person] | list[Collective],
+    action: str,
+    facts: Callable[[Any], dict[str, str]],
+) -> None:
+    """Insert new registry rows at once, with their history rows and one ledger event each
+    (as `ledger.recording` of each would write them, in one lock of the ledger's head)."""
+    if not rows:
+        return
+    bulk = ledger.Bulk()
+    seqs = [bulk.reserve() for _ in rows]
+    type(rows[0]).objects.bulk_create(rows)
+    history.bulk_saved(rows, actor=actor, reason=action, seqs=seqs)
+    for row, seq in zip(rows, seqs, strict=True):
+        bulk.add(
+            ledger.Entry(
+                seq=seq,
+                actor=actor,
+                action=action,
+                object_type=row._meta.label_lower,
+                object_id=str(row.pk),
+                data=facts(row),
+            )
+        )
+    bulk.flush()
 
 
 @transaction.atomic(savepoint=False)
@@ -142,9 +217,8 @@ def record_awards(
         for n in nominees
         if n.person_id or n.collective_id
     ]
-    for entry in entries:
-        history.author(entry, None, "entry.awarded")
-        entry.save()
+    HistoryEntry.objects.bulk_create(entries)
+    history.bulk_saved(entries, actor=None, reason="entry.awarded")
     return len(entries)
 
 
@@ -160,30 +234,40 @@ def revoke_awards(*, nominees: Iterable[Nominee], on: datetime.date, reason: str
     return count
 
 
-def holder_for(
-    *, actor: User | None, organization: Organization, item: dict, on_match: OnMatch | None = None
-) -> tuple[Person | None, Collective | None]:
-    """The registry entry a nominee refers to: a person by CCCD (none when not given: the submit
-    then names the missing identity; an existing one told to `on_match`), a collective by
-    organisation and name."""
-    if item["kind"] == NomineeKind.INDIVIDUAL:
-        if not item.get("identity"):
-            return None, None
-        person = person_for(
-            actor=actor,
-            organization=item.get("organization") or organization,
-            identity=item["identity"],
-            full_name=item["name"],
-            birth_date=item.get("birth_date"),
-            sex=item.get("sex") or "",
-            position=item.get("position") or "",
-            on_match=on_match,
-        )
-        return person, None
-    if item["kind"] == NomineeKind.COLLECTIVE:
+def holders_for(
+    *,
+    actor: User | None,
+    organization: Organization,
+    items: list[dict],
+    on_match: OnMatch | None = None,
+) -> list[tuple[Person | None, Collective | None]]:
+    """The registry entry each nominee refers to: a person by CCCD (none when not given: the
+    submit then names the missing identity; an existing one told to `on_match`), a collective
+    by organisation and name (`people_for`, `collectives_for`: new ones made at once)."""
+    people: list[tuple[int, Wanted]] = []
+    collectives: list[tuple[int, tuple[Organization, str]]] = []
+    for index, item in enumerate(items):
         org = item.get("organization") or organization
-        return None, collective_for(actor=actor, organization=org, name=item["name"])
-    return None, None
+        if item["kind"] == NomineeKind.INDIVIDUAL and item.get("identity"):
+            wanted: Wanted = {
+                "organization": org,
+                "identity": item["identity"],
+                "full_name": item["name"],
+                "birth_date": item.get("birth_date"),
+                "sex": item.get("sex") or "",
+                "position": item.get("position") or "",
+            }
+            people.append((index, wanted))
+        elif item["kind"] == NomineeKind.COLLECTIVE:
+            collectives.append((index, (org, item["name"])))
+    holders: list[tuple[Person | None, Collective | None]] = [(None, None)] * len(items)
+    found = people_for(actor=actor, wanted=[w for _i, w in people], on_match=on_match)
+    for (index, _want), person in zip(people, found, strict=True):
+        holders[index] = (person, None)
+    made = collectives_for(actor=actor, wanted=[w for _i, w in collectives])
+    for (index, _key), collective in zip(collectives, made, strict=True):
+        holders[index] = (None, collective)
+    return holders
 
 
 @transaction.atomic(savepoint=False)

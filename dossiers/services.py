@@ -269,6 +269,7 @@ def _validate_nominees(
     by_code = _nominee_organizations(nominees)
     allowed: set[int] | None = None
     cleaned: list[NomineeFields] = []
+    holders: list[dict[str, Any]] = []
     for item in nominees:
         kind = item.get("kind")
         name = _text(
@@ -304,12 +305,7 @@ def _validate_nominees(
             field=errors.FIELD_ACHIEVEMENTS,
             limit=settings.DOSSIER_MAX_ACHIEVEMENTS_CHARS,
         )
-        person, collective = registry.holder_for(
-            actor=actor,
-            organization=organization,
-            item={**item, "kind": kind, "name": name, "organization": org},
-            on_match=matched,
-        )
+        holders.append({**item, "kind": kind, "name": name, "organization": org})
         cleaned.append(
             {
                 "kind": kind,
@@ -317,13 +313,21 @@ def _validate_nominees(
                 "organization": org,
                 "achievements": achievements,
                 "criterion": str(item.get("criterion") or "")[:40],
-                "person": person,
-                "collective": collective,
-                # Kept to compare with the registry's entry (the `identity` check), never shown.
-                "stated_birth_date": item.get("birth_date") if person else None,
-                "stated_sex": (item.get("sex") or "") if person else "",
+                "person": None,
+                "collective": None,
+                "stated_birth_date": None,
+                "stated_sex": "",
             }
         )
+    found = registry.holders_for(
+        actor=actor, organization=organization, items=holders, on_match=matched
+    )
+    for fields, item, (person, collective) in zip(cleaned, holders, found, strict=True):
+        fields["person"], fields["collective"] = person, collective
+        if person is not None:
+            # Kept to compare with the registry's entry (the `identity` check), never shown.
+            fields["stated_birth_date"] = item.get("birth_date")
+            fields["stated_sex"] = item.get("sex") or ""
     return cleaned
 
 
@@ -391,10 +395,7 @@ def dossier_create(
     with _recording(dossier, actor=actor, action="create"):
         history.author(dossier, actor, "dossier.created")
         dossier.save()
-        for item in cleaned:
-            nominee = Nominee(dossier=dossier, **item)
-            history.author(nominee, actor, "nominee.added")
-            nominee.save()
+        _add_nominees(dossier, cleaned, actor)
         access.on_created(dossier)
     checks.refresh([dossier], stage="save")  # advice for the proposer, never blocking
     return dossier
@@ -469,10 +470,15 @@ def _set_nominees(dossier: Dossier, cleaned: list[NomineeFields], actor: User | 
                 setattr(row, name, item[name])  # type: ignore[literal-required]
             history.author(row, actor, "nominee.updated")
             row.save(update_fields=list(_NOMINEE_FIELDS))
-    for item in added:
-        nominee = Nominee(dossier=dossier, **item)
-        history.author(nominee, actor, "nominee.added")
-        nominee.save()
+    _add_nominees(dossier, added, actor)
+
+
+def _add_nominees(dossier: Dossier, cleaned: list[NomineeFields], actor: User | None) -> None:
+    """The new nominees of `dossier` and their history rows (`nominee.added`), in one insert
+    each, under the event being recorded."""
+    rows = [Nominee(dossier=dossier, **item) for item in cleaned]
+    Nominee.objects.bulk_create(rows)
+    history.bulk_saved(rows, actor=actor, reason="nominee.added")
 
 
 @transaction.atomic(savepoint=False)
@@ -1039,12 +1045,20 @@ def dossier_decide(
             if nominee.pk in declined:
                 nominee.outcome = NomineeOutcome.DECLINED
                 nominee.outcome_reason = declined[nominee.pk]
-                refused.append(nominee.pk)
+                refused.append(nominee)
             else:
                 nominee.outcome, nominee.outcome_reason = NomineeOutcome.AWARDED, number
                 awarded.append(nominee)
-            history.author(nominee, actor, f"nominee.{nominee.outcome}")
-            nominee.save(update_fields=["outcome", "outcome_reason"])
+        # The awarded share one outcome and reason: one UPDATE; the declined each their own.
+        Nominee.objects.filter(pk__in=[n.pk for n in awarded]).update(
+            outcome=NomineeOutcome.AWARDED, outcome_reason=number
+        )
+        Nominee.objects.bulk_update(refused, ["outcome", "outcome_reason"])
+        for outcome, changed in (
+            (NomineeOutcome.DECLINED, refused),
+            (NomineeOutcome.AWARDED, awarded),
+        ):
+            history.bulk_saved(changed, actor=actor, reason=f"nominee.{outcome}", created=False)
         registry.record_awards(
             nominees=awarded,
             form=dossier.award_form,
@@ -1055,7 +1069,11 @@ def dossier_decide(
         _enter(dossier, lifecycle.fire("decide", dossier))
         fields = ["state", "stage_started_on", "due_date"]
         _save(dossier, actor, f"dossier.decided {number}", fields)
-        entry.data = {"decision": number, "awarded": [n.pk for n in awarded], "declined": refused}
+        entry.data = {
+            "decision": number,
+            "awarded": [n.pk for n in awarded],
+            "declined": [n.pk for n in refused],
+        }
     return dossier
 
 

@@ -22,7 +22,8 @@ Prints, among the lines that say how the run went, exactly one
 `year: <nominees> nominees, <decisions> decisions, <dossiers> dossiers in <s> s; <r> dossiers/s`
 and `per transition: year <ms> ms, lifecycle <ms> ms; ratio <x>`, where a transition is a
 ledger event of a dossier (as bench_workflow counts them) and the year's time is the sum of
-each process's time on its levels."""
+each process's time on its levels; then `cpu: <s> s in the processes …, <ms> ms a nominee`,
+their own CPU time (on a shared machine the wall clock counts the others' work too)."""
 
 from __future__ import annotations
 
@@ -121,6 +122,10 @@ class Command(BaseCommand):
         write(
             f"per transition: year {year_ms:.1f} ms, lifecycle {life_ms:.1f} ms; "
             f"ratio {year_ms / life_ms:.1f}"
+        )
+        write(
+            f"cpu: {profile.cpu:.1f} s in the processes (the database server's apart), "
+            f"{profile.cpu * 1000 / max(nominees, 1):.1f} ms a nominee"
         )
 
     def world(self, scale: float, seed: int) -> list[year.LevelPlan]:
