@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run prod serve load backup restore test test-postgres schemathesis lint typecheck bench bench-import bench-year messages clean
+.PHONY: install run prod serve load backup restore test test-postgres schemathesis lint typecheck bench bench-prod bench-import bench-year messages clean
 
 install: $(STAMP)
 
@@ -63,6 +63,10 @@ typecheck: install
 
 bench: install
 	$(BIN)/python manage.py bench_workflow
+
+# The same on the production stack's settings: PostgreSQL, tasks sent to Redis (ops/bench.sh).
+bench-prod: install
+	ops/bench.sh
 
 # A national year at SCALE (1: 34 provinces, 30 ministries, about 740,000 nominees) driven through
 # the whole route by several processes, on the configured database (PostgreSQL: DATABASE_URL).

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -186,9 +187,16 @@ class DossierSerializer(serializers.ModelSerializer):
             shown = list(dossier.nominees.all())[: settings.DOSSIER_LIST_NOMINEES]
         return shown
 
+    @cached_property
+    def _nominee(self) -> NomineeListSerializer:
+        """One nominee serializer for every row of a list: a serializer builds its fields when
+        it is first used, and that costs more than the few nominees of a row it writes."""
+        return NomineeListSerializer(context=self.context)
+
     @extend_schema_field(NomineeListSerializer(many=True))
     def get_nominees(self, dossier) -> list[dict]:
-        return NomineeListSerializer(self._shown(dossier), many=True).data
+        nominee = self._nominee
+        return [nominee.to_representation(n) for n in self._shown(dossier)]
 
     def get_nominee_count(self, dossier) -> int:
         count = getattr(dossier, "nominee_count", None)

@@ -30,7 +30,7 @@ def decision_list_visible_to(user) -> QuerySet[Decision]:
 def _whole_q(user) -> Q:
     """The decisions the user sees whole: its decider's (the PM's include the President's) and
     those its board prepares (the central board: the PM's and the President's)."""
-    deciders = permissions.orgs_with_role(user, Role.DECIDER)
+    deciders = set(permissions.orgs_with_role(user, Role.DECIDER))
     if "TTG" in deciders:
         deciders.add("CTN")
     boards = permissions.orgs_with_role(user, Role.BOARD_OFFICER, Role.BOARD_HEAD)

@@ -12,16 +12,17 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.dispatch import Signal
 
 from approvals import errors
 from approvals import policy as approval_policy
 from approvals.models import Decision, DecisionEntry, DecisionState
 from audit import history, ledger
-from dossiers import checks, lifecycle
+from dossiers import checks, levels, lifecycle
 from dossiers import services as dossier_services
 from dossiers.errors import Conflict, DossierError
-from dossiers.models import Decider, Dossier, Nominee, Organization, OrganizationKind
+from dossiers.models import Decider, Dossier, Nominee
 from workflows import policy
 from workflows.idempotency import RequestKey, remember
 
@@ -32,21 +33,18 @@ from workflows.idempotency import RequestKey, remember
 decision_signed = Signal()
 
 
-def _deciders() -> list[str]:
-    """Who may be asked to decide: the organisations of kind "decider" (the PM, the President,
-    each province's People's Committee, each ministry)."""
-    return list(
-        Organization.objects.filter(kind=OrganizationKind.DECIDER)
-        .order_by("code")
-        .values_list("code", flat=True)
+def _lock_dossiers(actor: User, ids: list[int]) -> list[Dossier]:
+    """The dossiers of `ids` the actor may see, locked in id order, each with `batched`: the
+    unsigned batch it is already in (None when none), in one query."""
+    unsigned = DecisionEntry.objects.filter(dossier_id=OuterRef("pk")).exclude(
+        decision__state=DecisionState.SIGNED
     )
-
-
-def _lock_dossiers(ids: list[int]) -> list[Dossier]:
     return list(
-        Dossier.objects.select_for_update(of=("self",))
+        policy.visible(actor, Dossier)
+        .select_for_update(of=("self",))
         .select_related("award_form__reviewing_body", "organization")
         .filter(pk__in=sorted(set(ids)))
+        .annotate(batched=Subquery(unsigned.values("decision_id")[:1]))
         .order_by("pk")
     )
 
@@ -82,7 +80,7 @@ def decision_create(
     """The board head gathers dossiers awaiting decision into a draft submission. A retried
     request with the same idempotency key (a form sent twice) creates nothing more and answers
     the batch the first one created."""
-    known = _deciders()
+    known = levels.authorities()
     if decider not in known:
         raise DossierError(errors.BAD_DECIDER, code="bad_decider", codes=", ".join(known))
     if not dossier_ids:
@@ -90,21 +88,14 @@ def decision_create(
     first = min(dossier_ids)
     if not remember(actor, request_key, "decision_create", None, target=f"dossier:{first}"):
         return _created_for(actor, first)
-    dossiers = _lock_dossiers(dossier_ids)
+    # Locked with what the actor sees and which sit in an unsigned batch, in one query: a
+    # dossier the actor may not see is as unknown as one that does not exist.
+    dossiers = _lock_dossiers(actor, dossier_ids)
     found = {d.pk for d in dossiers}
     missing = [i for i in dossier_ids if i not in found]
     if missing:
         raise DossierError(errors.UNKNOWN_DOSSIER, code="unknown_dossier", value=missing[0])
-    # What the actor sees and which dossiers sit in an unsigned batch: one query each.
-    seen = set(policy.visible(actor, Dossier).filter(pk__in=found).values_list("pk", flat=True))
-    batched = dict(
-        DecisionEntry.objects.filter(dossier_id__in=found)
-        .exclude(decision__state=DecisionState.SIGNED)
-        .values_list("dossier_id", "decision_id")
-    )
     for dossier in dossiers:
-        if dossier.pk not in seen:
-            raise DossierError(errors.UNKNOWN_DOSSIER, code="unknown_dossier", value=dossier.pk)
         if not approval_policy.may_prepare(actor, dossier):
             raise PermissionDenied
         expected = lifecycle.decider_of(dossier)
@@ -127,12 +118,12 @@ def decision_create(
                 ref=dossier.reference,
                 state=dossier.get_state_display(),
             )
-        if dossier.pk in batched:
+        if getattr(dossier, "batched", None) is not None:
             raise Conflict(
                 errors.ALREADY_BATCHED,
                 code="already_batched",
                 ref=dossier.reference,
-                decision=batched[dossier.pk],
+                decision=getattr(dossier, "batched", None),
             )
     decision = Decision(decider=decider, created_by=actor)
     with ledger.recording(actor=actor, action="decision.prepared", obj=decision) as event:
@@ -244,6 +235,7 @@ def decision_sign(
         raise DossierError(errors.NUMBER_REQUIRED, code="number_required")
     year = signed_on.year  # a number already taken that year is refused when saved (below)
     dossiers = decision_dossiers(decision)
+    nominees = checks.live_nominees(dossiers)  # read once: the checks, then the decision
     nominee_ids = (
         set(Nominee.objects.filter(dossier__in=dossiers).values_list("pk", flat=True))
         if declined
@@ -266,6 +258,8 @@ def decision_sign(
         skip=declined_map,
         duplicates=[pk for pk, why in declined_map.items() if checks.is_duplicate_reason(why)],
         block=True,
+        nominees=nominees,
+        write=False,  # with each nominee's decision, below
     )
     for dossier in dossiers:
         dossier_services.dossier_decide(
@@ -275,17 +269,20 @@ def decision_sign(
             year=year,
             declined=declined_map,
             signed_on=signed_on,
+            nominees=[n for n in nominees if n.dossier_id == dossier.pk],
         )
+    checks.save_unsaved(nominees)  # the checks of nominees not decided now (held)
     decision.state, decision.number, decision.year = DecisionState.SIGNED, number, year
     decision.signed_on, decision.signed_by = signed_on, actor
     history.author(decision, actor, f"decision.signed {number}")
+    # No savepoint: a number already taken fails the whole signature (409), so the transaction
+    # the IntegrityError spoilt is rolled back by this function's own atomic block.
     try:
-        with transaction.atomic():
-            with ledger.recording(
-                actor=actor, action="decision.signed", obj=decision, reason=number,
-                data={"signed_on": signed_on.isoformat(), "declined": sorted(declined_map)},
-            ):  # fmt: skip
-                decision.save(update_fields=["state", "number", "year", "signed_on", "signed_by"])
+        with ledger.recording(
+            actor=actor, action="decision.signed", obj=decision, reason=number,
+            data={"signed_on": signed_on.isoformat(), "declined": sorted(declined_map)},
+        ):  # fmt: skip
+            decision.save(update_fields=["state", "number", "year", "signed_on", "signed_by"])
     except IntegrityError as exc:
         raise Conflict(
             errors.NUMBER_TAKEN,

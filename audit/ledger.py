@@ -5,7 +5,10 @@
         event.to_state = dossier.state
 
 The head row is locked first, so events are numbered without gaps and chained in commit order;
-if the block raises, the transaction rolls back and neither the change nor the event remains."""
+if the block raises, the transaction rolls back and neither the change nor the event remains.
+An event costs two queries: the head read under its lock (once per transaction: while the lock
+is held nobody else moves it, so the next event of the same transaction takes the head it left)
+and the INSERT; a database trigger moves the head to the new event (audit/triggers.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from audit import context, hooks
@@ -87,11 +91,40 @@ def body_of(event: LedgerEvent, data: dict) -> str:
 
 
 def _lock_head() -> LedgerHead:
+    """The head, locked for this transaction. Read once per transaction: while this transaction
+    holds the lock nobody else moves the head, so a second event takes the head the first one
+    left (`_moved`), unless a savepoint was rolled back since (`_held`)."""
+    connection = transaction.get_connection()
+    head = _held(connection)
+    if head is not None:
+        return head
     head = LedgerHead.objects.select_for_update().filter(pk=1).first()
     if head is None:  # first event ever: create the head, whoever else is trying too
         LedgerHead.objects.bulk_create([LedgerHead(pk=1)], ignore_conflicts=True)
         head = LedgerHead.objects.select_for_update().get(pk=1)
+    _hold(connection, head)
     return head
+
+
+def _hold(connection: BaseDatabaseWrapper, head: LedgerHead) -> None:
+    """Remember the head as this transaction holds it now, with the transaction's list of
+    on-commit callbacks: Django replaces that list when the transaction commits or rolls back
+    and when any savepoint is rolled back, the only ways the head in the database can differ
+    from the one remembered (then it is read again)."""
+    connection._ledger_head = (head, connection.run_on_commit)  # type: ignore[attr-defined]
+
+
+def _held(connection: BaseDatabaseWrapper) -> LedgerHead | None:
+    held = getattr(connection, "_ledger_head", None)
+    if held is None or not connection.in_atomic_block or held[1] is not connection.run_on_commit:
+        return None
+    return held[0]
+
+
+def _moved(head: LedgerHead, seq: int, hash_: str) -> None:
+    """The trigger has moved the head in the database to the event just inserted."""
+    head.seq, head.hash = seq, hash_
+    _hold(transaction.get_connection(), head)
 
 
 @contextmanager
@@ -166,8 +199,7 @@ def _append(head: LedgerHead, entry: Entry) -> LedgerEvent:
     event.body = body_of(event, entry.data)
     event.hash = chain_hash(event.prev_hash, event.body)
     event.save(force_insert=True)
-    head.seq, head.hash = event.seq, event.hash
-    head.save(update_fields=["seq", "hash"])
+    _moved(head, event.seq, event.hash)
     return event
 
 
@@ -232,8 +264,7 @@ class Bulk:
             insert(LedgerEvent, events)
         else:
             LedgerEvent.objects.bulk_create(events, batch_size=2000)
-        if events:
-            self.head.seq, self.head.hash = events[-1].seq, events[-1].hash
-            self.head.save(update_fields=["seq", "hash"])
+        if events:  # the trigger has moved the head in the database
+            _moved(self.head, events[-1].seq, events[-1].hash)
         self.entries = []
         return len(events)

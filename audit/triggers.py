@@ -1,6 +1,11 @@
 """Append-only in the database: triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL)
 on the ledger and on every history table. The application cannot switch them off: it has no
-setting for it; only a database owner can drop a trigger (see README, database roles)."""
+setting for it; only a database owner can drop a trigger (see README, database roles).
+
+One more trigger moves the ledger's head (`LedgerHead`: seq and hash of the last event) to the
+last event inserted, so an append is the head's read under its lock and the INSERT
+(audit/ledger.py); on PostgreSQL once per statement (a bulk insert or COPY of many events moves
+it once), on SQLite per row."""
 
 from django.apps import apps
 from django.db import connections
@@ -12,6 +17,40 @@ BEGIN
         USING ERRCODE = 'insufficient_privilege';
 END $$ LANGUAGE plpgsql;
 """
+
+PG_MOVE_HEAD = """
+CREATE OR REPLACE FUNCTION audit_move_head() RETURNS trigger AS $$
+BEGIN
+    UPDATE "{head}" SET seq = last.seq, hash = last.hash
+    FROM (SELECT seq, hash FROM audit_new_events ORDER BY seq DESC LIMIT 1) AS last
+    WHERE "{head}".id = 1 AND "{head}".seq < last.seq;
+    RETURN NULL;
+END $$ LANGUAGE plpgsql;
+"""
+
+
+def head_statements(vendor: str) -> list[str]:
+    """The trigger moving the head to the last event inserted (dropped and made again, so a
+    changed definition replaces the old one)."""
+    from audit.models import LedgerEvent, LedgerHead
+
+    events, head = LedgerEvent._meta.db_table, LedgerHead._meta.db_table
+    if vendor == "postgresql":
+        return [
+            PG_MOVE_HEAD.format(head=head),
+            f'DROP TRIGGER IF EXISTS audit_move_head ON "{events}"',
+            f'CREATE TRIGGER audit_move_head AFTER INSERT ON "{events}" '
+            "REFERENCING NEW TABLE AS audit_new_events "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_move_head()",
+        ]
+    if vendor == "sqlite":
+        return [
+            'DROP TRIGGER IF EXISTS "audit_move_head"',
+            f'CREATE TRIGGER "audit_move_head" AFTER INSERT ON "{events}" '
+            f'BEGIN UPDATE "{head}" SET seq = NEW.seq, hash = NEW.hash '
+            "WHERE id = 1 AND seq < NEW.seq; END",
+        ]
+    return []
 
 
 def protected_tables() -> list[str]:
@@ -55,4 +94,6 @@ def install(sender=None, using: str = "default", **kwargs) -> None:
     connection = connections[using]
     with connection.cursor() as cursor:
         for statement in statements(connection.vendor, protected_tables()):
+            cursor.execute(statement)
+        for statement in head_statements(connection.vendor):
             cursor.execute(statement)

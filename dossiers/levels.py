@@ -37,6 +37,7 @@ class _Tree:
     names: dict[str, str]
     tiers: dict[str, str]
     levels: dict[str, Level]
+    authorities: dict[str, str]
 
 
 @functools.cache
@@ -67,7 +68,20 @@ def _tree() -> _Tree:
         names=names,
         tiers=tiers,
         levels=levels,
+        authorities={code: _climb(code, parent, kind) for code in kind},
     )
+
+
+def _climb(code: str, parent: dict[str, str | None], kind: dict[str, str]) -> str:
+    """The first authority at or above `code` in the tree; the central level's if none."""
+    seen: set[str] = set()
+    current: str | None = code
+    while current and current not in seen:
+        if kind.get(current) == OrganizationKind.DECIDER:
+            return current
+        seen.add(current)
+        current = parent.get(current)
+    return CENTRAL
 
 
 def forget(**kwargs: object) -> None:
@@ -79,21 +93,25 @@ post_delete.connect(forget, sender=Organization, dispatch_uid="dossiers.levels.d
 post_migrate.connect(forget, dispatch_uid="dossiers.levels.migrated")
 
 
+def authorities() -> list[str]:
+    """Every level's authority (the organisations of kind "decider": the PM, the President,
+    each province's People's Committee, each ministry), by code."""
+    return sorted(_tree().levels)
+
+
 def authority_of(code: str) -> str:
     """The authority of the level `code` belongs to (the organisation itself if it is one)."""
-    tree = _tree()
-    seen: set[str] = set()
-    current: str | None = code
-    while current and current not in seen:
-        if tree.kind.get(current) == OrganizationKind.DECIDER:
-            return current
-        seen.add(current)
-        current = tree.parent.get(current)
-    return CENTRAL
+    return _tree().authorities.get(code, CENTRAL)
 
 
 def level(authority: str) -> Level:
     return _tree().levels.get(authority) or Level(authority=authority, board=None, council=None)
+
+
+def board_of(pk: int | None) -> str | None:
+    """The board of the level whose authority has the id `pk` (a dossier's `holder`)."""
+    authority = code_of(pk)
+    return level(authority).board if authority else None
 
 
 def tier_of(authority: str) -> str:
@@ -113,7 +131,7 @@ def id_of(code: str) -> int | None:
     return _tree().ids.get(code)
 
 
-def authorities_where(kind: str, codes: set[str]) -> set[str]:
+def authorities_where(kind: str, codes: frozenset[str] | set[str]) -> set[str]:
     """The authorities whose board (kind "board") or council ("council") is one of `codes`."""
     pick = (lambda lv: lv.board) if kind == OrganizationKind.BOARD else (lambda lv: lv.council)
     return {a for a, lv in _tree().levels.items() if pick(lv) in codes}

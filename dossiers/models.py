@@ -279,6 +279,9 @@ class DossierState(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
+STATE_LABELS: dict[str, str] = dict(DossierState.choices)
+
+
 class Dossier(models.Model):
     """A proposal (hồ sơ đề nghị): one proposing organisation, one award form, many nominees."""
 
@@ -358,6 +361,11 @@ class Dossier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} — {self.title}"
+
+    def get_state_display(self) -> str:
+        """The state's label, in the active language. Django's own translates every state's
+        label to look one up, for each row of a list."""
+        return str(STATE_LABELS.get(self.state, self.state))
 
     @property
     def is_overdue(self) -> bool:

@@ -38,12 +38,27 @@ def user_roles(user: UserLike) -> frozenset[tuple[str, str | None]]:
     return cached
 
 
-def orgs_with_role(user: UserLike, *roles: str) -> set[str]:
-    return {org for role, org in user_roles(user) if role in roles and org}
+def orgs_with_role(user: UserLike, *roles: str) -> frozenset[str]:
+    """The organisations where the user holds one of `roles`, worked out once per user object
+    and roles asked (a list's policy asks it for every row), again when the roles are read
+    again."""
+    roles_now = user_roles(user)
+    memo: tuple[frozenset[tuple[str, str | None]], dict[tuple[str, ...], frozenset[str]]] | None
+    memo = getattr(user, "_kt_orgs", None)
+    if memo is None or memo[0] is not roles_now:
+        memo = (roles_now, {})
+        if user.is_authenticated:
+            user.__dict__["_kt_orgs"] = memo
+    orgs = memo[1].get(roles)
+    if orgs is None:
+        orgs = memo[1][roles] = frozenset(org for role, org in roles_now if role in roles and org)
+    return orgs
 
 
 def has_role(user: UserLike, role: str, org_code: str | None = None) -> bool:
-    return any(r == role and (org_code is None or o == org_code) for r, o in user_roles(user))
+    if org_code is not None:
+        return org_code in orgs_with_role(user, role)
+    return any(r == role for r, _o in user_roles(user))
 
 
 def is_inspector(user: UserLike) -> bool:

@@ -30,7 +30,6 @@ from dossiers.models import (
     Person,
     Restriction,
     Sex,
-    TitleKind,
 )
 
 IDENTITY_FORMAT = _("An identity number (CCCD) has exactly 12 digits.")
@@ -202,12 +201,12 @@ def record_awards(
 ) -> int:
     """A signed decision adds each awarded nominee's award to their registry history, dated the
     day the decision was signed (`awarded_on`), not the day it was entered."""
-    kind = TitleKind.objects.get(code=form.code)
+    kind_id = checks.title_kind_id(form.code)
     entries = [
         HistoryEntry(
             person_id=n.person_id,
             collective_id=n.collective_id,
-            kind=kind,
+            kind_id=kind_id,
             year=year,
             awarded_on=awarded_on,
             decision_number=number,

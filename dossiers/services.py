@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile, File
 from django.db import models, transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -228,8 +229,11 @@ def _units_under(organization: Organization) -> set[int]:
     return found
 
 
-def _nominee_organizations(nominees: list[dict[str, Any]]) -> dict[str, Organization]:
-    """The organisations named by code, in one query (codes that cannot exist are not asked)."""
+def _nominee_organizations(
+    nominees: list[dict[str, Any]], proposer: Organization
+) -> dict[str, Organization]:
+    """The organisations named by code, in one query (codes that cannot exist are not asked,
+    nor the proposing organisation's own, already read)."""
     codes = {
         item.get("organization")
         for item in nominees
@@ -238,7 +242,11 @@ def _nominee_organizations(nominees: list[dict[str, Any]]) -> dict[str, Organiza
         and "\x00" not in item["organization"]
         and len(item["organization"]) <= 32
     }
-    return {org.code: org for org in Organization.objects.filter(code__in=codes)} if codes else {}
+    found = {proposer.code: proposer} if proposer.code in codes else {}
+    codes.discard(proposer.code)
+    if codes:
+        found |= {org.code: org for org in Organization.objects.filter(code__in=codes)}
+    return found
 
 
 def _validate_nominees(
@@ -266,7 +274,7 @@ def _validate_nominees(
         raise DossierError(
             errors.TOO_MANY_NOMINEES, code="too_many_nominees", limit=limit, count=len(nominees)
         )
-    by_code = _nominee_organizations(nominees)
+    by_code = _nominee_organizations(nominees, organization)
     allowed: set[int] | None = None
     cleaned: list[NomineeFields] = []
     holders: list[dict[str, Any]] = []
@@ -340,10 +348,22 @@ def _check_in_force(form: AwardForm, day: datetime.date) -> None:
 
 
 def _next_reference(organization: Organization, year: int) -> str:
-    count = Dossier.objects.filter(organization=organization, year=year).count()
+    """The next free `<org>-<year>-<nnnn>` after the organisation's dossiers of that year
+    counted, in one query when it is after every reference with that prefix (the usual case),
+    else the next one not taken."""
+    prefix = f"{organization.code}-{year}-"
+    own = Q(organization=organization, year=year)
+    numbered = Q(reference__startswith=prefix)
+    found = Dossier.objects.filter(own | numbered).aggregate(
+        count=Count("pk", filter=own), last=Max("reference", filter=numbered)
+    )
+    count = found["count"]
+    reference = f"{prefix}{count + 1:04d}"
+    if found["last"] is None or reference > found["last"]:
+        return reference  # beyond every reference with the prefix: free
     while True:
         count += 1
-        reference = f"{organization.code}-{year}-{count:04d}"
+        reference = f"{prefix}{count:04d}"
         if not Dossier.objects.filter(reference=reference).exists():
             return reference
 
@@ -395,9 +415,10 @@ def dossier_create(
     with _recording(dossier, actor=actor, action="create"):
         history.author(dossier, actor, "dossier.created")
         dossier.save()
-        _add_nominees(dossier, cleaned, actor)
+        added = _add_nominees(dossier, cleaned, actor)
         access.on_created(dossier)
-    checks.refresh([dossier], stage="save")  # advice for the proposer, never blocking
+    # Advice for the proposer, never blocking; the nominees just written are the live ones.
+    checks.refresh([dossier], stage="save", nominees=added)
     return dossier
 
 
@@ -473,12 +494,15 @@ def _set_nominees(dossier: Dossier, cleaned: list[NomineeFields], actor: User | 
     _add_nominees(dossier, added, actor)
 
 
-def _add_nominees(dossier: Dossier, cleaned: list[NomineeFields], actor: User | None) -> None:
+def _add_nominees(
+    dossier: Dossier, cleaned: list[NomineeFields], actor: User | None
+) -> list[Nominee]:
     """The new nominees of `dossier` and their history rows (`nominee.added`), in one insert
     each, under the event being recorded."""
     rows = [Nominee(dossier=dossier, **item) for item in cleaned]
     Nominee.objects.bulk_create(rows)
     history.bulk_saved(rows, actor=actor, reason="nominee.added")
+    return rows
 
 
 @transaction.atomic(savepoint=False)
@@ -650,18 +674,22 @@ def dossier_submit(*, actor: User, dossier: Dossier, reason: str = "") -> Dossie
     from_state = dossier.state
     reason = reason or ("dossier.submitted" if from_state == S.DRAFT else "dossier.resubmitted")
     _check_in_force(form, calendar.today())
-    present = set(dossier.attachments.values_list("kind_id", flat=True))
-    missing = [k.name for k in form.required_documents.all() if k.pk not in present]
+    missing = list(
+        form.required_documents.exclude(pk__in=dossier.attachments.values("kind_id")).values_list(
+            "name", flat=True
+        )
+    )
     if missing:
         raise DossierError(
             errors.MISSING_DOCUMENTS, code="missing_documents", kinds=", ".join(missing)
         )
-    checks.refresh([dossier], stage="submit", block=True)  # 409 eligibility_failed
+    nominees = checks.refresh([dossier], stage="submit", block=True)  # 409 eligibility_failed
     bloc = dossier.bloc
     if from_state == S.DRAFT:
         bloc = None
         # A bloc ranks its member organisations: a dossier of individuals only never goes to it.
-        collectives = dossier.nominees.filter(kind=NomineeKind.COLLECTIVE).exists()
+        # (A draft's nominees are all live, so all of them are among those checked.)
+        collectives = any(n.kind == NomineeKind.COLLECTIVE for n in nominees)
         if (
             collectives
             and form.has_stage(Stage.BLOC_VOTE)
@@ -695,7 +723,7 @@ def dossier_submit(*, actor: User, dossier: Dossier, reason: str = "") -> Dossie
         access.on_submitted(dossier)
         if authority:
             access.on_held(dossier, authority)
-    checks.refresh_claimants(dossier)  # a duplicate is flagged to the other board too
+    checks.refresh_claimants(dossier, nominees)  # a duplicate is flagged to the other board too
     return dossier
 
 
@@ -1033,15 +1061,20 @@ def dossier_decide(
     year: int,
     declined: dict[int, str],
     signed_on: datetime.date | None = None,
+    nominees: Iterable[Nominee] | None = None,
 ) -> Dossier:
     """Record the signed decision on one dossier of a batch: each nominee awarded or declined,
     the awards added to the registry dated `signed_on` (the decision's date; today if not given).
+    `nominees`: the dossier's live nominees when the caller has read them (checks.live_nominees).
 
     Called inside the batch's transaction with the row locked."""
     lifecycle.ensure("decide", dossier, label=False)
+    if nominees is None:
+        nominees = dossier.nominees.filter(outcome=NomineeOutcome.PENDING)
+    pending = [n for n in nominees if n.outcome == NomineeOutcome.PENDING]
     with _recording(dossier, actor=actor, action="decide", reason=number) as entry:
         awarded, refused = [], []
-        for nominee in dossier.nominees.filter(outcome=NomineeOutcome.PENDING):
+        for nominee in pending:
             if nominee.pk in declined:
                 nominee.outcome = NomineeOutcome.DECLINED
                 nominee.outcome_reason = declined[nominee.pk]
@@ -1049,11 +1082,15 @@ def dossier_decide(
             else:
                 nominee.outcome, nominee.outcome_reason = NomineeOutcome.AWARDED, number
                 awarded.append(nominee)
-        # The awarded share one outcome and reason: one UPDATE; the declined each their own.
-        Nominee.objects.filter(pk__in=[n.pk for n in awarded]).update(
+        # The awarded share one outcome and reason: one UPDATE; the declined, and any nominee
+        # whose checks the signature changed (saved in the same UPDATE), each their own.
+        rechecked = {n.pk for n in pending if checks.take_unsaved(n)}
+        own = [n for n in pending if n.pk in rechecked or n.pk in declined]
+        Nominee.objects.filter(pk__in=[n.pk for n in awarded if n.pk not in rechecked]).update(
             outcome=NomineeOutcome.AWARDED, outcome_reason=number
         )
-        Nominee.objects.bulk_update(refused, ["outcome", "outcome_reason"])
+        fields = ["outcome", "outcome_reason", *(checks.CHECK_FIELDS if rechecked else [])]
+        Nominee.objects.bulk_update(own, fields)
         for outcome, changed in (
             (NomineeOutcome.DECLINED, refused),
             (NomineeOutcome.AWARDED, awarded),

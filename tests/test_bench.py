@@ -7,6 +7,7 @@ import pytest
 from demo.management.commands.bench_workflow import (
     baseline,
     bench_form,
+    documents_left_out,
     lifecycle,
     measure,
     summary,
@@ -132,3 +133,20 @@ def test_the_year_driver_takes_every_path_through_the_services():
     for step in ("submit", "accept", "forward", "close_notice", "sign_submission"):
         assert profile.queries[step] / profile.calls[step] <= 25, step
     assert verify().ok
+
+
+def test_each_step_of_the_lifecycle_keeps_its_queries():
+    """The queries of each step of bench_workflow's lifecycle (`make bench` prints them with
+    tasks sent to the broker): create 21, submit 15, accept 11, forward 13, batch 12, signature
+    20. Here one fewer each: the test is one transaction, whose ledger head is read once (each
+    BEGIN and COMMIT a SAVEPOINT and its RELEASE), and no transaction commits, so no task is
+    sent. A step that grows fails here; one that falls lowers its bound."""
+    from functools import partial
+
+    world, form = World(), bench_form()
+    steps: dict[str, list[int]] = {}
+    with documents_left_out():  # as the benchmark measures it
+        measure(partial(lifecycle, steps=steps), world, form, 2, 0)
+    last = {name: counts[-1] for name, counts in steps.items()}  # caches warm
+    bounds = {"create": 20, "submit": 14, "accept": 10, "forward": 12, "batch": 11, "signature": 19}
+    assert last == bounds, sorted(last.items())

@@ -200,5 +200,5 @@ def inbox(request):
 
 
 def dossier_inbox_rows(user):
-    """The policy's inbox, without the nominees (the rows do not name them)."""
-    return selectors.dossier_inbox(user).prefetch_related(None)
+    """The policy's inbox as a table's rows (no nominee: the rows do not name them)."""
+    return selectors.dossier_rows(selectors.dossier_inbox(user))

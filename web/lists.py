@@ -104,7 +104,7 @@ def _years() -> list[int]:
 def dossier_list(request):
     """Dossiers the user may see, searched, filtered and sorted by the API's own FilterSet.
     The rows name no nominee, so none is loaded (the search reads them in a subquery)."""
-    visible = selectors.dossier_list_visible_to(request.user).prefetch_related(None)
+    visible = selectors.dossier_rows(selectors.dossier_list_visible_to(request.user))
     chosen, values, dropped = chosen_filters(request, visible)
     if dropped:
         messages.error(request, FILTER_IGNORED)

@@ -94,7 +94,7 @@ NOMINEE_DONE = {
 
 def nominee_rows(user, dossier) -> list[tuple]:
     """Each nominee (prefetched) with the hold or release the policy lets this user do now."""
-    return [(n, policy.nominee_actions(user, dossier, n)) for n in dossier.nominees.all()]
+    return policy.nominee_actions(user, dossier, dossier.nominees.all())
 
 
 @login_required

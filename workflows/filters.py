@@ -4,7 +4,7 @@ form error, answered 400 `invalid` by the API and shown on the page, never sent 
 """
 
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.constants import EMPTY_VALUES
@@ -115,14 +115,27 @@ class DossierFilter(filters.FilterSet):
 
     def search(self, queryset, name, value: str):
         """The reference, the title or a nominee's name contains the words typed (as typed,
-        case aside): one condition, the nominees read in a subquery, never per dossier."""
+        case aside): one condition, the nominees read in a subquery, never per dossier.
+
+        The dossiers whose reference, title or nominee matches, as one subquery of three
+        (UNION ALL), each of which PostgreSQL answers from a trigram index (dossiers migration
+        0015), so a search reads the rows that match, not every dossier and nominee. An OR of
+        the three would read every dossier: an index serves one column's condition, not the OR
+        of another table's."""
         text = value.strip()
         if not text:
             return queryset
-        named = Nominee.objects.filter(dossier=OuterRef("pk"), name__icontains=text)
-        return queryset.filter(
-            Q(reference__icontains=text) | Q(title__icontains=text) | Q(Exists(named))
+        matching = (
+            Dossier.objects.filter(reference__icontains=text)
+            .order_by()
+            .values("pk")
+            .union(
+                Dossier.objects.filter(title__icontains=text).order_by().values("pk"),
+                Nominee.objects.filter(name__icontains=text).order_by().values("dossier_id"),
+                all=True,
+            )
         )
+        return queryset.filter(pk__in=matching)
 
     def by_overdue(self, queryset, name, value: str):
         late = Q(due_date__lt=calendar.today()) & ~Q(state__in=lifecycle.TERMINAL)

@@ -88,7 +88,7 @@ def sees_whole_registry(user: UserLike) -> bool:
     )
 
 
-def _subtree_of(codes: set[str]) -> set[int]:
+def _subtree_of(codes: frozenset[str] | set[str]) -> set[int]:
     if not codes:
         return set()
     roots = Organization.objects.filter(code__in=codes).values_list("pk", flat=True)

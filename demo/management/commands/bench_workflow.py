@@ -1,12 +1,17 @@
 """Benchmark: a dossier's whole lifecycle through viewflow vs the same transitions as plain
-model updates with history. Runs in a throwaway database of the configured backend."""
+model updates with history. Runs in a throwaway database of the configured backend.
+
+Background tasks go to the broker as in production (the notifications' delivery runs on the
+worker, not in the action), on a queue of the benchmark's own, emptied at the end; `--tasks
+eager` runs them in place instead, as `make run` and the tests do."""
 
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -18,36 +23,58 @@ from audit.models import LedgerEvent
 from demo.world import World, build_organisations, build_users
 from dossiers.catalogue import upsert
 from dossiers.models import AwardForm, Dossier, DossierState, Nominee, TitleKind
+from notifications.tasks import deliver_event
 from workflows import services as wf
 
 S = DossierState
+STEPS = ("create", "submit", "accept", "forward", "batch", "signature")
+Steps = dict[str, list[int]]
 
 
-def lifecycle(world: World, form: AwardForm, i: int) -> None:
+@contextmanager
+def _step(steps: Steps | None, name: str) -> Iterator[None]:
+    """Count the queries of one step into `steps[name]` (when given)."""
+    if steps is None:
+        yield
+        return
+    with CaptureQueriesContext(connection) as context:
+        yield
+    steps.setdefault(name, []).append(len(context.captured_queries))
+
+
+def lifecycle(world: World, form: AwardForm, i: int, steps: Steps | None = None) -> None:
     """Create → submit → intake → appraisal → decision batch → signed.
 
     The proposer belongs to no bloc in 2021, so the PM's certificate skips the bloc vote: the
-    benchmark measures the workflow engine, not nine members casting ballots."""
-    dossier = wf.dossier_start(
-        actor=world.user("proposer-HCCB"),
-        organization=world.org("HCCB"),
-        award_form=form,
-        year=2021,
-        title=f"Bench {i}",
-        nominees=[{"kind": "collective", "name": f"Tập thể {i}", "organization": "HCCB"}],
-    )
-    wf.dossier_act(actor=world.user("head-HCCB"), dossier=dossier, action="submit", payload={})
-    wf.dossier_act(actor=world.user("board-officer"), dossier=dossier, action="accept", payload={})
-    wf.dossier_act(actor=world.user("board-head"), dossier=dossier, action="forward", payload={})
-    decision = approval_services.decision_create(
-        actor=world.user("board-head"), decider="TTG", dossier_ids=[dossier.pk]
-    )
-    approval_services.decision_sign(
-        actor=world.user("pm"),
-        decision=decision,
-        number=f"{i}/QĐ-TTg-bench",
-        signed_on=timezone.localdate(),
-    )
+    benchmark measures the workflow engine, not nine members casting ballots. `steps`: each
+    step's queries are added to it."""
+    with _step(steps, "create"):
+        dossier = wf.dossier_start(
+            actor=world.user("proposer-HCCB"),
+            organization=world.org("HCCB"),
+            award_form=form,
+            year=2021,
+            title=f"Bench {i}",
+            nominees=[{"kind": "collective", "name": f"Tập thể {i}", "organization": "HCCB"}],
+        )
+    for action, who in (
+        ("submit", "head-HCCB"),
+        ("accept", "board-officer"),
+        ("forward", "board-head"),
+    ):
+        with _step(steps, action):
+            wf.dossier_act(actor=world.user(who), dossier=dossier, action=action, payload={})
+    with _step(steps, "batch"):
+        decision = approval_services.decision_create(
+            actor=world.user("board-head"), decider="TTG", dossier_ids=[dossier.pk]
+        )
+    with _step(steps, "signature"):
+        approval_services.decision_sign(
+            actor=world.user("pm"),
+            decision=decision,
+            number=f"{i}/QĐ-TTg-bench",
+            signed_on=timezone.localdate(),
+        )
 
 
 def baseline(world: World, form: AwardForm, i: int) -> None:
@@ -79,7 +106,7 @@ def baseline(world: World, form: AwardForm, i: int) -> None:
                 event.to_state, event.version = state, locked.version
 
 
-def measure(run, world, form, n: int, offset: int) -> tuple[float, float]:
+def measure(run: Callable[..., None], world, form, n: int, offset: int) -> tuple[float, float]:
     times, queries = [], []
     for i in range(n):
         connection.queries_log.clear()  # the log keeps 9,000 queries; counts must not wrap
@@ -97,6 +124,39 @@ def summary(ms: float, queries: float, base_ms: float, base_queries: float) -> s
         f"lifecycle: {ms:.1f} ms, {queries:.0f} queries; baseline: {base_ms:.1f} ms, "
         f"{base_queries:.0f} queries; ratio {ms / base_ms:.1f}"
     )
+
+
+def per_step(steps: Steps) -> str:
+    """The median queries of each step of the lifecycle, on a line of their own."""
+    return "per step: " + ", ".join(
+        f"{name} {statistics.median(steps[name]):g}" for name in STEPS if name in steps
+    )
+
+
+@contextmanager
+def tasks_to_broker(queue_suffix: str = ".bench") -> Iterator[str]:
+    """Inside, tasks are sent to the broker as production sends them (not run in place), on a
+    queue of their own next to the configured one (`CELERY_QUEUE` + suffix), emptied at the end;
+    yields the queue's name. CommandError when no broker answers."""
+    app = deliver_event.app
+    conf = app.conf
+    queue = f"{conf.task_default_queue}{queue_suffix}"
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1)
+    except Exception as exc:
+        raise CommandError(
+            f"no broker answers at {conf.broker_url!r} ({exc}): start Redis, set "
+            "CELERY_BROKER_URL, or measure with --tasks eager"
+        ) from exc
+    saved = conf.task_always_eager, conf.task_default_queue
+    conf.task_always_eager, conf.task_default_queue = False, queue
+    try:
+        yield f"sent to the broker (queue {queue}, emptied after)"
+    finally:
+        conf.task_always_eager, conf.task_default_queue = saved
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(queue)
 
 
 def transitions_per_lifecycle() -> float:
@@ -146,13 +206,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dossiers", type=int, default=100)
         parser.add_argument(
+            "--tasks",
+            choices=("broker", "eager"),
+            default="broker",
+            help="broker (default): background tasks sent to the configured broker as in "
+            "production, on a queue of the benchmark's own, emptied at the end; eager: run in "
+            "place (as `make run` and the tests), their queries counted in the lifecycle.",
+        )
+        parser.add_argument(
             "--documents",
             action="store_true",
             help="Also produce the signed decision PDF at the signature (documents/): left out "
             "by default, the benchmark measures the workflow engine.",
         )
 
-    def handle(self, *args, dossiers: int, documents: bool = False, **options):
+    def handle(self, *args, dossiers: int, documents: bool = False, tasks="broker", **options):
+        with tasks_to_broker() if tasks == "broker" else _in_place() as where:
+            self._run(dossiers, documents, where)
+
+    def _run(self, dossiers: int, documents: bool, tasks: str) -> None:
         old_name = connection.settings_dict["NAME"]
         test_settings = connection.settings_dict.setdefault("TEST", {})
         if connection.vendor != "sqlite":
@@ -168,12 +240,26 @@ class Command(BaseCommand):
                 world = World()
                 measure(lifecycle, world, form, 3, 10_000)  # warm-up
                 measure(baseline, world, form, 3, 10_000)
-                ms, q = measure(lifecycle, world, form, dossiers, 0)
+                steps: Steps = {}
+                ms, q = measure(partial(lifecycle, steps=steps), world, form, dossiers, 0)
                 base_ms, base_q = measure(baseline, world, form, dossiers, 0)
                 transitions = transitions_per_lifecycle()
             finally:
                 connection.creation.destroy_test_db(old_name, verbosity=0)
         self.stdout.write(f"database: {connection.vendor}; dossiers: {dossiers}")
         self.stdout.write(f"documents: {'produced' if documents else 'left out (--documents)'}")
+        self.stdout.write(f"tasks: {tasks}")
+        self.stdout.write(per_step(steps))
         self.stdout.write(f"transitions: {transitions:g}")
         self.stdout.write(summary(ms, q, base_ms, base_q))
+
+
+@contextmanager
+def _in_place() -> Iterator[str]:
+    """Inside, tasks run in place (eager), as under `make run` and the tests."""
+    conf = deliver_event.app.conf
+    saved, conf.task_always_eager = conf.task_always_eager, True
+    try:
+        yield "run in place (eager)"
+    finally:
+        conf.task_always_eager = saved
