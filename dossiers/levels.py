@@ -131,6 +131,12 @@ def id_of(code: str) -> int | None:
     return _tree().ids.get(code)
 
 
+def within(authorities: set[str]) -> set[str]:
+    """The codes of the organisations that belong to the levels `authorities` head (read from the
+    cached tree: no query)."""
+    return {code for code, authority in _tree().authorities.items() if authority in authorities}
+
+
 def authorities_where(kind: str, codes: frozenset[str] | set[str]) -> set[str]:
     """The authorities whose board (kind "board") or council ("council") is one of `codes`."""
     pick = (lambda lv: lv.board) if kind == OrganizationKind.BOARD else (lambda lv: lv.council)

@@ -1,6 +1,7 @@
 """The admin, the API schema and docs, and the flow chart answer."""
 
 import pytest
+from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 
 from dossiers.models import Dossier
@@ -37,6 +38,25 @@ def test_admin_dossier_change_page_and_history():
     assert history.status_code == 200
     page = history.content.decode()
     assert "dossier.decided 301/QĐ-TTg" in page and "voter-MTTQ" in page
+
+
+@pytest.mark.parametrize("page", ["auth/user/{user}/change/", "auth/group/{group}/change/"])
+def test_the_user_and_group_pages_name_the_permissions_in_vietnamese(page):
+    """Django stores the permissions' names in English at migrate time; the pickers show them
+    from the action and the model's Vietnamese name, the stored rows untouched."""
+    client = Client()
+    signin(client, "admin")
+    user = User.objects.get(username="board-officer")
+    group = Group.objects.order_by("pk").first()
+    response = client.get(f"/admin/{page.format(user=user.pk, group=group.pk)}")
+    text = response.content.decode()
+    assert response.status_code == 200
+    dossier = "hồ sơ đề nghị khen thưởng"
+    assert f"Hồ sơ | {dossier} | Có thể thêm {dossier}</option>" in text
+    assert f"Có thể sửa {dossier}</option>" in text and f"Có thể xóa {dossier}</option>" in text
+    assert f"Có thể xem lịch sử của {dossier}</option>" in text
+    assert "Can add " not in text and "Can view " not in text and "historical" not in text
+    assert Permission.objects.filter(codename="add_dossier", name="Can add dossier").exists()
 
 
 def test_schema_and_docs(client):

@@ -18,7 +18,7 @@ from django.db.models import Exists, Max, Min, OuterRef
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from dossiers import permissions
+from dossiers import levels, permissions
 from dossiers.models import AwardForm, Dossier, DossierState, Organization, Role, RoleGrant
 from workflows import selectors
 from workflows.filters import ORDERING_FIELDS, OVERDUE_CHOICES, SEARCH_MAX_LENGTH, DossierFilter
@@ -78,17 +78,19 @@ def _assignee_options(user) -> list[tuple[str, str]]:
     return selectors.officer_names(grants)
 
 
-def _proposers():
-    """The organisations that have proposed dossiers, for the organisation filter. Every
-    organisation is listed to any signed-in user (`/api/v1/organizations/`), so this tells
-    nothing more; one probe of the organisation's index each, where reading the organisations
-    of the dossiers the user sees would read all of those."""
+def _proposers(user):
+    """The organisations that have proposed dossiers, for the organisation filter: those of the
+    user's own levels (the levels of the organisations the user has a role in, from the cached
+    tree); of every level for an inspector and for the central level's people, to whom the
+    provinces and ministries send dossiers. One probe of the organisation's index each, where
+    reading the organisations of the dossiers the user sees would read all of those."""
     proposed = Dossier.objects.filter(organization=OuterRef("pk"))
-    return (
-        Organization.objects.filter(Exists(proposed))
-        .only("code", "name", "short_name")
-        .order_by("name")
-    )
+    rows = Organization.objects.filter(Exists(proposed))
+    if not permissions.is_inspector(user):
+        own = {levels.authority_of(org) for _, org in permissions.user_roles(user) if org}
+        if not any(levels.tier_of(authority) == "central" for authority in own):
+            rows = rows.filter(code__in=levels.within(own))
+    return rows.only("code", "name", "short_name").order_by("name")
 
 
 def _years() -> list[int]:
@@ -122,7 +124,7 @@ def dossier_list(request):
         "states": DossierState.choices,
         "state": cleaned.get("state") or "",
         "award_forms": AwardForm.objects.only("code", "name").order_by("name"),
-        "organizations": _proposers(),
+        "organizations": _proposers(request.user),
         "years": _years(),
         "overdue_choices": OVERDUE_CHOICES,
         "assignees": assignees,

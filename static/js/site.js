@@ -74,8 +74,9 @@ document.addEventListener("DOMContentLoaded", function () {
 });
 
 // <input type="checkbox" data-auto-refresh="30">: the page reloads every 30 seconds while the
-// box is ticked (the ballot's turnout, for the one who closes it). Unticking it stops the
-// reloads (WCAG 2.2.1: a refresh the reader can turn off, which a <meta refresh> is not).
+// box is ticked (the ballot's turnout, for the one who closes it), or goes to the address in
+// its data-refresh-to (a job's page asking for its file). Unticking it stops the reloads
+// (WCAG 2.2.1: a refresh the reader can turn off, which a <meta refresh> is not).
 document.addEventListener("DOMContentLoaded", function () {
   var box = document.querySelector("input[data-auto-refresh]");
   if (!box) {
@@ -101,7 +102,12 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   window.setInterval(function () {
     if (box.checked && !document.querySelector("form[data-sent], form[data-dirty]")) {
-      window.location.reload();
+      var to = box.getAttribute("data-refresh-to");
+      if (to) {
+        window.location.assign(to);
+      } else {
+        window.location.reload();
+      }
     }
   }, seconds * 1000);
 });

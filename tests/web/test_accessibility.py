@@ -4,8 +4,10 @@ accessibility violation (issue #14, item 6): labels, names, contrast, landmarks,
 axe-core is vendored at a pinned version (static/vendor/README.md) and injected into each page
 by the test: the pages themselves never load it. The demo world gives the pages their data: a
 returned dossier, open ballots, a dossier under appraisal with its checks and consultations,
-a batch awaiting the Prime Minister. The pages are read at a desk's width, then a few at a
-phone's, where the header's menu is closed and tables are cards. The administrator's pages are
+a batch awaiting the Prime Minister; the test adds a nominee on hold, a ledger export waiting
+for the worker and one that failed, and a signed decision whose certificates are still being
+printed. The pages are read at a desk's width, then a few at a phone's, where the header's menu
+is closed and tables are cards. The administrator's pages are
 Django's admin (templates/admin/base_site.html adds the site's rules). The API's Swagger page
 (/api/docs/, a developers' tool drawn by its own script) is not checked."""
 
@@ -16,9 +18,14 @@ from django.conf import settings
 from selenium.webdriver.common.by import By
 
 from approvals.models import BallotSession, Decision
-from demo.world import seed_demo
+from audit.export import LEDGER_EXPORT_JOB
+from consultations.models import Consultation
+from demo.world import World, seed_demo
+from documents import services as documents
 from dossiers.models import Dossier, Nominee
+from jobs.models import Job, JobStatus
 from tests.browser import chromium, needs_browser, sign_in
+from workflows import services as wf
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_browser]
 
@@ -43,7 +50,31 @@ def _dossier(title: str) -> int:
     return Dossier.objects.get(title=title).pk
 
 
-def pages() -> list[tuple[str | None, str]]:
+def more_states() -> dict[str, int]:
+    """What the demo world does not hold and some pages show: a nominee on hold (the dossier
+    page's release form), a ledger export waiting for the worker and one that failed (the job's
+    page), and a signed decision whose certificates the worker has not printed yet (with
+    CERTIFICATES_INLINE_MAX at 0 and nothing sent to the worker: the test's `settings`)."""
+    world = World()
+    notice = Dossier.objects.get(title="[demo] Chiến sĩ thi đua toàn quốc — đang đăng tải (TLDLD)")
+    held = notice.nominees.order_by("pk").first()
+    wf.nominee_act(
+        actor=world.user("board-officer"), dossier=notice, nominee=held.pk, action="hold",
+        payload={"reason_code": "complaint", "reason": "Có đơn khiếu nại cần xác minh"},
+    )  # fmt: skip
+    inspector = world.user("inspector")
+    waiting = Job.objects.create(
+        kind=LEDGER_EXPORT_JOB, task="audit.ledger_export", owner=inspector
+    )
+    failed = Job.objects.create(
+        kind=LEDGER_EXPORT_JOB, task="audit.ledger_export", owner=inspector,
+        status=JobStatus.FAILED, error_status=409, error="Không ghi được tệp xuất sổ nhật ký.",
+    )  # fmt: skip
+    signed = Decision.objects.filter(state="signed").order_by("pk").first()
+    return {"waiting_job": waiting.pk, "failed_job": failed.pk, "signed": signed.pk}
+
+
+def pages(more: dict[str, int]) -> list[tuple[str | None, str]]:
     """(persona, path): the main pages of each persona in the demo world; None is signed out."""
     returned = _dossier("[demo] Bằng khen TTg — trả lại bổ sung (VHNT)")
     appraisal = _dossier("[demo] Bằng khen TTg — đang thẩm định (MTTQ)")
@@ -54,6 +85,8 @@ def pages() -> list[tuple[str | None, str]]:
     closed = BallotSession.objects.filter(state="closed", bloc__code="KHOI-CTXH-TW").first().pk
     decision = Decision.objects.filter(dossiers__pk=batched).get().pk
     restricted = Nominee.objects.get(dossier_id=appraisal, name="Cán bộ Mặt trận minh họa")
+    document = Dossier.objects.get(pk=returned).attachments.order_by("pk").first().pk
+    asked = Consultation.objects.get(dossier_id=appraisal, body__code="HY-BHXH").pk
     return [
         (None, "/accounts/login/"),
         (None, "/public/notices/"),
@@ -62,6 +95,7 @@ def pages() -> list[tuple[str | None, str]]:
         ("proposer-VHNT", f"/dossiers/{returned}/"),
         ("proposer-VHNT", f"/dossiers/{returned}/edit/"),
         ("proposer-VHNT", f"/dossiers/{returned}/documents/"),
+        ("proposer-VHNT", f"/dossiers/{returned}/documents/{document}/remove/"),
         ("proposer-VHNT", "/dossiers/new/"),
         ("proposer-VHNT", "/decisions/"),
         ("proposer-VHNT", "/notifications/"),
@@ -74,19 +108,28 @@ def pages() -> list[tuple[str | None, str]]:
         ("voter-MTTQ", f"/ballots/{closed}/"),
         ("voter-MTTQ", "/ballots/new/"),
         ("council-member-3", f"/ballots/{council.pk}/"),
+        ("council-secretary", f"/ballots/{council.pk}/"),  # the meeting's roll call
+        ("council-secretary", f"/ballots/{council.pk}/close/"),
         ("board-officer", "/"),
         ("board-officer", "/dossiers/?state=appraisal&assignee=none"),
         ("board-officer", f"/dossiers/{appraisal}/"),
-        ("board-officer", f"/dossiers/{notice}/"),
+        ("board-officer", f"/dossiers/{notice}/"),  # a nominee on hold, the others' hold forms
         ("board-officer", "/registry/restrictions/"),
         ("board-officer", f"/registry/people/{restricted.person_id}/"),
         ("board-head", "/decisions/new/"),
         ("board-head", f"/decisions/{decision}/"),
+        ("board-head", "/reports/"),
         ("pm", "/"),
         ("pm", f"/decisions/{decision}/"),
         ("consult-BHXH", "/"),
+        ("consult-BHXH", f"/consultations/{asked}/"),
         ("inspector", "/audit/?q=VHNT"),
         ("inspector", "/audit/verify/"),
+        ("inspector", f"/audit/exports/{more['waiting_job']}/"),  # the job's pages
+        ("inspector", f"/audit/exports/{more['failed_job']}/"),
+        ("inspector", f"/decisions/{more['signed']}/"),
+        ("inspector", f"/decisions/{more['signed']}/certificates.pdf"),  # being printed
+        ("inspector", "/decisions/public/"),
         ("inspector", f"/dossiers/{batched}/"),
         ("inspector", "/dossiers/999999/"),  # the site's own 404
         ("admin", "/admin/"),
@@ -117,12 +160,17 @@ def _phone(driver, on: bool) -> None:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
-def test_axe_finds_no_serious_violation_on_the_personas_pages(browser, live_server):
+def test_axe_finds_no_serious_violation_on_the_personas_pages(
+    browser, live_server, settings, monkeypatch
+):
     seed_demo()  # an earlier test run in a transaction may have emptied the tables
+    settings.CERTIFICATES_INLINE_MAX = 0  # every decision's certificates: the worker's
+    monkeypatch.setattr(documents, "certificates_enqueue", lambda *args, **kwargs: None)
+    more = more_states()
     source = AXE.read_text(encoding="utf-8")
     SHOTS.mkdir(parents=True, exist_ok=True)
     base, current, problems, read = live_server.url, "", [], 0
-    for persona, path in pages():
+    for persona, path in pages(more):
         if persona != current:
             browser.delete_all_cookies()
             if persona:
@@ -146,5 +194,5 @@ def test_axe_finds_no_serious_violation_on_the_personas_pages(browser, live_serv
                         f"at {v['nodes']}"
                     )
         _phone(browser, False)
-    assert read >= len(pages())
+    assert read >= len(pages(more))
     assert problems == [], "\n".join(problems)

@@ -371,6 +371,31 @@ def test_each_filter_and_combined(inspector, query, check):
     assert shown == expected
 
 
+def _organisations_offered(client: Client) -> set[str]:
+    """The codes the list's organisation filter offers."""
+    select = re.search(
+        r'<select name="organization".*?</select>', _html(client.get("/dossiers/")), re.S
+    )
+    return set(re.findall(r'<option value="([^"]+)"', select.group(0)))
+
+
+def test_the_organisation_filter_offers_the_users_own_levels_only(inspector):
+    """A province's people are offered that province's units, never another province's; the
+    central level's and the inspector, every unit that has proposed."""
+    proposed = set(Dossier.objects.values_list("organization__code", flat=True))
+    assert {"T-HND", "T2-HND", "HLHPN"} <= proposed
+    first_province = _organisations_offered(_client("t-board-officer"))
+    assert "T-HND" in first_province and "T2-HND" not in first_province
+    assert first_province <= {code for code in proposed if code.startswith("T-")}
+    assert "T2-HND" not in _organisations_offered(_client("proposer-T-HND"))
+    assert "T-HND" not in _organisations_offered(_client("t2-board-officer"))
+    assert (
+        _organisations_offered(inspector)
+        == proposed
+        == _organisations_offered(_client("board-officer"))
+    )
+
+
 def test_overdue_and_assignee_filters(inspector):
     officer = World().user("board-officer")
     seen = selectors.dossier_list_visible_to(officer).exclude(state__in=lifecycle.TERMINAL)

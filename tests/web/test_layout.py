@@ -4,7 +4,10 @@ nor at 360 px, a tablet's 800 px or a desk's 1440 px.
 Dossiers of 50 nominees whose names are 255 characters with no space to break at (the longest a
 name may be), with titles as long, are brought through the services to the states each page
 shows: a draft (its edit and documents pages), one on an open bloc ballot, one on public notice,
-one in a decision batch awaiting the Prime Minister and one awaiting its batch. Each persona then
+one in a decision batch awaiting the Prime Minister and one awaiting its batch, one of 50 people
+on the central council's open ballot (the secretary's roll call), and a small one signed (its
+decision's page, its certificates still being printed). A nominee is on hold, and ledger
+exports wait for the worker or failed (the jobs' pages). Each persona then
 reads its pages in headless Chromium; on every one the document is no wider than the viewport
 (a table may scroll inside its own box) and, on a phone, the header takes less than a quarter of
 the screen. A screenshot per page and width goes to artifacts/screenshots/layout/."""
@@ -14,11 +17,15 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+import time_machine
 from django.conf import settings
 from selenium.webdriver.common.by import By
 
+from approvals import ballots
 from approvals import services as approval_services
 from approvals.models import Decision
+from audit.export import LEDGER_EXPORT_JOB
+from consultations.models import Consultation
 from demo.world import (
     CENTRAL_CODES,
     World,
@@ -26,14 +33,18 @@ from demo.world import (
     bloc_ballot,
     build_devices,
     build_organisations,
+    build_signing_keys,
     build_users,
     consult,
     person,
     start,
 )
+from documents import services as documents
 from dossiers import registry
 from dossiers.models import Dossier, RestrictionKind
+from jobs.models import Job, JobStatus
 from tests.browser import chromium, needs_browser, sign_in
+from workflows import services as wf
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_browser]
 SHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots" / "layout"
@@ -71,6 +82,7 @@ def build_world() -> dict:
     build_organisations()
     build_users()
     build_devices()
+    build_signing_keys()
     world = World()
     # A draft, with one individual (in the registry, with a restriction on record) among them.
     draft = start(
@@ -92,15 +104,23 @@ def build_world() -> dict:
     notice = big(world, "DOAN", "HCLD-3", "CK")
     act(world, "head-DOAN", notice, "submit")
     act(world, "board-officer", notice, "accept", reason=long_text("Tiếp nhận", 300))
+    held = notice.nominees.order_by("pk").first()
+    wf.nominee_act(
+        actor=world.user("board-officer"), dossier=notice, nominee=held.pk, action="hold",
+        payload={"reason_code": "complaint", "reason": long_text("Đơn khiếu nại", 500)},
+    )  # fmt: skip
     # Through the bloc, the board and the consulted bodies to the Prime Minister: one in a
-    # batch, one still awaiting its batch.
+    # batch, one still awaiting its batch, and a small one to be signed.
     batched, awaiting = big(world, "HND", "BK-TTG", "TT"), big(world, "HLHPN", "BK-TTG", "CL")
-    for dossier in (batched, awaiting):
+    small = start(
+        world, "VUFO", "BK-TTG", long_text("Hồ sơ ký"), collectives("VUFO", "KY")[:1], 2023
+    )
+    for dossier in (batched, awaiting, small):
         act(world, f"head-{dossier.organization.code}", dossier, "submit")
     closed = bloc_ballot(
-        world, "voter-MTTQ", "KHOI-CTXH-TW", 2023, [batched, awaiting], CENTRAL_CODES
+        world, "voter-MTTQ", "KHOI-CTXH-TW", 2023, [batched, awaiting, small], CENTRAL_CODES
     )
-    for dossier in (batched, awaiting):
+    for dossier in (batched, awaiting, small):
         dossier.refresh_from_db()
         act(world, "board-officer", dossier, "accept")
         consult(world, "board-officer", dossier)
@@ -109,10 +129,40 @@ def build_world() -> dict:
         actor=world.user("board-head"), decider="TTG", dossier_ids=[batched.pk]
     )
     assert Decision.objects.get(pk=decision.pk).dossiers.count() == 1
+    signed = approval_services.decision_create(
+        actor=world.user("board-head"), decider="TTG", dossier_ids=[small.pk]
+    )
+    approval_services.decision_sign(
+        actor=world.user("pm"), decision=signed, number="12/QĐ-TTg",
+        signed_on=datetime.date(2026, 11, 20),
+    )  # fmt: skip
+    # 50 people before the central council, on its open ballot: past their public notice.
+    with time_machine.travel(datetime.datetime(2026, 10, 1, 9, tzinfo=datetime.UTC)) as clock:
+        people = [person(long_text(f"Người {i:02d}"), "TLDLD") for i in range(NOMINEES)]
+        heard = start(world, "TLDLD", "CSTD-TQ", long_text("Hồ sơ Hội đồng"), people, 2023)
+        act(world, "head-TLDLD", heard, "submit")
+        act(world, "board-officer", heard, "accept", reason=long_text("Tiếp nhận", 300))
+        clock.shift(datetime.timedelta(days=21))
+        act(world, "board-officer", heard, "close_notice", reason=long_text("Hết hạn", 300))
+    meeting = ballots.ballot_open(
+        actor=world.user("council-secretary"), council_code="HDTDKT-TW", year=2023,
+        nominee_ids=list(heard.nominees.values_list("pk", flat=True)),
+    )  # fmt: skip
+    inspector = world.user("inspector")
+    waiting = Job.objects.create(
+        kind=LEDGER_EXPORT_JOB, task="audit.ledger_export", owner=inspector
+    )
+    failed = Job.objects.create(
+        kind=LEDGER_EXPORT_JOB, task="audit.ledger_export", owner=inspector,
+        status=JobStatus.FAILED, error_status=409, error=long_text("Lỗi", 500),
+    )  # fmt: skip
     return {
         "draft": draft.pk, "voting": voting.pk, "notice": notice.pk, "batched": batched.pk,
         "awaiting": awaiting.pk, "ballot": session.pk, "decision": decision.pk,
-        "person": individual.pk, "closed_ballot": closed.pk,
+        "person": individual.pk, "closed_ballot": closed.pk, "signed": signed.pk,
+        "meeting": meeting.pk, "waiting_job": waiting.pk, "failed_job": failed.pk,
+        "document": draft.attachments.order_by("pk").first().pk,
+        "consultation": Consultation.objects.filter(dossier=batched).order_by("pk").first().pk,
     }  # fmt: skip
 
 
@@ -130,19 +180,23 @@ def pages(ids: dict) -> list[tuple[str | None, str]]:
         ("proposer-VUSTA", f"/dossiers/{ids['draft']}/"),
         ("proposer-VUSTA", f"/dossiers/{ids['draft']}/edit/"),
         ("proposer-VUSTA", f"/dossiers/{ids['draft']}/documents/"),
+        ("proposer-VUSTA", f"/dossiers/{ids['draft']}/documents/{ids['document']}/remove/"),
         ("proposer-VUSTA", "/dossiers/new/"),
         ("proposer-VUSTA", "/decisions/"),
         ("proposer-VUSTA", "/notifications/"),
         ("head-VUSTA", f"/dossiers/{ids['draft']}/submit/"),
+        ("head-HCCB", f"/dossiers/{ids['voting']}/withdraw/"),
         ("voter-VUSTA", "/"),
         ("voter-VUSTA", f"/ballots/{ids['ballot']}/"),
         ("voter-MTTQ", f"/ballots/{ids['ballot']}/"),
         ("voter-MTTQ", f"/ballots/{ids['ballot']}/close/"),
         ("voter-MTTQ", f"/ballots/{ids['closed_ballot']}/"),
         ("voter-MTTQ", "/ballots/new/"),
+        ("council-secretary", f"/ballots/{ids['meeting']}/"),  # the meeting's roll call
+        ("council-secretary", f"/ballots/{ids['meeting']}/close/"),
         ("board-officer", "/"),
         ("board-officer", f"/dossiers/?{board_filters}"),
-        ("board-officer", f"/dossiers/{ids['notice']}/"),
+        ("board-officer", f"/dossiers/{ids['notice']}/"),  # a nominee on hold, the others' forms
         ("board-officer", f"/dossiers/{ids['voting']}/"),
         ("board-officer", f"/dossiers/{ids['batched']}/"),
         ("board-officer", "/registry/restrictions/"),
@@ -152,12 +206,19 @@ def pages(ids: dict) -> list[tuple[str | None, str]]:
         ("board-head", "/decisions/new/"),
         ("board-head", "/decisions/"),
         ("board-head", f"/decisions/{ids['decision']}/"),
+        ("board-head", "/reports/"),
+        ("consult-BHXH", f"/consultations/{ids['consultation']}/"),
         ("pm", "/"),
         ("pm", f"/decisions/{ids['decision']}/"),
         ("pm", f"/dossiers/{ids['awaiting']}/"),
         ("inspector", "/"),
         ("inspector", f"/audit/?{urlencode({'q': 'HND'})}"),
         ("inspector", "/audit/verify/"),
+        ("inspector", f"/audit/exports/{ids['waiting_job']}/"),  # the jobs' pages
+        ("inspector", f"/audit/exports/{ids['failed_job']}/"),
+        ("inspector", f"/decisions/{ids['signed']}/"),
+        ("inspector", f"/decisions/{ids['signed']}/certificates.pdf"),  # being printed
+        ("inspector", "/decisions/public/"),
         ("inspector", f"/dossiers/{ids['batched']}/"),
         ("inspector", "/dossiers/999999/"),  # the site's own 404
     ]
@@ -208,7 +269,11 @@ def browser():
     driver.quit()
 
 
-def test_no_page_scrolls_sideways_from_a_phone_to_a_desk(browser, live_server):
+def test_no_page_scrolls_sideways_from_a_phone_to_a_desk(
+    browser, live_server, settings, monkeypatch
+):
+    settings.CERTIFICATES_INLINE_MAX = 0  # every decision's certificates: the worker's
+    monkeypatch.setattr(documents, "certificates_enqueue", lambda *args, **kwargs: None)
     ids = build_world()
     SHOTS.mkdir(parents=True, exist_ok=True)
     base, current, problems = live_server.url, "", []
