@@ -527,7 +527,10 @@ def last_return(dossier: Dossier) -> LedgerEvent | None:
     if dossier.state != DossierState.RETURNED:
         return None
     return (
-        LedgerEvent.objects.filter(dossier_id=dossier.pk, action="return").order_by("-seq").first()
+        LedgerEvent.objects.filter(dossier_id=dossier.pk, action="return")
+        .select_related("actor")
+        .order_by("-seq")
+        .first()
     )
 
 

@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.html import escape
 
+from accounts.names import full_name
 from audit.models import LedgerEvent
 from demo.world import World, act, demo_pdf, person, start
 from dossiers import errors
@@ -440,6 +441,8 @@ def test_the_returns_reason_is_at_the_top_and_the_head_answers_and_resubmits(wor
     top = html.index('id="return-reason"')
     assert top < html.index('class="actions"') < html.index("eligibility")  # first on the page
     assert escape(RETURN_REASON) in html[top : top + 2000]
+    returned_by = LedgerEvent.objects.filter(dossier_id=dossier.pk, action="return").latest("seq")
+    assert escape(full_name(returned_by.actor)) in html[top : top + 2000]  # a name, not a login
     assert f'href="/dossiers/{dossier.pk}/submit/"' in html  # the answer, not a one-click move
     assert f'action="/dossiers/{dossier.pk}/actions/submit/"' not in html
     page = head.get(f"/dossiers/{dossier.pk}/submit/")
