@@ -16,17 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 mkdir -p var
-# The production settings, as ops/prod.sh sets them (its secrets file, made here if missing).
-if [ ! -f var/secrets.env ]; then
-  (umask 077; $PY -c 'import secrets
-for name in ("DJANGO_SECRET_KEY", "AUDIT_SIGNING_KEY", "BALLOT_SEALING_KEY"):
-    print(f"{name}={secrets.token_urlsafe(48)}")' >var/secrets.env)
-fi
-set -a
-# shellcheck disable=SC1091
-. var/secrets.env
-set +a
-export DJANGO_SETTINGS_MODULE=config.settings.production
+# The production settings and their secrets, as ops/prod.sh sets them (ops/secrets.sh).
+. ops/secrets.sh
 export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_SECURE_SSL_REDIRECT=false DJANGO_HSTS_SECONDS=0
 export DJANGO_LOG_LEVEL=${DJANGO_LOG_LEVEL:-WARNING}
 export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/khenthuong}

@@ -34,19 +34,10 @@ export LOAD_WAIT_MIN=${LOAD_WAIT_MIN:-0.5} LOAD_WAIT_MAX=${LOAD_WAIT_MAX:-1.5}
 export LOAD_HOSTS="http://127.0.0.1:$PORT_A,http://127.0.0.1:$PORT_B"
 mkdir -p "$OUT" var
 
-# The production settings, as ops/prod.sh sets them (its secrets file, made here if missing),
+# The production settings and their secrets, as ops/prod.sh sets them (ops/secrets.sh),
 # on a Redis broker database, cache database and queue of their own: a `make prod` running
 # beside this never takes this stack's tasks.
-if [ ! -f var/secrets.env ]; then
-  (umask 077; $PY -c 'import secrets
-for name in ("DJANGO_SECRET_KEY", "AUDIT_SIGNING_KEY", "BALLOT_SEALING_KEY"):
-    print(f"{name}={secrets.token_urlsafe(48)}")' >var/secrets.env)
-fi
-set -a
-# shellcheck disable=SC1091
-. var/secrets.env
-set +a
-export DJANGO_SETTINGS_MODULE=config.settings.production
+. ops/secrets.sh
 export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_SECURE_SSL_REDIRECT=false
 export DJANGO_HSTS_SECONDS=0 DJANGO_MEDIA_ROOT=$PWD/$OUT/media
 export CELERY_BROKER_URL=${LOAD_BROKER_URL:-redis://127.0.0.1:6379/12}

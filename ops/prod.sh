@@ -15,20 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 mkdir -p var
-if [ ! -f var/secrets.env ]; then
-  umask 077
-  $PY - >var/secrets.env <<'PYEOF'
-import secrets
-for name in ("DJANGO_SECRET_KEY", "AUDIT_SIGNING_KEY", "BALLOT_SEALING_KEY"):
-    print(f"{name}={secrets.token_urlsafe(48)}")
-PYEOF
-  echo "== secrets generated in var/secrets.env (keep them beside the backups)"
-fi
-set -a
-# shellcheck disable=SC1091
-. var/secrets.env
-set +a
-export DJANGO_SETTINGS_MODULE=config.settings.production
+. ops/secrets.sh
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/khenthuong}
 export DJANGO_ALLOWED_HOSTS=${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}
 export DJANGO_MEDIA_ROOT=${DJANGO_MEDIA_ROOT:-$PWD/var/media}

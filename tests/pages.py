@@ -18,6 +18,7 @@ from django.urls import reverse
 from approvals import ballots
 from approvals import services as approval_services
 from approvals.models import BallotSession, BallotState, Decision, DecisionState
+from audit.export import LEDGER_EXPORT_JOB
 from consultations.models import Consultation
 from consultations.services import consultation_request
 from demo.world import (
@@ -33,6 +34,7 @@ from demo.world import (
 )
 from dossiers import checks, registry
 from dossiers.models import Dossier, DossierState, Nominee
+from jobs.models import Job, JobStatus
 from notices import services as notices
 from notifications.models import NotificationKind
 from notifications.services import notification_send
@@ -472,3 +474,12 @@ def more_of_everything(world: World, shown: list[Dossier], usernames: list[str])
     _more_on_the_shown(world, shown, 3, "thêm")
     _notify(usernames, 30, "thêm")
     return made
+
+
+def ledger_export_jobs(owner, error: str) -> tuple[Job, Job]:
+    """Two ledger exports of `owner`'s for the job page: one waiting for the worker, one failed
+    with `error` (the crawls of tests/web/test_accessibility.py and test_layout.py)."""
+    job = {"kind": LEDGER_EXPORT_JOB, "task": "audit.ledger_export", "owner": owner}
+    waiting = Job.objects.create(**job)
+    failed = Job.objects.create(**job, status=JobStatus.FAILED, error_status=409, error=error)
+    return waiting, failed

@@ -18,13 +18,12 @@ from django.conf import settings
 from selenium.webdriver.common.by import By
 
 from approvals.models import BallotSession, Decision
-from audit.export import LEDGER_EXPORT_JOB
 from consultations.models import Consultation
 from demo.world import World, seed_demo
 from documents import services as documents
 from dossiers.models import Dossier, Nominee
-from jobs.models import Job, JobStatus
 from tests.browser import chromium, needs_browser, sign_in
+from tests.pages import ledger_export_jobs
 from workflows import services as wf
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_browser]
@@ -63,13 +62,7 @@ def more_states() -> dict[str, int]:
         payload={"reason_code": "complaint", "reason": "Có đơn khiếu nại cần xác minh"},
     )  # fmt: skip
     inspector = world.user("inspector")
-    waiting = Job.objects.create(
-        kind=LEDGER_EXPORT_JOB, task="audit.ledger_export", owner=inspector
-    )
-    failed = Job.objects.create(
-        kind=LEDGER_EXPORT_JOB, task="audit.ledger_export", owner=inspector,
-        status=JobStatus.FAILED, error_status=409, error="Không ghi được tệp xuất sổ nhật ký.",
-    )  # fmt: skip
+    waiting, failed = ledger_export_jobs(inspector, "Không ghi được tệp xuất sổ nhật ký.")
     signed = Decision.objects.filter(state="signed").order_by("pk").first()
     return {"waiting_job": waiting.pk, "failed_job": failed.pk, "signed": signed.pk}
 

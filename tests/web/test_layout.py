@@ -24,7 +24,6 @@ from selenium.webdriver.common.by import By
 from approvals import ballots
 from approvals import services as approval_services
 from approvals.models import Decision
-from audit.export import LEDGER_EXPORT_JOB
 from consultations.models import Consultation
 from demo.world import (
     CENTRAL_CODES,
@@ -42,8 +41,8 @@ from demo.world import (
 from documents import services as documents
 from dossiers import registry
 from dossiers.models import Dossier, RestrictionKind
-from jobs.models import Job, JobStatus
 from tests.browser import chromium, needs_browser, sign_in
+from tests.pages import ledger_export_jobs
 from workflows import services as wf
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_browser]
@@ -149,13 +148,7 @@ def build_world() -> dict:
         nominee_ids=list(heard.nominees.values_list("pk", flat=True)),
     )  # fmt: skip
     inspector = world.user("inspector")
-    waiting = Job.objects.create(
-        kind=LEDGER_EXPORT_JOB, task="audit.ledger_export", owner=inspector
-    )
-    failed = Job.objects.create(
-        kind=LEDGER_EXPORT_JOB, task="audit.ledger_export", owner=inspector,
-        status=JobStatus.FAILED, error_status=409, error=long_text("Lỗi", 500),
-    )  # fmt: skip
+    waiting, failed = ledger_export_jobs(inspector, long_text("Lỗi", 500))
     return {
         "draft": draft.pk, "voting": voting.pk, "notice": notice.pk, "batched": batched.pk,
         "awaiting": awaiting.pk, "ballot": session.pk, "decision": decision.pk,
