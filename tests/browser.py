@@ -23,7 +23,7 @@ try:  # a developer's machine without the dev dependencies: browser_missing() sa
         WebDriverException,
     )
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:  # pragma: no cover
     pass
 
@@ -191,6 +191,16 @@ class Walk:
         for box in self.now("input[data-auto-refresh]"):
             if box.is_selected():
                 box.click()
+
+    def submit(self, form: str, reason: str = "", code: str = "") -> None:
+        """Fill the action form `form` (a CSS selector): its reason code and its reason when
+        given; submit it and wait for the success message."""
+        if code:
+            Select(self.find(f"{form} select[name=reason_code]")).select_by_value(code)
+        if reason:
+            self.find(f"{form} input[name=reason]").send_keys(reason)
+        self.click(f"{form} button")
+        self.find("ul.messages li.success")
 
     def click(self, css: str) -> None:
         """Find and open; found on a page still being replaced (after a sign-in's redirect),

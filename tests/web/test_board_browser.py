@@ -84,21 +84,18 @@ def test_the_board_works_a_dossier_under_public_notice(browser, live_server, dem
         full_name(world.user("board-officer-2"))
     )
     walk.shot("head-assigns")
-    walk.click(f"#assignment form[action='/dossiers/{dossier.pk}/actions/assign/'] button")
-    walk.find("ul.messages li.success")
+    walk.submit(f"#assignment form[action='/dossiers/{dossier.pk}/actions/assign/']")
     assert walk.find("#assignment strong").text == full_name(world.user("board-officer-2"))
     walk.shot("assigned")
 
     # The second officer gives it back to the board's queue; the first officer takes it.
     walk.as_("board-officer-2")
     walk.click(f"#assigned a[href='/dossiers/{dossier.pk}/']")
-    walk.click(f"#assignment form[action='/dossiers/{dossier.pk}/actions/release/'] button")
-    walk.find("ul.messages li.success")
+    walk.submit(f"#assignment form[action='/dossiers/{dossier.pk}/actions/release/']")
     walk.shot("given-back")
     walk.as_("board-officer")
     walk.click(f"#queue a[href='/dossiers/{dossier.pk}/']")
-    walk.click(f"#assignment form[action='/dossiers/{dossier.pk}/actions/claim/'] button")
-    walk.find("ul.messages li.success")
+    walk.submit(f"#assignment form[action='/dossiers/{dossier.pk}/actions/claim/']")
     officer = full_name(world.user("board-officer"))
     assert walk.find("#assignment strong").text == officer
     dossier.refresh_from_db()
@@ -127,18 +124,14 @@ def test_the_board_works_a_dossier_under_public_notice(browser, live_server, dem
     assert "Tạm dừng" in walk.find(f"#nominee-{second.pk}").text
     walk.shot("nominee-held")
     release = f"#nominee-{second.pk} form.nominee-release"
-    walk.find(f"{release} input[name=reason]").send_keys("Đơn khiếu nại đã được giải quyết")
-    walk.click(f"{release} button")
-    walk.find("ul.messages li.success")
+    walk.submit(release, "Đơn khiếu nại đã được giải quyết")
     second.refresh_from_db()
     assert second.outcome == NomineeOutcome.PENDING
     walk.shot("nominee-released")
 
     # The notice closed: the dossier goes to the central council.
     close = f"#dossier-actions form[action='/dossiers/{dossier.pk}/actions/close_notice/']"
-    walk.find(f"{close} input[name=reason]").send_keys("Hết thời hạn đăng tải; ý kiến đã xử lý")
-    walk.click(f"{close} button")
-    walk.find("ul.messages li.success")
+    walk.submit(close, "Hết thời hạn đăng tải; ý kiến đã xử lý")
     dossier.refresh_from_db()
     assert dossier.state == DossierState.COUNCIL_REVIEW
     assert walk.state() == dossier.get_state_display()
@@ -146,17 +139,12 @@ def test_the_board_works_a_dossier_under_public_notice(browser, live_server, dem
 
     # The whole dossier held, then released back to the council's stage.
     hold = f"#dossier-actions form[action='/dossiers/{dossier.pk}/actions/hold/']"
-    Select(walk.find(f"{hold} select[name=reason_code]")).select_by_value("inspection")
-    walk.find(f"{hold} input[name=reason]").send_keys("Đơn vị đang được thanh tra")
-    walk.click(f"{hold} button")
-    walk.find("ul.messages li.success")
+    walk.submit(hold, "Đơn vị đang được thanh tra", code="inspection")
     dossier.refresh_from_db()
     assert dossier.state == DossierState.ON_HOLD
     walk.shot("dossier-held")
     release = f"#dossier-actions form[action='/dossiers/{dossier.pk}/actions/release/']"
-    walk.find(f"{release} input[name=reason]").send_keys("Kết luận thanh tra: không vi phạm")
-    walk.click(f"{release} button")
-    walk.find("ul.messages li.success")
+    walk.submit(release, "Kết luận thanh tra: không vi phạm")
     dossier.refresh_from_db()
     assert dossier.state == DossierState.COUNCIL_REVIEW
     walk.shot("dossier-released")
