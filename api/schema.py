@@ -369,6 +369,13 @@ class BallotSessionSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
     turnout = BallotTurnoutSerializer()
     nominees = BallotNomineeSerializer(many=True)
+    written_votes = serializers.BooleanField(
+        help_text=_(
+            "A council's ballot takes written votes of members absent from the meeting "
+            "(`in_writing`): false when an award form on it takes none (the form's "
+            "`absentee_written_vote`), and on a bloc's ballot."
+        )
+    )
     can_vote = serializers.BooleanField()
     can_close = serializers.BooleanField()
     can_record_attendance = serializers.BooleanField(

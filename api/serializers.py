@@ -39,8 +39,8 @@ class AwardFormSerializer(serializers.ModelSerializer):
         fields = [
             "code", "name", "name_en", "level", "subjects", "decider", "reviewing_body",
             "stages", "bloc_vote_rule", "vote_threshold_percent", "vote_denominator",
-            "quorum_percent", "public_notice_days", "stage_days", "required_documents",
-            "valid_from", "valid_until", "legal_basis",
+            "quorum_percent", "absentee_written_vote", "public_notice_days", "stage_days",
+            "required_documents", "valid_from", "valid_until", "legal_basis",
         ]  # fmt: skip
 
     def get_subjects(self, form: AwardForm) -> list[str]:
@@ -320,7 +320,8 @@ class BallotVoteSerializer(serializers.Serializer):
         default=False,
         help_text=_(
             "A council member absent from the meeting sends its written vote (phiếu bằng văn "
-            "bản) until the ballot closes; counted like any ballot, and as secret."
+            "bản) until the ballot closes; counted like any ballot, and as secret. Refused (409 "
+            "`written_votes_refused`) on a ballot whose `written_votes` is false."
         ),
     )
 

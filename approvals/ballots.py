@@ -40,7 +40,7 @@ from approvals.models import (
     BallotVoter,
     SealedBallot,
 )
-from approvals.voting import vote_rule
+from approvals.voting import vote_rule, written_votes_refused_by
 from audit import history, ledger
 from dossiers import levels, lifecycle, permissions
 from dossiers import services as dossier_services
@@ -105,6 +105,11 @@ VOTED_IN_WRITING = _(
 )
 PRESENT_IN_WRITING = _(
     "You are recorded as present at the council's meeting: vote at the meeting, not in writing."
+)
+WRITTEN_VOTES_REFUSED = _(
+    "This ballot takes no written votes: for %(forms)s only the members present at the "
+    "council's meeting vote. Vote at the meeting; if you are there but recorded as absent, ask "
+    "the council's secretary to record you as present."
 )
 RETURN_ON_BALLOT = _(
     "Dossier %(ref)s has nominees on open ballot %(session)s, which would count them while the "
@@ -311,7 +316,10 @@ def ballot_cast(
     the roll call. It is sealed and counted like any ballot (domain.md §2.4: the threshold is of
     all the members, so an absent member's written vote counts and its silence does not); the
     member's attendance (present, or absent with a written vote) is recorded with the cast, and
-    is public like the cast. A member the roll call recorded as present votes at the meeting."""
+    is public like the cast. A member the roll call recorded as present votes at the meeting.
+    Where an award form on the ballot takes no written votes (`written_votes_refused_by`), a
+    written vote, or any ballot of a member recorded as absent, is refused (409) before anything
+    is written."""
     session = _lock_session(session)
     if session.state != BallotState.OPEN:
         raise Conflict(CLOSED, code="ballot_closed")
@@ -324,6 +332,12 @@ def ballot_cast(
     if in_writing and voter.attendance == Attendance.PRESENT:
         raise Conflict(PRESENT_IN_WRITING, code="present_in_writing")
     written = council and (in_writing or voter.attendance == Attendance.ABSENT)
+    refusing = written_votes_refused_by(session) if written else []
+    if refusing:
+        raise Conflict(
+            WRITTEN_VOTES_REFUSED, code="written_votes_refused",
+            forms=", ".join(form.name for form in refusing),
+        )  # fmt: skip
     items = {str(i.nominee_id): i.pk for i in session.items.all()}
     if not isinstance(choices, dict) or not isinstance(conflicts, list):
         raise DossierError(BAD_CHOICE, code="invalid_choice", value="choices/conflicts")
@@ -384,7 +398,8 @@ def ballot_attendance(
 ) -> BallotSession:
     """The council's secretary records the roll call of the council's meeting: the members
     named in `present` (usernames) attended, every other member on the roll was absent and may
-    send a written vote until the ballot closes (domain.md §2.4). A member who has voted keeps
+    send a written vote until the ballot closes (domain.md §2.4), unless an award form on the
+    ballot takes none (`written_votes_refused_by`). A member who has voted keeps
     the attendance its ballot recorded: the roll call cannot make a member who voted at the
     meeting absent, nor one who sent a written vote present (409). May be recorded again while
     the ballot is open (a late arrival); each roll call is a ledger event."""

@@ -26,7 +26,7 @@ from fpdf.fonts import SubsetMap, TTFFont
 
 from accounts.names import full_name
 from approvals.models import Attendance, BallotBody
-from approvals.voting import vote_rule
+from approvals.voting import vote_rule, written_votes_refused_by
 
 FONTS = Path(__file__).parent / "fonts"
 FONT = "DejaVu"
@@ -69,6 +69,12 @@ WRITTEN_VOTES = (
     "Thành viên vắng mặt tại phiên họp gửi phiếu bằng văn bản trước khi kết thúc bỏ phiếu; phiếu "
     "bằng văn bản được niêm phong và kiểm như phiếu bỏ tại phiên họp."
 )
+# A ballot on a form whose rule counts only the members present (domain.md §2.4,
+# `absentee_written_vote` off) takes no written vote at all (approvals.voting).
+NO_WRITTEN_VOTES = (
+    "Phiên bỏ phiếu không nhận phiếu bằng văn bản: theo quy tắc biểu quyết của {forms}, chỉ thành "
+    "viên có mặt tại phiên họp bỏ phiếu; thành viên vắng mặt không bỏ phiếu."
+)
 
 
 def _took_part(voter, cast, is_bloc: bool) -> str:
@@ -82,6 +88,14 @@ def _took_part(voter, cast, is_bloc: bool) -> str:
     if voter.in_writing:
         return f"Vắng mặt, gửi phiếu bằng văn bản lúc {_when(cast.cast_at)}"
     return f"Có mặt, bỏ phiếu lúc {_when(cast.cast_at)}"
+
+
+def _written_votes(refusing) -> str:
+    """What the minutes of a council's ballot say of written votes: how they were taken, or,
+    where an award form on the ballot takes none, that the ballot took none and why."""
+    if not refusing:
+        return WRITTEN_VOTES
+    return NO_WRITTEN_VOTES.format(forms=", ".join(f"“{form.name}”" for form in refusing))
 
 
 def _when(value) -> str:
@@ -356,9 +370,14 @@ def render_minutes(session, roll, casts, items) -> bytes:
         new_y="NEXT",
     )
     written = sum(1 for voter in roll if voter.pk in cast_of and voter.in_writing)
+    refusing = written_votes_refused_by(session, [item.dossier.award_form for item in items])
     turnout = (
         f"Tổng số thành viên: {len(roll)}; số thành viên tham gia bỏ phiếu: {len(casts)}"
-        + ("" if is_bloc else f", trong đó {written} phiếu bằng văn bản của thành viên vắng mặt")
+        + (
+            ""
+            if is_bloc or refusing
+            else f", trong đó {written} phiếu bằng văn bản của thành viên vắng mặt"
+        )
         + f"; không bỏ phiếu: {len(roll) - len(casts)} "
         f"(tỷ lệ tham gia {_percent(len(casts), len(roll))})."
     )
@@ -400,7 +419,7 @@ def render_minutes(session, roll, casts, items) -> bytes:
         5,
         "Thành viên tự khai xung đột lợi ích với một đối tượng không bỏ phiếu cho đối tượng đó và "
         "không được tính vào số thành viên có quyền bỏ phiếu cho đối tượng đó."
-        + ("" if is_bloc else " " + WRITTEN_VOTES),
+        + ("" if is_bloc else " " + _written_votes(refusing)),
         new_x="LMARGIN",
         new_y="NEXT",
     )

@@ -11,7 +11,7 @@ from typing import TypedDict
 
 from django.db.models import Exists, OuterRef, Q
 
-from approvals import selectors
+from approvals import selectors, voting
 from approvals.models import (
     BallotBody,
     BallotSession,
@@ -73,15 +73,21 @@ def batchable_q() -> Q:
 
 
 def ballot_rules(user: UserLike, session: BallotSession) -> dict[str, bool]:
-    """A member on the roll who has not voted may vote (from the prefetched roll and casts); the
-    bloc's leader of the year or the council's secretary closes; the council's secretary records
-    who attends the council's meeting (a bloc's ballot has no roll call)."""
+    """A member on the roll who has not voted may vote (from the prefetched roll and casts),
+    unless it is a council member recorded as absent from the meeting and the ballot takes no
+    written votes (`voting.written_votes_refused_by`); the bloc's leader of the year or the
+    council's secretary closes; the council's secretary records who attends the council's
+    meeting (a bloc's ballot has no roll call)."""
     orgs = orgs_with_role(user, Role.BLOC_VOTER)
     voted = {c.voter_id for c in session.casts.all()}
-    waiting = any(
-        v.pk not in voted
+    mine = [
+        v
         for v in session.roll.all()
-        if (v.organization and v.organization.code in orgs) or v.user_id == user.pk
+        if v.pk not in voted
+        and ((v.organization and v.organization.code in orgs) or v.user_id == user.pk)
+    ]
+    waiting = any(not v.in_writing for v in mine) or (
+        bool(mine) and not voting.written_votes_refused_by(session)
     )
     manager = manages(user, session)
     return {

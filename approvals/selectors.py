@@ -3,7 +3,15 @@
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from approvals.models import BallotItem, BallotState, Decision, DecisionEntry, DecisionState
+from approvals.models import (
+    BallotBody,
+    BallotItem,
+    BallotState,
+    Decision,
+    DecisionEntry,
+    DecisionState,
+)
+from approvals.voting import written_votes_refused_by
 from dossiers import levels, permissions
 from dossiers.models import Decider, Dossier, DossierState, Role
 
@@ -140,8 +148,9 @@ def ballot_summary(
 ) -> dict:
     """A session as the ballot page and the API show it (api/schema.py's BallotSession): turnout
     (who voted, when, and on a council's ballot whether at the meeting or in writing; who
-    attended the meeting) and, once closed, the tally and the receipts. Never choices. Reads the
-    rows `ballot_get_for_user` prefetches; the `can_*` flags are `ballot_abilities`."""
+    attended the meeting), whether it takes written votes and, once closed, the tally and the
+    receipts. Never choices. Reads the rows `ballot_get_for_user` prefetches; the `can_*` flags
+    are `ballot_abilities`."""
     closed = session.state == "closed"
     roll = list(session.roll.all())
     casts = list(session.casts.all())
@@ -189,6 +198,8 @@ def ballot_summary(
             "in_writing": sum(1 for c in casts if c.voter.in_writing),
         },
         "nominees": nominees,
+        "written_votes": session.body == BallotBody.COUNCIL
+        and not written_votes_refused_by(session),
         "can_vote": not closed and can_vote,
         "can_close": not closed and can_close,
         "can_record_attendance": not closed and can_record_attendance,

@@ -225,6 +225,18 @@ class AwardForm(models.Model):
         default=VoteDenominator.TOTAL_MEMBERS,
     )
     quorum_percent = models.PositiveSmallIntegerField(_("quorum (%)"), default=50)
+    # domain.md §2.4 `absentee_written_vote`: the rules found so far ([old] Decree 91/2017
+    # Art. 45(8); a State Bank procedure for the PM's certificate) let absent members give
+    # written opinions, hence the default; a form whose rule counts only the members present
+    # sets it off in the catalogue.
+    absentee_written_vote = models.BooleanField(
+        _("written votes of absent council members"),
+        default=True,
+        help_text=_(
+            "A council member absent from the council's meeting may send a written vote (phiếu "
+            "bằng văn bản) on this form, counted like the ballots cast at the meeting."
+        ),
+    )
     public_notice_days = models.PositiveSmallIntegerField(
         _("public notice (working days)"), default=0
     )

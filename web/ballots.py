@@ -28,9 +28,10 @@ from django.utils.translation import gettext_lazy
 
 from accounts.names import full_name
 from approvals import ballots, rules
-from approvals.models import BallotBody, BallotSession, BallotState
+from approvals.models import Attendance, BallotBody, BallotSession, BallotState
 from approvals.policy import ballot_abilities
 from approvals.selectors import ballot_get_for_user, ballot_summary, on_open_ballot_q
+from approvals.voting import written_votes_refused_by
 from dossiers import levels, permissions
 from dossiers.errors import DossierError
 from dossiers.models import AwardForm, Bloc, DossierState, Nominee, Organization
@@ -128,14 +129,17 @@ def named_turnout(session: BallotSession, data: dict) -> dict:
 
 def _session_facts(session: BallotSession) -> dict:
     """The rule, the roll and the turnout of a session read with `ballot_get_for_user` (its
-    rows prefetched: no query here)."""
+    rows prefetched: no query here); on a council's ballot, the award forms that keep it from
+    taking written votes, named ("" when it takes them)."""
     items = list(session.items.all())
     roll = len(session.roll.all())
     voted = len(session.casts.all())
     rules_ = rule_rows(session, [item.dossier.award_form for item in items], roll)
     past = session.deadline is not None and timezone.now() > session.deadline
+    refused = written_votes_refused_by(session)
     return {
         "rules": rules_,
+        "written_refused": ", ".join(form.name for form in refused),
         "roll": roll,
         "voted": voted,
         "turnout_percent": round(100 * voted / roll) if roll else 0,
@@ -182,13 +186,20 @@ def ballot_detail(request, pk: int):
     data["turnout"] = named_turnout(session, data)
     for row in data["nominees"]:
         row["outcome_label"] = OUTCOME_LABELS.get(row.get("outcome", ""), "")
+    facts = _session_facts(session)
+    my_attendance = _my_attendance(request.user, session)
     context = {
         "session": session,
         "ballot": data,
         "receipt": receipt,
-        "my_attendance": _my_attendance(request.user, session),
+        "my_attendance": my_attendance,
+        # Recorded absent on a ballot that takes no written votes: the policy lets it not vote.
+        "absent_refused": my_attendance == Attendance.ABSENT
+        and bool(facts["written_refused"])
+        and session.state == BallotState.OPEN
+        and not _has_voted(request.user, session),
         "members": _council_members(session),
-        **_session_facts(session),
+        **facts,
         **abilities,
     }
     return render(request, "workflows/ballot_detail.html", context)
@@ -215,6 +226,11 @@ def _my_attendance(user, session: BallotSession) -> str:
         return ""
     mine = [v for v in session.roll.all() if v.user_id == user.pk]
     return mine[0].attendance if mine else ""
+
+
+def _has_voted(user, session: BallotSession) -> bool:
+    """Whether the user's ballot is cast (a council member's, from the prefetched casts)."""
+    return any(cast.voter.user_id == user.pk for cast in session.casts.all())
 
 
 def _council_members(session: BallotSession) -> list:

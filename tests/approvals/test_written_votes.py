@@ -1,6 +1,8 @@
 """Written votes (phiếu bằng văn bản) of council members absent from the meeting, over the API:
 the secretary's roll call, the absent member's sealed written vote counted against all the
-members (domain.md §2.4), attendance in the turnout, the ledger and the minutes; never a choice."""
+members (domain.md §2.4), attendance in the turnout, the ledger and the minutes; never a choice.
+Whether a council takes them is the award form's rule (`absentee_written_vote`, §2.4): both
+values over the API and on the ballot page."""
 
 import datetime
 import io
@@ -12,9 +14,11 @@ from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
-from approvals.models import AnonymousChoice, BallotSession, SealedBallot
+from approvals.models import AnonymousChoice, BallotCast, BallotSession, SealedBallot
+from approvals.voting import written_votes_refused_by
 from audit.models import LedgerEvent
-from dossiers.models import Dossier, DossierState
+from dossiers.catalogue import upsert
+from dossiers.models import AwardForm, Dossier, DossierState
 from tests.signin import signin
 from tests.workflows.helpers import act, create, upload_required
 
@@ -48,6 +52,18 @@ def _vote(api, member: str, url: str, dossier: dict, *, expect: int = 201, **ext
     return cast.json()
 
 
+def _minutes_text(api, session_id: int) -> str:
+    minutes = api("t-council-secretary").get(f"/api/v1/ballots/{session_id}/minutes/")
+    pdf = b"".join(minutes.streaming_content)
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+def _takes_written_votes(code: str, value: bool) -> None:
+    """The award form's rule on written votes of absent members, set as a catalogue load sets
+    it (history and ledger event included)."""
+    upsert(AwardForm, {"code": code}, {"absentee_written_vote": value})
+
+
 def _roll_call(api, url: str, present: list[str], *, user="t-council-secretary", expect=200):
     response = api(user).post(f"{url}/attendance/", {"present": present}, format="json")
     assert response.status_code == expect, response.json()
@@ -73,7 +89,7 @@ def test_an_absent_members_written_vote_counts_against_all_the_members(api):
         if dossier is written:
             # Recorded absent: its ballot is its written vote, sealed like the others.
             seen = api(MEMBERS[2]).get(f"{url}/").json()
-            assert seen["can_vote"] is True
+            assert seen["can_vote"] is True and seen["written_votes"] is True
             receipt = _vote(api, MEMBERS[2], url, dossier, in_writing=True)["receipt"]
             session = BallotSession.objects.get(pk=int(url.rsplit("/", 1)[1]))
             assert SealedBallot.objects.filter(session=session).count() == 3
@@ -111,12 +127,12 @@ def test_an_absent_members_written_vote_counts_against_all_the_members(api):
     assert casts[MEMBERS[2]] == {"voter": MEMBERS[2], "conflicts": [], "in_writing": True}
     assert casts[MEMBERS[0]]["in_writing"] is False
     # The minutes say who attended and which ballot came in writing.
-    minutes = api("t-council-secretary").get(f"/api/v1/ballots/{session.pk}/minutes/")
-    pdf = b"".join(minutes.streaming_content)
-    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    text = _minutes_text(api, session.pk)
     assert "trong đó 1 phiếu bằng văn bản của thành viên vắng mặt" in text
     assert "Có mặt tại phiên họp: 2; vắng mặt: 1." in text
     assert "Vắng mặt, gửi phiếu bằng văn bản lúc" in text
+    assert "phiếu bằng văn bản được niêm phong và kiểm như phiếu bỏ tại phiên họp" in text
+    assert "không nhận phiếu bằng văn bản" not in text
 
 
 def test_a_member_not_yet_called_may_send_its_written_vote_ahead(api):
@@ -250,3 +266,111 @@ def test_a_written_vote_is_as_secret_as_any_ballot(api):
     for block in re.split(r"</tr>|</li>|</span>|</p>", page):
         words = set(re.findall(r"[\w-]+", block))
         assert not (MEMBERS[2] in words and words & {"yes", "no", "abstain"}), block[-300:]
+
+
+# --- a form whose rule takes no written votes (absentee_written_vote off) ----------------------
+
+
+def test_a_form_that_takes_no_written_votes_refuses_them_and_writes_nothing(api):
+    """The PM's certificate set to count only the members present: a written vote is refused
+    (409, a Vietnamese message first), and so is any ballot of a member the roll call records
+    as absent; nothing is written. The members present vote; 2 of 3 is under 80 % of all the
+    members, and the minutes say the ballot took no written votes, and why."""
+    _takes_written_votes("BK-TTG", False)
+    dossier = _at_council(api, "Tổ công đoàn họp trực tiếp")
+    url = _open(api, dossier)
+    session = BallotSession.objects.get(pk=int(url.rsplit("/", 1)[1]))
+    seen = api(MEMBERS[0]).get(f"{url}/").json()
+    assert seen["written_votes"] is False and seen["can_vote"] is True
+    assert [f.code for f in written_votes_refused_by(session)] == ["BK-TTG"]
+    before = LedgerEvent.objects.count()
+    refused = _vote(api, MEMBERS[0], url, dossier, in_writing=True, expect=409)
+    assert refused["code"] == "written_votes_refused"
+    assert refused["detail"].startswith("Phiên bỏ phiếu này không nhận phiếu bằng văn bản")
+    assert "Bằng khen của Thủ tướng Chính phủ" in refused["detail"]
+    choices = {str(dossier["nominees"][0]["id"]): "yes"}
+    english = api(MEMBERS[0]).post(
+        f"{url}/votes/", {"choices": choices, "in_writing": True}, format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )  # fmt: skip
+    assert english.status_code == 409
+    assert english.json()["detail"].startswith("This ballot takes no written votes")
+    assert LedgerEvent.objects.count() == before
+    assert not BallotCast.objects.filter(session=session).exists()
+    assert not SealedBallot.objects.filter(session=session).exists()
+    assert session.roll.get(user__username=MEMBERS[0]).attendance == ""
+    # Recorded absent by the roll call: no vote at all, in writing or not.
+    _roll_call(api, url, MEMBERS[:2])
+    absent = api(MEMBERS[2]).get(f"{url}/").json()
+    assert absent["can_vote"] is False
+    refused = _vote(api, MEMBERS[2], url, dossier, expect=409)
+    assert refused["code"] == "written_votes_refused"
+    assert not BallotCast.objects.filter(session=session).exists()
+    for member in MEMBERS[:2]:
+        assert api(member).get(f"{url}/").json()["can_vote"] is True
+        _vote(api, member, url, dossier)
+    closed = api("t-council-secretary").post(f"{url}/close/", {}, format="json").json()
+    assert closed["turnout"]["in_writing"] == 0 and closed["written_votes"] is False
+    tally = closed["nominees"][0]
+    assert tally | {"yes": 2, "voted": 2, "eligible": 3, "passed": False} == tally
+    text = _minutes_text(api, session.pk)
+    assert (
+        "Phiên bỏ phiếu không nhận phiếu bằng văn bản: theo quy tắc biểu quyết của “Bằng khen "
+        "của Thủ tướng Chính phủ”, chỉ thành viên có mặt tại phiên họp bỏ phiếu" in text
+    )
+    assert "trong đó" not in text and "niêm phong và kiểm như phiếu bỏ tại phiên họp" not in text
+    assert "Có mặt tại phiên họp: 2; vắng mặt: 1." in text
+    form = next(
+        f for f in api("inspector").get("/api/v1/award-forms/").json()["results"]
+        if f["code"] == "BK-TTG"
+    )  # fmt: skip
+    assert form["absentee_written_vote"] is False
+
+
+def test_one_form_that_takes_none_keeps_the_whole_ballot_from_written_votes():
+    """A written vote is one sealed ballot on every nominee: a ballot mixing a form that takes
+    written votes with one that does not takes none (and a bloc's ballot never does)."""
+    council = BallotSession(body="council")
+    takes, refuses = AwardForm(code="A", absentee_written_vote=True), AwardForm(code="B")
+    refuses.absentee_written_vote = False
+    assert written_votes_refused_by(council, [takes, refuses, refuses]) == [refuses]
+    assert written_votes_refused_by(council, [takes]) == []
+    assert written_votes_refused_by(BallotSession(body="bloc"), [refuses]) == []
+
+
+@pytest.mark.parametrize("takes_written", [True, False], ids=["takes", "refuses"])
+def test_the_ballot_page_offers_the_written_vote_only_where_the_form_takes_it(api, takes_written):
+    """The ballot page states the rule; it offers "I am absent: this is my written vote" only
+    where the form takes written votes, and a written vote sent anyway is refused with the
+    message, nothing cast. Where it takes none, a member recorded absent is told so instead of
+    a ballot, and the secretary's roll call says the absent do not vote."""
+    _takes_written_votes("BK-TTG", takes_written)
+    dossier = _at_council(api, "Tổ công đoàn trang phiếu")
+    url = _open(api, dossier)
+    pk = int(url.rsplit("/", 1)[1])
+    page = f"/en/ballots/{pk}/"
+    writer = Client()
+    assert signin(writer, MEMBERS[2])
+    html = writer.get(page).content.decode()
+    facts = re.search(r'<dd id="ballot-written-votes">(.*?)</dd>', html, re.S)
+    assert facts is not None
+    assert facts.group(1).startswith("Taken:" if takes_written else "Not taken:")
+    assert ('id="in-writing"' in html) is takes_written
+    assert 'id="ballot-form"' in html
+    ballot = {f"choice_{dossier['nominees'][0]['id']}": "yes", "in_writing": "yes"}
+    answer = writer.post(page, ballot, follow=True).content.decode()
+    cast = BallotCast.objects.filter(session_id=pk, voter__user__username=MEMBERS[2])
+    if takes_written:
+        assert "Your ballot is counted" in answer and cast.get().voter.in_writing
+        return
+    assert "This ballot takes no written votes" in answer and not cast.exists()
+    # In Vietnamese first.
+    again = writer.post(f"/ballots/{pk}/", ballot, follow=True).content.decode()
+    assert "Phiên bỏ phiếu này không nhận phiếu bằng văn bản" in again and not cast.exists()
+    secretary = Client()
+    assert signin(secretary, "t-council-secretary")
+    called = secretary.post(page, {"op": "attendance", "present": MEMBERS[:2]}, follow=True)
+    assert "takes no written votes, so they do not vote on it" in called.content.decode()
+    html = writer.get(page).content.decode()
+    assert 'id="absent-no-written-vote"' in html and 'id="ballot-form"' not in html
+    assert 'id="in-writing"' not in html and 'id="written-vote"' not in html
