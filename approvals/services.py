@@ -54,21 +54,6 @@ def _lock_decision(decision: Decision | int) -> Decision:
     return Decision.objects.select_for_update().get(pk=pk)
 
 
-def _event(
-    dossier: Dossier, actor: User, action: str, decision: Decision, reason: str = ""
-) -> None:
-    ledger.append(
-        actor=actor,
-        action=action,
-        object_type="dossiers.dossier",
-        object_id=dossier.pk,
-        dossier=dossier,
-        reason=reason,
-        data={"decision": decision.pk},
-        states=(dossier.state, dossier.state, dossier.version),
-    )
-
-
 @transaction.atomic
 def decision_create(
     *,
@@ -129,13 +114,28 @@ def decision_create(
     with ledger.recording(actor=actor, action="decision.prepared", obj=decision) as event:
         history.author(decision, actor, "decision.prepared")
         decision.save()
-        for dossier in dossiers:
-            entry = DecisionEntry(decision=decision, dossier=dossier)
-            history.author(entry, actor, "decision.dossier_added")
-            entry.save()
+        entries = [DecisionEntry(decision=decision, dossier=dossier) for dossier in dossiers]
+        DecisionEntry.objects.bulk_create(entries)
+        history.bulk_saved(entries, actor=actor, reason="decision.dossier_added")
         event.data = {"decider": decider, "dossiers": [d.pk for d in dossiers]}
+    # Each dossier's own event (its state unchanged), all in one INSERT.
+    added = ledger.Bulk()
     for dossier in dossiers:
-        _event(dossier, actor, "add_to_decision", decision)
+        added.add(
+            ledger.Entry(
+                seq=added.reserve(),
+                actor=actor,
+                action="add_to_decision",
+                object_type="dossiers.dossier",
+                object_id=str(dossier.pk),
+                dossier_id=dossier.pk,
+                from_state=dossier.state,
+                to_state=dossier.state,
+                version=dossier.version,
+                data={"decision": decision.pk},
+            )
+        )
+    added.flush()
     return decision
 
 
@@ -152,6 +152,22 @@ def _created_for(actor: User, dossier_id: int) -> Decision:
     if entry is None:  # not expected: the key and the entries are stored in one transaction
         raise DossierError(errors.UNKNOWN_DOSSIER, code="unknown_dossier", value=dossier_id)
     return Decision.objects.get(pk=entry.decision_id)
+
+
+def _lock_batch(decision: Decision | int) -> tuple[Decision, list[Dossier]]:
+    """The decision and its dossiers, locked in that order (the dossiers in id order, as
+    `decision_dossiers`), in one query; a batch all of whose dossiers left it is the decision
+    alone."""
+    pk = decision if isinstance(decision, int) else decision.pk
+    entries = list(
+        DecisionEntry.objects.filter(decision=pk)
+        .select_related("decision", "dossier__award_form__reviewing_body", "dossier__organization")
+        .select_for_update(of=("decision", "dossier"))
+        .order_by("dossier_id")
+    )
+    if not entries:
+        return _lock_decision(pk), []
+    return entries[0].decision, [entry.dossier for entry in entries]
 
 
 def decision_dossiers(decision: Decision) -> list[Dossier]:
@@ -193,13 +209,13 @@ def decision_drop_dossier(*, actor: User, dossier: Dossier, **kwargs: Any) -> No
 @transaction.atomic
 def decision_propose(*, actor: User, decision: Decision, number: str = "") -> Decision:
     """The PM signs the proposal to the President for a President-form submission."""
-    decision = _lock_decision(decision)
+    decision, dossiers = _lock_batch(decision)
     if decision.decider != Decider.PRESIDENT:
         raise Conflict(errors.NOT_FOR_PRESIDENT, code="not_for_president")
     policy.require(actor, "propose", decision)
     if decision.state != DecisionState.DRAFT:
         raise Conflict(errors.ALREADY_SIGNED, code="invalid_state", number=decision.number or "")
-    for dossier in decision_dossiers(decision):
+    for dossier in dossiers:
         dossier_services.dossier_propose_to_president(
             actor=actor, dossier=dossier, decision_ref=number or f"#{decision.pk}"
         )
@@ -224,7 +240,7 @@ def decision_sign(
     A retried request with the same idempotency key signs once and answers the same."""
     if not remember(actor, request_key, "sign", None, target=f"decision:{decision.pk}"):
         return Decision.objects.get(pk=decision.pk)
-    decision = _lock_decision(decision)
+    decision, dossiers = _lock_batch(decision)
     policy.require(actor, "sign", decision)
     if decision.state == DecisionState.SIGNED:
         raise Conflict(errors.ALREADY_SIGNED, code="already_signed", number=decision.number)
@@ -234,7 +250,6 @@ def decision_sign(
     if not number:
         raise DossierError(errors.NUMBER_REQUIRED, code="number_required")
     year = signed_on.year  # a number already taken that year is refused when saved (below)
-    dossiers = decision_dossiers(decision)
     nominees = checks.live_nominees(dossiers)  # read once: the checks, then the decision
     nominee_ids = (
         set(Nominee.objects.filter(dossier__in=dossiers).values_list("pk", flat=True))

@@ -76,32 +76,23 @@ def role_group(role: str, org_code: str | None) -> Group:
     return group
 
 
-def _groups(names: list[str]) -> list[Group]:
-    existing = {g.name: g for g in Group.objects.filter(name__in=names)}
-    return [existing.get(n) or Group.objects.create(name=n) for n in names]
-
-
-def grant(dossier: Dossier, names: list[str], *codenames: str) -> None:
-    """Grant the groups `names` the permissions on `dossier`: one INSERT … SELECT of the groups
-    by name when they all exist and none had the grant; else (a group no user has joined yet,
-    or a grant given before) the groups are made where missing and the grants added."""
-    if not names:
-        return
-    if len(codenames) == 1 and _insert_for_groups(dossier, names, _permission_id(codenames[0])):
-        return
-    rows = [
-        DossierGroupObjectPermission(
-            group=group, permission_id=_permission_id(code), content_object=dossier
-        )
-        for group in _groups(names)
-        for code in codenames
-    ]
-    DossierGroupObjectPermission.objects.bulk_create(rows, ignore_conflicts=True)
-
-
-def _insert_for_groups(dossier: Dossier, names: list[str], permission_id: int) -> bool:
-    """Whether a row was added for each of `names` (ignoring grants that already exist)."""
+def grant(dossier: Dossier, names: list[str], codename: str = VIEW) -> None:
+    """Grant the groups `names` the permission `codename` on `dossier`: one INSERT … SELECT of
+    the groups by name, which skips the grants given before. When it added fewer rows than
+    names, the names no group has yet (no user has joined it) are made into groups and the
+    same INSERT adds their grants."""
     names = sorted(set(names))
+    if not names or _insert_for_groups(dossier, names, _permission_id(codename)) == len(names):
+        return
+    existing = set(Group.objects.filter(name__in=names).values_list("name", flat=True))
+    missing = [Group(name=name) for name in names if name not in existing]
+    if missing:
+        Group.objects.bulk_create(missing, ignore_conflicts=True)
+        _insert_for_groups(dossier, names, _permission_id(codename))
+
+
+def _insert_for_groups(dossier: Dossier, names: list[str], permission_id: int) -> int:
+    """The rows added: a grant to each group of `names` that exists and lacks it."""
     table = DossierGroupObjectPermission._meta.db_table
     groups = Group._meta.db_table
     marks = ", ".join(["%s"] * len(names))
@@ -111,7 +102,7 @@ def _insert_for_groups(dossier: Dossier, names: list[str], permission_id: int) -
             f'SELECT %s, id, %s FROM "{groups}" WHERE name IN ({marks}) ON CONFLICT DO NOTHING',
             [permission_id, dossier.pk, *names],
         )
-        return cursor.rowcount == len(names)
+        return cursor.rowcount
 
 
 def _unit(dossier: Dossier) -> list[str]:

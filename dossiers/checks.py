@@ -13,9 +13,10 @@ import datetime
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import BigIntegerField, Count, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils import timezone, translation
@@ -145,24 +146,58 @@ def _key(row) -> tuple[str, int] | None:
     return None
 
 
-def _histories(nominees: Sequence[Nominee]) -> dict[tuple[str, int], list[HistoryEntry]]:
-    q = _holder_q(nominees)
-    found: dict[tuple[str, int], list[HistoryEntry]] = defaultdict(list)
-    if q is None:
-        return found
-    for entry in HistoryEntry.objects.filter(q).select_related("kind"):
-        found[_key(entry)].append(entry)  # type: ignore[index]
-    return found
+Owned = list[tuple[int | None, Entry]]  # history entries, each with the nominee awarded it
 
 
-def _restrictions(nominees: Sequence[Nominee]) -> dict[tuple[str, int], list[RestrictionRow]]:
+def _registry(
+    nominees: Sequence[Nominee],
+) -> tuple[dict[tuple[str, int], Owned], dict[tuple[str, int], list[Restriction]]]:
+    """The registry's facts of the nominees' people and collectives, by `_key`: their history
+    entries (each with the nominee it was awarded to, if any) and their restrictions, in one
+    query (a UNION ALL of the two tables' columns, a restriction's dates where an entry has its
+    revocation and award dates)."""
+    histories: dict[tuple[str, int], Owned] = defaultdict(list)
+    restrictions: dict[tuple[str, int], list[Restriction]] = defaultdict(list)
     q = _holder_q(nominees)
-    found: dict[tuple[str, int], list[RestrictionRow]] = defaultdict(list)
     if q is None:
-        return found
-    for row in RestrictionRow.objects.filter(q):
-        found[_key(row)].append(row)  # type: ignore[index]
-    return found
+        return histories, restrictions
+    entries = HistoryEntry.objects.filter(q).annotate(
+        r_source=Value("entry"), r_person=F("person_id"), r_collective=F("collective_id"),
+        r_kind=F("kind__code"), r_category=F("kind__category"), r_year=F("year"),
+        r_sudden=F("sudden"), r_nominee=F("nominee_id"), r_first=F("revoked_on"),
+        r_second=F("awarded_on"), r_id=F("id"),
+    )  # fmt: skip
+    matters = RestrictionRow.objects.filter(q).annotate(
+        r_source=Value("restriction"), r_person=F("person_id"), r_collective=F("collective_id"),
+        r_kind=F("kind"), r_category=Value(""), r_year=Value(0), r_sudden=Value(False),
+        r_nominee=Value(None, output_field=BigIntegerField()), r_first=F("opened_on"),
+        r_second=F("closed_on"), r_id=F("id"),
+    )  # fmt: skip
+    columns = list(entries.query.annotations)  # the same names and order in both
+    rows = (
+        entries.order_by()
+        .values_list(*columns, named=True)
+        .union(matters.order_by().values_list(*columns), all=True)
+    )
+
+    def order(row: Any) -> tuple:  # each table's own: entries by year, restrictions latest first
+        if row.r_source == "entry":
+            return (0, row.r_year, row.r_id)
+        return (1, -row.r_first.toordinal(), row.r_id)
+
+    for row in sorted(rows, key=order):
+        key = ("p", row.r_person) if row.r_person else ("c", row.r_collective)
+        if row.r_source == "entry":
+            entry = Entry(
+                kind=row.r_kind, year=row.r_year, category=row.r_category, sudden=row.r_sudden,
+                revoked=row.r_first is not None, awarded_on=row.r_second,
+            )  # fmt: skip
+            histories[key].append((row.r_nominee, entry))
+        else:
+            restrictions[key].append(
+                Restriction(kind=row.r_kind, opened_on=row.r_first, closed_on=row.r_second)
+            )
+    return histories, restrictions
 
 
 Claims = dict[tuple[str, int], list[Nominee]]
@@ -191,7 +226,8 @@ def _flag_contexts(nominees: Sequence[Nominee]) -> dict[int, FlagContext]:
     """Rule 6's facts for each Government-flag nominee. A bloc has one leading collective a
     year, chosen by its vote (suy tôn): the bloc's flag proposals are counted in the order they
     were made, so a second or third flag from one bloc is refused. The quota counts the flag
-    proposals from all the blocs of one organiser against the number of those blocs."""
+    proposals from all the blocs of one organiser against the number of those blocs. By the
+    nominee object's `id` (a new dossier's nominees are checked before they have a pk)."""
     wanted = [n for n in nominees if n.dossier.award_form.code == FLAG_FORM]
     if not wanted:
         return {}
@@ -234,23 +270,22 @@ def _flag_contexts(nominees: Sequence[Nominee]) -> dict[int, FlagContext]:
         year, org_id = n.dossier.year, n.organization_id or n.dossier.organization_id
         bloc = member_of.get((year, org_id)) or n.dossier.bloc
         same_year = [f for f in flags if f["pk"] != n.pk and f["dossier__year"] == year]
+        # Proposed before this nominee (every one, for a nominee not saved yet).
+        before = [f for f in same_year if n.pk is None or f["pk"] < n.pk]
         earlier_in_bloc = [
             f["dossier__reference"]
-            for f in same_year
+            for f in before
             if bloc is not None
-            and f["pk"] < n.pk
             and f["org"] != org_id
             and bloc_of(year, f["org"], f["dossier__bloc_id"]) == bloc.pk
         ]
         organizer = bloc.organizer_id if bloc else None
         from_organizer = [
             f
-            for f in same_year
-            if f["pk"] < n.pk
-            and (b := member_of.get((year, f["org"]))) is not None
-            and b.organizer_id == organizer
+            for f in before
+            if (b := member_of.get((year, f["org"]))) is not None and b.organizer_id == organizer
         ]
-        result[n.pk] = FlagContext(
+        result[id(n)] = FlagContext(
             bloc=bloc.code if bloc else "",
             is_leader=bloc is not None,
             leaders_of_organizer=blocs_of.get((year, organizer), 0),
@@ -333,19 +368,19 @@ def evaluate(
     batch: Iterable[int] = (),
     declined: Iterable[int] = (),
     today: datetime.date | None = None,
-) -> dict[int, list[dict]]:
-    """The checks of each nominee (by pk), as JSON-ready dicts, overrides applied. Nominees in
-    `declined` (at the signature) are no claim on anyone. The overrides are read only when a
-    rule that may be overridden failed, the documents only for forms whose rules use them."""
+) -> list[list[dict]]:
+    """The checks of each nominee, in their order, as JSON-ready dicts, overrides applied.
+    Nominees in `declined` (at the signature) are no claim on anyone. The overrides are read only
+    when a rule that may be overridden failed, the documents only for forms whose rules use
+    them. A new dossier's nominees may be checked before they are saved (`dossier_create`)."""
     today = today or calendar.today()
     batch, declined = set(batch), set(declined)
-    histories = _histories(nominees)
-    restrictions = _restrictions(nominees)
+    histories, restrictions = _registry(nominees)
     claims = _claims(nominees)
     flags = _flag_contexts(nominees)
     names = _names() if nominees else {}
     documents: dict[int, frozenset[str]] = {}  # per dossier: its nominees share one query
-    found: dict[int, list[Check]] = {}
+    found: list[list[Check]] = []
     for nominee in nominees:
         dossier = nominee.dossier
         form = dossier.award_form
@@ -364,21 +399,11 @@ def evaluate(
             sex=person.sex if person else "",
             female_percent=collective.female_percent if collective else None,
             history=tuple(
-                Entry(
-                    kind=e.kind.code,
-                    year=e.year,
-                    category=e.kind.category,
-                    sudden=e.sudden,
-                    revoked=e.revoked_on is not None,
-                    awarded_on=e.awarded_on,
-                )
-                for e in (histories.get(key, []) if key else [])
-                if e.nominee_id != nominee.pk
+                entry
+                for owner, entry in (histories.get(key, []) if key else [])
+                if owner is None or owner != nominee.pk
             ),
-            restrictions=tuple(
-                Restriction(kind=r.kind, opened_on=r.opened_on, closed_on=r.closed_on)
-                for r in (restrictions.get(key, []) if key else [])
-            ),
+            restrictions=tuple(restrictions.get(key, []) if key else []),
             claims=tuple(
                 Claim(
                     form=other.dossier.award_form.code,
@@ -392,7 +417,7 @@ def evaluate(
                 if other.pk != nominee.pk and other.pk not in declined
             ),
             documents=documents[dossier.pk],
-            flag=flags.get(nominee.pk),
+            flag=flags.get(id(nominee)),
             decider=decider,
             stage=stage,
             names=names,
@@ -400,19 +425,18 @@ def evaluate(
             form_valid_from=form.valid_from,
             form_valid_until=form.valid_until,
         )
-        found[nominee.pk] = [
-            *_identity_checks(nominee),
-            *eligibility.evaluate(form.eligibility, facts),
-        ]
+        found.append([*_identity_checks(nominee), *eligibility.evaluate(form.eligibility, facts)])
     failed = [
         n
-        for n in nominees
-        if any(c.outcome == eligibility.FAIL and c.overridable for c in found[n.pk])
+        for n, checks in zip(nominees, found, strict=True)
+        if n.pk is not None  # one not saved yet has no override
+        and any(c.outcome == eligibility.FAIL and c.overridable for c in checks)
     ]
     overrides = _overrides(failed) if failed else {}
-    return {
-        pk: [_applied(c, overrides.get(pk, {})) for c in checks] for pk, checks in found.items()
-    }
+    return [
+        [_applied(c, overrides.get(n.pk, {}) if n.pk else {}) for c in checks]
+        for n, checks in zip(nominees, found, strict=True)
+    ]
 
 
 IDENTITY_MISSING = _(
@@ -554,7 +578,8 @@ def refresh(
     `nominees`: the dossiers' `live_nominees`, when the caller has read them already. Results
     equal to the ones kept are not written again: `checked_at` says when they last changed.
     `write=False`: the caller saves the changed ones with its own UPDATE of the nominee
-    (`take_unsaved`), the rest with `save_unsaved`."""
+    (`take_unsaved`), the rest with `save_unsaved`; or, nominees not saved yet (a new
+    dossier's), inserts them with their checks."""
     skip = set(skip)
     if nominees is None:
         nominees = live_nominees(dossiers, skip)
@@ -570,9 +595,9 @@ def refresh(
         results = evaluate(nominees, stage=stage, decider=decider, batch=batch, declined=released)
     now = timezone.now()
     changed = []
-    for nominee in nominees:
-        if nominee.checks != results[nominee.pk] or nominee.checked_at is None:
-            nominee.checks, nominee.checked_at = results[nominee.pk], now
+    for nominee, result in zip(nominees, results, strict=True):
+        if nominee.checks != result or nominee.checked_at is None:
+            nominee.checks, nominee.checked_at = result, now
             changed.append(nominee)
     if changed and write:
         Nominee.objects.bulk_update(changed, CHECK_FIELDS)
@@ -608,16 +633,20 @@ def save_unsaved(nominees: Iterable[Nominee]) -> None:
 
 def refresh_claimants(dossier: Dossier, nominees: Sequence[Nominee] | None = None) -> None:
     """The other dossiers naming the same people or collectives see the duplicate too.
-    `nominees`: the dossier's, when the caller has read them already."""
-    mine = list(dossier.nominees.all()) if nominees is None else nominees
-    q = _holder_q(mine)
-    if q is None:
-        return
-    others = set(
-        Nominee.objects.filter(q, outcome__in=LIVE_OUTCOMES)
-        .exclude(dossier=dossier)
-        .exclude(dossier__state__in=GONE_STATES)
-        .values_list("dossier_id", flat=True)
-    )
+    `nominees`: the dossier's, when the caller has read them already (`live_nominees`: their
+    claims name the other dossiers)."""
+    if isinstance(nominees, LiveNominees):
+        others = {n.dossier_id for found in nominees.claims.values() for n in found}
+        others.discard(dossier.pk)
+    else:
+        q = _holder_q(list(dossier.nominees.all()) if nominees is None else nominees)
+        if q is None:
+            return
+        others = set(
+            Nominee.objects.filter(q, outcome__in=LIVE_OUTCOMES)
+            .exclude(dossier=dossier)
+            .exclude(dossier__state__in=GONE_STATES)
+            .values_list("dossier_id", flat=True)
+        )
     if others:
         refresh(Dossier.objects.filter(pk__in=others), stage="intake")

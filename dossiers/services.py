@@ -415,10 +415,9 @@ def dossier_create(
     with _recording(dossier, actor=actor, action="create"):
         history.author(dossier, actor, "dossier.created")
         dossier.save()
-        added = _add_nominees(dossier, cleaned, actor)
+        # With their checks: advice for the proposer, never blocking.
+        _add_nominees(dossier, cleaned, actor, stage="save")
         access.on_created(dossier)
-    # Advice for the proposer, never blocking; the nominees just written are the live ones.
-    checks.refresh([dossier], stage="save", nominees=added)
     return dossier
 
 
@@ -495,11 +494,14 @@ def _set_nominees(dossier: Dossier, cleaned: list[NomineeFields], actor: User | 
 
 
 def _add_nominees(
-    dossier: Dossier, cleaned: list[NomineeFields], actor: User | None
+    dossier: Dossier, cleaned: list[NomineeFields], actor: User | None, stage: str = ""
 ) -> list[Nominee]:
     """The new nominees of `dossier` and their history rows (`nominee.added`), in one insert
-    each, under the event being recorded."""
+    each, under the event being recorded; with `stage`, their eligibility checks at that stage,
+    run before the insert, which writes them."""
     rows = [Nominee(dossier=dossier, **item) for item in cleaned]
+    if stage:
+        checks.refresh([dossier], stage=stage, nominees=rows, write=False)
     Nominee.objects.bulk_create(rows)
     history.bulk_saved(rows, actor=actor, reason="nominee.added")
     return rows

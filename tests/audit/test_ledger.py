@@ -245,8 +245,8 @@ def test_project_code_never_bypasses_history():
         ("approvals/ballots.py", "BallotConflict.objects.bulk_create"),
         ("approvals/ballots.py", "BallotReceipt.objects.bulk_create"),
         ("approvals/selectors.py", "row.update"),  # a dict (ballot_summary)
-        # guardian's permission rows: no history; the transition's ledger event covers them
-        ("dossiers/access.py", "DossierGroupObjectPermission.objects.bulk_create"),
+        # the groups a view grant names that no user has joined yet: groups carry no history
+        ("dossiers/access.py", "Group.objects.bulk_create"),
         # fills a throwaway database with synthetic events to time verification
         ("audit/management/commands/bench_audit.py", "LedgerEvent.objects.bulk_create"),
         # the load test's bulk generator (demo/bulk.py, `bulk_dossiers`): each copied dossier
@@ -284,6 +284,8 @@ def test_project_code_never_bypasses_history():
         ("approvals/ballots.py", "BallotItem.objects.bulk_create"),
         ("approvals/ballots.py", "BallotItem.objects.filter.update"),
         ("approvals/ballots.py", "history.bulk_saved"),
+        ("approvals/services.py", "DecisionEntry.objects.bulk_create"),
+        ("approvals/services.py", "history.bulk_saved"),
     }
     for rel in {rel for rel, _call in with_history} - {"audit/history.py"}:
         assert "history.bulk_saved(" in (ROOT / rel).read_text(encoding="utf-8"), rel
