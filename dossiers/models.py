@@ -369,6 +369,11 @@ class Dossier(models.Model):
             # filter's count read an index, not every dossier (`make load`).
             models.Index(fields=["holder", "due_date", "id"]),
             models.Index(fields=["year", "id"]),
+            # A state's dossiers in id order, read from the index alone: the lists' and their
+            # counts' `?state=`, merged with the user's grants (workflows.policy); and in due
+            # order: a voter's inbox, the dossiers at the vote, soonest due first.
+            models.Index(fields=["state", "id"]),
+            models.Index(fields=["state", "due_date", "id"]),
         ]
 
     def __str__(self) -> str:

@@ -50,6 +50,16 @@ def dossier_list_visible_to(user) -> QuerySet[Dossier]:
     )
 
 
+# What a list's row never reads of its award form (the route, the clocks, the rules, the legal
+# text: the dossier's own page and the services do): four JSON columns decoded for every row,
+# the costliest part of a row's making. The row's code, name, level and decider remain (the
+# policy's next steps read the decider).
+ROW_DEFERRED = [
+    f"award_form__{name}"
+    for name in ("stages", "lower_stages", "stage_days", "eligibility", "legal_basis")
+]
+
+
 def dossier_rows(queryset: QuerySet[Dossier]) -> QuerySet[Dossier]:
     """The dossiers of `queryset` as the pages' tables list them (_dossier_rows.html) and the
     policy offers their next step: with their organisation and award form, no nominee. Every
@@ -59,6 +69,7 @@ def dossier_rows(queryset: QuerySet[Dossier]) -> QuerySet[Dossier]:
         queryset.prefetch_related(None)
         .select_related(None)
         .select_related("organization", "award_form")
+        .defer(*ROW_DEFERRED)
     )
 
 
@@ -81,6 +92,7 @@ def dossier_list_summaries(user, *, nominees_shown: int) -> QuerySet[Dossier]:
         .prefetch_related(None)
         .prefetch_related(Prefetch("nominees", queryset=first, to_attr="listed_nominees"))
         .annotate(nominee_count=Coalesce(Subquery(counted), 0))
+        .defer(*ROW_DEFERRED)
     )
 
 
