@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import BigIntegerField, Count, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_migrate, post_save
@@ -600,7 +601,7 @@ def refresh(
             nominee.checks, nominee.checked_at = result, now
             changed.append(nominee)
     if changed and write:
-        Nominee.objects.bulk_update(changed, CHECK_FIELDS)
+        write_checks(changed)
     elif changed:
         for nominee in changed:
             nominee._checks_unsaved = True  # type: ignore[attr-defined]
@@ -628,7 +629,39 @@ def save_unsaved(nominees: Iterable[Nominee]) -> None:
     """Write the checks `refresh(write=False)` changed and no save has taken (one query)."""
     rows = [n for n in nominees if n.__dict__.pop("_checks_unsaved", False)]
     if rows:
-        Nominee.objects.bulk_update(rows, CHECK_FIELDS)
+        write_checks(rows)
+
+
+WRITE_BATCH = 500  # nominees per UPDATE (a dossier has at most a few hundred)
+_CASTS = {"postgresql": ("::bigint", "::jsonb", "::timestamptz")}
+
+
+def write_checks(rows: Sequence[Nominee]) -> None:
+    """The check fields (`CHECK_FIELDS`, left out of the nominee's history) of `rows`, in one
+    UPDATE from a list of values per batch: `bulk_update` builds and compiles a CASE expression
+    per row and field, which cost a seventh of the rules' time."""
+    table, pk = connection.ops.quote_name(Nominee._meta.db_table), connection.ops.quote_name("id")
+    fields = [Nominee._meta.get_field(name) for name in CHECK_FIELDS]
+    columns = ", ".join(
+        f"{connection.ops.quote_name(name)} = v.column{i}"
+        for i, name in enumerate(CHECK_FIELDS, start=2)
+    )
+    one = "(" + ", ".join(f"%s{cast}" for cast in _CASTS.get(connection.vendor, ("", "", ""))) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), WRITE_BATCH):
+            batch = rows[start : start + WRITE_BATCH]
+            params: list[Any] = []
+            for nominee in batch:
+                params.append(nominee.pk)
+                params += [
+                    field.get_db_prep_save(getattr(nominee, name), connection)  # type: ignore[union-attr]
+                    for field, name in zip(fields, CHECK_FIELDS, strict=True)
+                ]
+            cursor.execute(
+                f"UPDATE {table} SET {columns} FROM (VALUES {', '.join([one] * len(batch))}) "
+                f"AS v WHERE {table}.{pk} = v.column1",
+                params,
+            )
 
 
 def refresh_claimants(dossier: Dossier, nominees: Sequence[Nominee] | None = None) -> None:
