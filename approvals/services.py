@@ -155,9 +155,8 @@ def _created_for(actor: User, dossier_id: int) -> Decision:
 
 
 def _lock_batch(decision: Decision | int) -> tuple[Decision, list[Dossier]]:
-    """The decision and its dossiers, locked in that order (the dossiers in id order, as
-    `decision_dossiers`), in one query; a batch all of whose dossiers left it is the decision
-    alone."""
+    """The decision and its dossiers, locked in that order (the dossiers in id order), in one
+    query; a batch all of whose dossiers left it is the decision alone."""
     pk = decision if isinstance(decision, int) else decision.pk
     entries = list(
         DecisionEntry.objects.filter(decision=pk)
@@ -170,16 +169,6 @@ def _lock_batch(decision: Decision | int) -> tuple[Decision, list[Dossier]]:
     return entries[0].decision, [entry.dossier for entry in entries]
 
 
-def decision_dossiers(decision: Decision) -> list[Dossier]:
-    """The batch's dossiers, locked in id order, in one query."""
-    return list(
-        Dossier.objects.select_for_update(of=("self",))
-        .select_related("award_form__reviewing_body", "organization")
-        .filter(decision_entries__decision=decision)
-        .order_by("pk")
-    )
-
-
 @transaction.atomic(savepoint=False)
 def decision_drop_dossier(*, actor: User, dossier: Dossier, **kwargs: Any) -> None:
     """A withdrawn or held dossier leaves the unsigned batch it was in; a batch the PM had
@@ -188,7 +177,7 @@ def decision_drop_dossier(*, actor: User, dossier: Dossier, **kwargs: Any) -> No
     for entry in DecisionEntry.objects.filter(dossier=dossier).exclude(
         decision__state=DecisionState.SIGNED
     ):
-        decision = _lock_decision(entry.decision_id)
+        decision, batch = _lock_batch(entry.decision_id)
         data = {"dossier": dossier.pk}
         with ledger.recording(
             actor=actor, action="decision.dossier_removed", obj=decision, data=data
@@ -196,7 +185,7 @@ def decision_drop_dossier(*, actor: User, dossier: Dossier, **kwargs: Any) -> No
             history.author(entry, actor, "decision.dossier_removed")
             entry.delete()
         if decision.state == DecisionState.PROPOSED:
-            for other in decision_dossiers(decision):
+            for other in (d for d in batch if d.pk != dossier.pk):
                 dossier_services.dossier_recall_proposal(
                     actor=actor, dossier=other, decision_ref=f"#{decision.pk}"
                 )
