@@ -253,8 +253,7 @@ def ballot_open(
             BallotItem(session=session, nominee=nominee, dossier_id=nominee.dossier_id)
             for nominee in sorted(nominees, key=lambda n: n.pk)
         ]
-        BallotItem.objects.bulk_create(items)
-        history.bulk_saved(items, actor=actor, reason="ballot.nominee_added")
+        history.bulk_create(items, actor=actor, reason="ballot.nominee_added")
         event.data = {
             "stage": stage,
             "year": year,
@@ -525,17 +524,14 @@ TALLY_FIELDS = ("yes", "no", "abstain", "conflicts", "eligible", "voted", "passe
 
 def _save_tallies(items: list[BallotItem], actor: User | None) -> None:
     """Each item's tally and outcome with its history row (`ballot.tallied <outcome>`): one
-    UPDATE per distinct tally (on a large ballot most nominees have the same), one insert of
-    the history rows per outcome."""
-    same: dict[tuple[object, ...], list[int]] = defaultdict(list)
-    by_outcome: dict[str, list[BallotItem]] = defaultdict(list)
+    UPDATE per distinct tally (on a large ballot most nominees have the same), with its rows'
+    history rows (`history.update`)."""
+    same: dict[tuple[object, ...], list[BallotItem]] = defaultdict(list)
     for item in items:
-        same[tuple(getattr(item, name) for name in TALLY_FIELDS)].append(item.pk)
-        by_outcome[item.outcome].append(item)
-    for values, pks in same.items():
-        BallotItem.objects.filter(pk__in=pks).update(**dict(zip(TALLY_FIELDS, values, strict=True)))
-    for outcome, rows in by_outcome.items():
-        history.bulk_saved(rows, actor=actor, reason=f"ballot.tallied {outcome}", created=False)
+        same[tuple(getattr(item, name) for name in TALLY_FIELDS)].append(item)
+    for values, rows in same.items():
+        tally = dict(zip(TALLY_FIELDS, values, strict=True))
+        history.update(rows, actor=actor, reason=f"ballot.tallied {tally['outcome']}", **tally)
 
 
 @transaction.atomic

@@ -115,8 +115,7 @@ def decision_create(
         history.author(decision, actor, "decision.prepared")
         decision.save()
         entries = [DecisionEntry(decision=decision, dossier=dossier) for dossier in dossiers]
-        DecisionEntry.objects.bulk_create(entries)
-        history.bulk_saved(entries, actor=actor, reason="decision.dossier_added")
+        history.bulk_create(entries, actor=actor, reason="decision.dossier_added")
         event.data = {"decider": decider, "dossiers": [d.pk for d in dossiers]}
     # Each dossier's own event (its state unchanged), all in one INSERT.
     added = ledger.Bulk()

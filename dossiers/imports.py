@@ -40,7 +40,7 @@ from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from audit import ledger
+from audit import history, ledger
 from dossiers import calendar, errors, registry, uploads
 from dossiers.errors import Conflict, DossierError
 from dossiers.models import (
@@ -733,14 +733,9 @@ def _bulk(model: type[models.Model], objects: list[Any], actor: User | None, seq
     """Insert the rows and their history rows (under the import's ledger event), in chunks."""
     if not objects:
         return
-    model._default_manager.bulk_create(objects, batch_size=CHUNK)
-    model.history.bulk_history_create(  # type: ignore[attr-defined]
-        objects,
-        batch_size=CHUNK,
-        default_user=actor,
-        default_change_reason="registry.imported",
-        custom_historical_attrs={"ledger_seq": seq},
-    )
+    for start in range(0, len(objects), CHUNK):
+        chunk = objects[start : start + CHUNK]
+        history.bulk_create(chunk, actor=actor, reason="registry.imported", seqs=[seq] * len(chunk))
 
 
 def history_validate(data: bytes, *, scope: set[int] | None) -> tuple[ImportReport, list[_Good]]:

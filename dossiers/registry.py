@@ -179,8 +179,7 @@ def _register(
         return
     bulk = ledger.Bulk()
     seqs = [bulk.reserve() for _ in rows]
-    type(rows[0]).objects.bulk_create(rows)
-    history.bulk_saved(rows, actor=actor, reason=action, seqs=seqs)
+    history.bulk_create(rows, actor=actor, reason=action, seqs=seqs)
     for row, seq in zip(rows, seqs, strict=True):
         bulk.add(
             ledger.Entry(
@@ -216,8 +215,7 @@ def record_awards(
         for n in nominees
         if n.person_id or n.collective_id
     ]
-    HistoryEntry.objects.bulk_create(entries)
-    history.bulk_saved(entries, actor=None, reason="entry.awarded")
+    history.bulk_create(entries, actor=None, reason="entry.awarded")
     return len(entries)
 
 

@@ -502,8 +502,7 @@ def _add_nominees(
     rows = [Nominee(dossier=dossier, **item) for item in cleaned]
     if stage:
         checks.refresh([dossier], stage=stage, nominees=rows, write=False)
-    Nominee.objects.bulk_create(rows)
-    history.bulk_saved(rows, actor=actor, reason="nominee.added")
+    history.bulk_create(rows, actor=actor, reason="nominee.added")
     return rows
 
 
@@ -1085,19 +1084,23 @@ def dossier_decide(
                 nominee.outcome, nominee.outcome_reason = NomineeOutcome.AWARDED, number
                 awarded.append(nominee)
         # The awarded share one outcome and reason: one UPDATE; the declined, and any nominee
-        # whose checks the signature changed (saved in the same UPDATE), each their own.
+        # whose checks the signature changed (saved in the same UPDATE), each their own; each
+        # UPDATE with its rows' history rows.
         rechecked = {n.pk for n in pending if checks.take_unsaved(n)}
-        own = [n for n in pending if n.pk in rechecked or n.pk in declined]
-        Nominee.objects.filter(pk__in=[n.pk for n in awarded if n.pk not in rechecked]).update(
-            outcome=NomineeOutcome.AWARDED, outcome_reason=number
-        )
         fields = ["outcome", "outcome_reason", *(checks.CHECK_FIELDS if rechecked else [])]
-        Nominee.objects.bulk_update(own, fields)
         for outcome, changed in (
             (NomineeOutcome.DECLINED, refused),
             (NomineeOutcome.AWARDED, awarded),
         ):
-            history.bulk_saved(changed, actor=actor, reason=f"nominee.{outcome}", created=False)
+            own = [n for n in changed if n.pk in rechecked or n.pk in declined]
+            history.bulk_update(own, fields, actor=actor, reason=f"nominee.{outcome}")
+        history.update(
+            [n for n in awarded if n.pk not in rechecked],
+            actor=actor,
+            reason=f"nominee.{NomineeOutcome.AWARDED}",
+            outcome=NomineeOutcome.AWARDED,
+            outcome_reason=number,
+        )
         registry.record_awards(
             nominees=awarded,
             form=dossier.award_form,
