@@ -19,7 +19,7 @@ from approvals import errors
 from approvals import policy as approval_policy
 from approvals.models import Decision, DecisionEntry, DecisionState
 from audit import history, ledger
-from dossiers import checks, levels, lifecycle
+from dossiers import checks, levels, lifecycle, permissions
 from dossiers import services as dossier_services
 from dossiers.errors import Conflict, DossierError
 from dossiers.models import Decider, Dossier, Nominee
@@ -49,9 +49,13 @@ def _lock_dossiers(actor: User, ids: list[int]) -> list[Dossier]:
     )
 
 
-def _lock_decision(decision: Decision | int) -> Decision:
+def _lock_decision(decision: Decision | int, actor: User | None = None) -> Decision:
     pk = decision if isinstance(decision, int) else decision.pk
-    return Decision.objects.select_for_update().get(pk=pk)
+    roles = permissions.roles_read_with(actor) if actor is not None else {}
+    locked = Decision.objects.select_for_update().annotate(**roles).get(pk=pk)
+    if actor is not None:
+        permissions.roles_seeded(actor, locked)
+    return locked
 
 
 @transaction.atomic
@@ -111,30 +115,30 @@ def decision_create(
                 decision=getattr(dossier, "batched", None),
             )
     decision = Decision(decider=decider, created_by=actor)
-    with ledger.recording(actor=actor, action="decision.prepared", obj=decision) as event:
-        history.author(decision, actor, "decision.prepared")
-        decision.save()
-        entries = [DecisionEntry(decision=decision, dossier=dossier) for dossier in dossiers]
-        history.bulk_create(entries, actor=actor, reason="decision.dossier_added")
-        event.data = {"decider": decider, "dossiers": [d.pk for d in dossiers]}
-    # Each dossier's own event (its state unchanged), all in one INSERT.
-    added = ledger.Bulk()
-    for dossier in dossiers:
-        added.add(
-            ledger.Entry(
-                seq=added.reserve(),
-                actor=actor,
-                action="add_to_decision",
-                object_type="dossiers.dossier",
-                object_id=str(dossier.pk),
-                dossier_id=dossier.pk,
-                from_state=dossier.state,
-                to_state=dossier.state,
-                version=dossier.version,
-                data={"decision": decision.pk},
+    # The batch's event, then each dossier's own (its state unchanged), all in one INSERT with
+    # the batch's outbox row.
+    with ledger.together() as events:
+        with ledger.recording(actor=actor, action="decision.prepared", obj=decision) as event:
+            history.author(decision, actor, "decision.prepared")
+            decision.save()
+            entries = [DecisionEntry(decision=decision, dossier=dossier) for dossier in dossiers]
+            history.bulk_create(entries, actor=actor, reason="decision.dossier_added")
+            event.data = {"decider": decider, "dossiers": [d.pk for d in dossiers]}
+        for dossier in dossiers:
+            events.add(
+                ledger.Entry(
+                    seq=events.reserve(),
+                    actor=actor,
+                    action="add_to_decision",
+                    object_type="dossiers.dossier",
+                    object_id=str(dossier.pk),
+                    dossier_id=dossier.pk,
+                    from_state=dossier.state,
+                    to_state=dossier.state,
+                    version=dossier.version,
+                    data={"decision": decision.pk},
+                )
             )
-        )
-    added.flush()
     return decision
 
 
@@ -153,18 +157,26 @@ def _created_for(actor: User, dossier_id: int) -> Decision:
     return Decision.objects.get(pk=entry.decision_id)
 
 
-def _lock_batch(decision: Decision | int) -> tuple[Decision, list[Dossier]]:
+def _lock_batch(
+    decision: Decision | int, actor: User | None = None
+) -> tuple[Decision, list[Dossier]]:
     """The decision and its dossiers, locked in that order (the dossiers in id order), in one
-    query; a batch all of whose dossiers left it is the decision alone."""
+    query; a batch all of whose dossiers left it is the decision alone. `actor`: the user about
+    to be asked about, whose roles are read in the same query when not read yet on that user
+    object (`permissions.roles_read_with`)."""
     pk = decision if isinstance(decision, int) else decision.pk
+    roles = permissions.roles_read_with(actor) if actor is not None else {}
     entries = list(
         DecisionEntry.objects.filter(decision=pk)
         .select_related("decision", "dossier__award_form__reviewing_body", "dossier__organization")
         .select_for_update(of=("decision", "dossier"))
+        .annotate(**roles)
         .order_by("dossier_id")
     )
     if not entries:
-        return _lock_decision(pk), []
+        return _lock_decision(pk, actor), []
+    if actor is not None:
+        permissions.roles_seeded(actor, entries[0])
     return entries[0].decision, [entry.dossier for entry in entries]
 
 
@@ -197,20 +209,23 @@ def decision_drop_dossier(*, actor: User, dossier: Dossier, **kwargs: Any) -> No
 @transaction.atomic
 def decision_propose(*, actor: User, decision: Decision, number: str = "") -> Decision:
     """The PM signs the proposal to the President for a President-form submission."""
-    decision, dossiers = _lock_batch(decision)
+    decision, dossiers = _lock_batch(decision, actor)
     if decision.decider != Decider.PRESIDENT:
         raise Conflict(errors.NOT_FOR_PRESIDENT, code="not_for_president")
     policy.require(actor, "propose", decision)
     if decision.state != DecisionState.DRAFT:
         raise Conflict(errors.ALREADY_SIGNED, code="invalid_state", number=decision.number or "")
-    for dossier in dossiers:
-        dossier_services.dossier_propose_to_president(
-            actor=actor, dossier=dossier, decision_ref=number or f"#{decision.pk}"
-        )
-    decision.state, decision.proposal_number = DecisionState.PROPOSED, number.strip()
-    with ledger.recording(actor=actor, action="decision.proposed", obj=decision, reason=number):
-        history.author(decision, actor, "decision.proposed")
-        decision.save(update_fields=["state", "proposal_number"])
+    # Each dossier's move, then the proposal: their events in one INSERT at the block's end,
+    # with the proposal's outbox row.
+    with ledger.together():
+        for dossier in dossiers:
+            dossier_services.dossier_propose_to_president(
+                actor=actor, dossier=dossier, decision_ref=number or f"#{decision.pk}"
+            )
+        decision.state, decision.proposal_number = DecisionState.PROPOSED, number.strip()
+        with ledger.recording(actor=actor, action="decision.proposed", obj=decision, reason=number):
+            history.author(decision, actor, "decision.proposed")
+            decision.save(update_fields=["state", "proposal_number"])
     return decision
 
 
@@ -228,7 +243,7 @@ def decision_sign(
     A retried request with the same idempotency key signs once and answers the same."""
     if not remember(actor, request_key, "sign", None, target=f"decision:{decision.pk}"):
         return Decision.objects.get(pk=decision.pk)
-    decision, dossiers = _lock_batch(decision)
+    decision, dossiers = _lock_batch(decision, actor)
     policy.require(actor, "sign", decision)
     if decision.state == DecisionState.SIGNED:
         raise Conflict(errors.ALREADY_SIGNED, code="already_signed", number=decision.number)
@@ -264,35 +279,38 @@ def decision_sign(
         nominees=nominees,
         write=False,  # with each nominee's decision, below
     )
-    for dossier in dossiers:
-        dossier_services.dossier_decide(
-            actor=actor,
-            dossier=dossier,
-            number=number,
-            year=year,
-            declined=declined_map,
-            signed_on=signed_on,
-            nominees=[n for n in nominees if n.dossier_id == dossier.pk],
-        )
-    checks.save_unsaved(nominees)  # the checks of nominees not decided now (held)
-    decision.state, decision.number, decision.year = DecisionState.SIGNED, number, year
-    decision.signed_on, decision.signed_by = signed_on, actor
-    history.author(decision, actor, f"decision.signed {number}")
-    # No savepoint: a number already taken fails the whole signature (409), so the transaction
-    # the IntegrityError spoilt is rolled back by this function's own atomic block.
-    try:
-        with ledger.recording(
-            actor=actor, action="decision.signed", obj=decision, reason=number,
-            data={"signed_on": signed_on.isoformat(), "declined": sorted(declined_map)},
-        ):  # fmt: skip
-            decision.save(update_fields=["state", "number", "year", "signed_on", "signed_by"])
-    except IntegrityError as exc:
-        raise Conflict(
-            errors.NUMBER_TAKEN,
-            code="number_taken",
-            number=number,
-            decider=decision.decider,
-            year=year,
-        ) from exc
+    # Each dossier decided, then the decision signed: their events in one INSERT at the end of
+    # this block, with the signature's outbox row.
+    with ledger.together():
+        for dossier in dossiers:
+            dossier_services.dossier_decide(
+                actor=actor,
+                dossier=dossier,
+                number=number,
+                year=year,
+                declined=declined_map,
+                signed_on=signed_on,
+                nominees=[n for n in nominees if n.dossier_id == dossier.pk],
+            )
+        checks.save_unsaved(nominees)  # the checks of nominees not decided now (held)
+        decision.state, decision.number, decision.year = DecisionState.SIGNED, number, year
+        decision.signed_on, decision.signed_by = signed_on, actor
+        history.author(decision, actor, f"decision.signed {number}")
+        # No savepoint: a number already taken fails the whole signature (409), so the transaction
+        # the IntegrityError spoilt is rolled back by this function's own atomic block.
+        try:
+            with ledger.recording(
+                actor=actor, action="decision.signed", obj=decision, reason=number,
+                data={"signed_on": signed_on.isoformat(), "declined": sorted(declined_map)},
+            ):  # fmt: skip
+                decision.save(update_fields=["state", "number", "year", "signed_on", "signed_by"])
+        except IntegrityError as exc:
+            raise Conflict(
+                errors.NUMBER_TAKEN,
+                code="number_taken",
+                number=number,
+                decider=decision.decider,
+                year=year,
+            ) from exc
     decision_signed.send(sender=Decision, decision=decision, actor=actor)
     return decision

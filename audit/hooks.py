@@ -12,11 +12,14 @@ The workflows layer registers, for the inspector's search page, the events in wo
   for now) among them;
 - `organization_choices(current)`: (code, name) pairs of the organisations to search by, the
   same way.
+A layer that must write a row with some events, in their transaction (the notifications'
+outbox), registers a `Companion`: the ledger writes its rows in the events' own INSERT.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 RolesOf = Callable[[object], Iterable[tuple[str, str | None]]]
 LiveCheck = Callable[[], tuple[int | None, str]]
@@ -29,6 +32,22 @@ _action_choices: Callable[[str], list[tuple[str, str]]] = lambda current: []  # 
 _organization_choices: Callable[[str], list[tuple[str, str]]] = lambda current: []  # noqa: E731
 
 
+@dataclass(frozen=True)
+class Companion:
+    """Rows an upper layer writes with some ledger events, in the same statement: `rows(events)`
+    gives the unsaved rows (of one model) the events being inserted need, none if they need
+    none; each row's `event_field` holds its event's seq. The ledger adds their INSERT to the
+    events' own (a CTE on PostgreSQL; the next statement on SQLite), then hands the rows
+    written to `written` (e.g. to act once the transaction commits)."""
+
+    rows: Callable[[list], list]
+    event_field: str
+    written: Callable[[list], None] = lambda rows: None  # noqa: E731
+
+
+companions: list[Companion] = []
+
+
 def register(
     *,
     roles_of: RolesOf | None = None,
@@ -37,6 +56,7 @@ def register(
     describe: Callable[[list], list] | None = None,
     action_choices: Callable[[str], list[tuple[str, str]]] | None = None,
     organization_choices: Callable[[str], list[tuple[str, str]]] | None = None,
+    companion: Companion | None = None,
 ) -> None:
     global _roles_of, _is_inspector, _describe, _action_choices, _organization_choices
     if roles_of is not None:
@@ -51,6 +71,8 @@ def register(
         _action_choices = action_choices
     if organization_choices is not None:
         _organization_choices = organization_choices
+    if companion is not None and companion not in companions:
+        companions.append(companion)
 
 
 def roles_of(user) -> list[tuple[str, str | None]]:

@@ -4,8 +4,9 @@ setting for it; only a database owner can drop a trigger (see README, database r
 
 One more trigger moves the ledger's head (`LedgerHead`: seq and hash of the last event) to the
 last event inserted, so an append is the head's read under its lock and the INSERT
-(audit/ledger.py); on PostgreSQL once per statement (a bulk insert or COPY of many events moves
-it once), on SQLite per row."""
+(audit/ledger.py); on PostgreSQL once per statement (a multi-row INSERT, the events' INSERT in a
+CTE with their outbox rows, or a COPY of many events moves it once, to the highest seq), on
+SQLite per row (the rows in seq order, so it ends at the last)."""
 
 from django.apps import apps
 from django.db import connections

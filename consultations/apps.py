@@ -12,4 +12,6 @@ class ConsultationsConfig(AppConfig):
         from workflows import guards
 
         # The board forwards a dossier only once its consultations are complete and agreed.
-        guards.register("forward", "consultation", services.forward_guard)
+        guards.register(
+            "forward", "consultation", services.forward_guard, reads=services.forward_reads
+        )

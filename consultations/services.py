@@ -19,7 +19,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -127,7 +127,7 @@ def consultation_request(
     *, actor: User, dossier: Dossier | int, bodies: Iterable[str], due_in_days: int | None = None
 ) -> list[Consultation]:
     """The holding level's board asks `bodies` for their opinion, due in working days."""
-    locked = ds.lock(dossier)
+    locked = ds.lock(dossier, actor)
     if not may_request(actor, locked):
         raise PermissionDenied
     if locked.state not in OPEN_STATES:
@@ -225,7 +225,7 @@ def consultation_answer(
     DossierError (no reason for a disagreement, a document refused by the upload checks)."""
     pk = consultation if isinstance(consultation, int) else consultation.pk
     row = Consultation.objects.select_related("body").get(pk=pk)
-    locked = ds.lock(row.dossier_id)  # the dossier first, as the forward does
+    locked = ds.lock(row.dossier_id, actor)  # the dossier first, as the forward does
     row = Consultation.objects.select_for_update(of=("self",)).select_related("body").get(pk=pk)
     if not may_answer(actor, row):
         raise PermissionDenied
@@ -323,8 +323,12 @@ def outcome(row: Consultation, today: datetime.date | None = None) -> str:
     return "pending"
 
 
-def status(dossier: Dossier, today: datetime.date | None = None) -> Status:
-    rows = latest(dossier)
+def status(
+    dossier: Dossier, today: datetime.date | None = None, *, consulted: bool = True
+) -> Status:
+    """Where the dossier's consultations stand. `consulted=False`: it is known to have none
+    (`forward_reads`), so none is read."""
+    rows = latest(dossier) if consulted else []
     outcomes = [(row, outcome(row, today)) for row in rows]
     named = rules.for_form(dossier.award_form.code).bodies
     asked = {row.body.code for row in rows}
@@ -351,12 +355,23 @@ def _named(codes: list[str]) -> str:
     return ", ".join(f"{names[c]} ({c})" if c in names else c for c in codes)
 
 
+CONSULTED = "_kt_consulted"  # whether the dossier has any consultation, read with its lock
+
+
+def forward_reads() -> dict[str, Exists]:
+    """What `forward_guard` reads with the dossier's lock: whether it has any consultation (an
+    EXISTS), so that a dossier with none costs no further query."""
+    return {CONSULTED: Exists(Consultation.objects.filter(dossier_id=OuterRef("pk")))}
+
+
 def forward_guard(dossier: Dossier) -> None:
     """No forward while a body disagreed, while a body the form's data names (Decree 98/2023
     Art. 31: the Government's flag, orders, the PM's certificate…) was never asked, or while a
     request waits for its answer. A consultation made at a lower level counts: it is the
     dossier's, whichever board asked."""
-    state = status(dossier)
+    # Taken off the dossier: it holds only for this lock (a request may follow in the same
+    # transaction).
+    state = status(dossier, consulted=dossier.__dict__.pop(CONSULTED, True))
     if state.refused:
         raise Conflict(errors.REFUSED, code="consultation_refused", bodies=", ".join(state.refused))
     if state.missing:

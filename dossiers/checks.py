@@ -13,22 +13,37 @@ import datetime
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BigIntegerField, Count, F, Q, Value
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from dossiers import calendar, eligibility, levels
+from dossiers.aggregates import JSONRows
 from dossiers.eligibility import Check, Claim, Entry, Facts, FlagContext, Restriction
 from dossiers.errors import Conflict
 from dossiers.models import (
     BlocMembership,
     CheckOverride,
+    Collective,
     DocumentKind,
     Dossier,
     DossierState,
@@ -36,6 +51,7 @@ from dossiers.models import (
     Nominee,
     NomineeKind,
     NomineeOutcome,
+    Person,
     TitleKind,
 )
 from dossiers.models import (
@@ -150,77 +166,145 @@ def _key(row) -> tuple[str, int] | None:
 Owned = list[tuple[int | None, Entry]]  # history entries, each with the nominee awarded it
 
 
-def _registry(
-    nominees: Sequence[Nominee],
-) -> tuple[dict[tuple[str, int], Owned], dict[tuple[str, int], list[Restriction]]]:
+@dataclass(frozen=True)
+class Claimant:
+    """A live nominee of a dossier not gone, as the rules read it: a claim on its person or
+    collective (`Claim`)."""
+
+    pk: int
+    dossier_id: int
+    form: str
+    year: int
+    reference: str
+    outcome: str
+    holder_id: int | None
+
+    @classmethod
+    def of(cls, row: Nominee) -> Claimant:
+        """From a nominee read with its dossier and award form."""
+        dossier = row.dossier
+        return cls(
+            row.pk, row.dossier_id, dossier.award_form.code, dossier.year, dossier.reference,
+            row.outcome, dossier.holder_id,
+        )  # fmt: skip
+
+
+Claims = dict[tuple[str, int], list[Claimant]]
+Registry = tuple[dict[tuple[str, int], Owned], dict[tuple[str, int], list[Restriction]]]
+
+# What the rules read of a history entry, a restriction and a claim (`Claimant`), one JSON array
+# a row.
+_ENTRY_COLUMNS = ("kind__code", "kind__category", "year", "sudden", "nominee_id")
+_ENTRY_COLUMNS += ("revoked_on", "awarded_on", "id")
+_RESTRICTION_COLUMNS = ("kind", "opened_on", "closed_on", "id")
+_CLAIM_COLUMNS = ("id", "dossier_id", "dossier__award_form__code", "dossier__year")
+_CLAIM_COLUMNS += ("dossier__reference", "outcome", "dossier__holder_id")
+
+
+def _facts_of(
+    rows: QuerySet[Any], columns: tuple[str, ...], person: Any, collective: Any
+) -> Subquery:
+    """`rows` (history entries, restrictions or nominees) of one holder as a JSON array
+    (`JSONRows`), for the holder a row of an outer query names: its person (`person`, an
+    `OuterRef`) or, for a collective, the rows of no person naming it (`_key`'s grouping)."""
+    if person is not None:
+        rows = rows.filter(person_id=person).values("person_id")
+    else:
+        rows = rows.filter(person__isnull=True, collective_id=collective).values("collective_id")
+    return Subquery(rows.order_by().annotate(rows=JSONRows(*columns)).values("rows"))
+
+
+def _facts(person: Any = None, collective: Any = None) -> dict[str, Subquery]:
+    """Annotations of an outer query whose rows name one holder, a person or a collective (an
+    `OuterRef` to its id): its registry facts, history entries and restrictions, each as a JSON
+    array (NULL for none)."""
+    return {
+        "r_entries": _facts_of(HistoryEntry.objects.all(), _ENTRY_COLUMNS, person, collective),
+        "r_restrictions": _facts_of(
+            RestrictionRow.objects.all(), _RESTRICTION_COLUMNS, person, collective
+        ),
+    }
+
+
+def _claims_of(person: Any = None, collective: Any = None) -> Subquery:
+    """As `_facts`: the holder's claims, the live nominees of the dossiers not gone naming it."""
+    live = Nominee.objects.filter(outcome__in=LIVE_OUTCOMES).exclude(dossier__state__in=GONE_STATES)
+    return _facts_of(live, _CLAIM_COLUMNS, person, collective)
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def _add_facts(found: Registry, key: tuple[str, int], entries: Any, restrictions: Any) -> None:
+    """Keep the facts a row read (`_facts`) under its holder's key, in each table's
+    own order: entries by year, restrictions latest first."""
+    histories, matters = found
+    if key in histories:  # a holder named twice: read twice, kept once
+        return
+    owned: Owned = []
+    for kind, category, year, sudden, nominee, revoked, awarded, _id in sorted(
+        entries or (), key=lambda row: (row[2], row[7])
+    ):
+        entry = Entry(
+            kind=kind, year=year, category=category, sudden=bool(sudden),
+            revoked=revoked is not None, awarded_on=_date(awarded),
+        )  # fmt: skip
+        owned.append((nominee, entry))
+    histories[key] = owned
+    matters[key] = [
+        Restriction(
+            kind=kind, opened_on=datetime.date.fromisoformat(opened), closed_on=_date(closed)
+        )
+        for kind, opened, closed, _id in sorted(
+            restrictions or (),
+            key=lambda row: (-datetime.date.fromisoformat(row[1]).toordinal(), row[3]),
+        )
+    ]
+
+
+def _holders(nominees: Sequence[Nominee]) -> tuple[Registry, Claims]:
     """The registry's facts of the nominees' people and collectives, by `_key`: their history
-    entries (each with the nominee it was awarded to, if any) and their restrictions, in one
-    query (a UNION ALL of the two tables' columns, a restriction's dates where an entry has its
-    revocation and award dates)."""
-    histories: dict[tuple[str, int], Owned] = defaultdict(list)
-    restrictions: dict[tuple[str, int], list[Restriction]] = defaultdict(list)
-    q = _holder_q(nominees)
-    if q is None:
-        return histories, restrictions
-    entries = HistoryEntry.objects.filter(q).annotate(
-        r_source=Value("entry"), r_person=F("person_id"), r_collective=F("collective_id"),
-        r_kind=F("kind__code"), r_category=F("kind__category"), r_year=F("year"),
-        r_sudden=F("sudden"), r_nominee=F("nominee_id"), r_first=F("revoked_on"),
-        r_second=F("awarded_on"), r_id=F("id"),
-    )  # fmt: skip
-    matters = RestrictionRow.objects.filter(q).annotate(
-        r_source=Value("restriction"), r_person=F("person_id"), r_collective=F("collective_id"),
-        r_kind=F("kind"), r_category=Value(""), r_year=Value(0), r_sudden=Value(False),
-        r_nominee=Value(None, output_field=BigIntegerField()), r_first=F("opened_on"),
-        r_second=F("closed_on"), r_id=F("id"),
-    )  # fmt: skip
-    columns = list(entries.query.annotations)  # the same names and order in both
-    rows = (
-        entries.order_by()
-        .values_list(*columns, named=True)
-        .union(matters.order_by().values_list(*columns), all=True)
-    )
-
-    def order(row: Any) -> tuple:  # each table's own: entries by year, restrictions latest first
-        if row.r_source == "entry":
-            return (0, row.r_year, row.r_id)
-        return (1, -row.r_first.toordinal(), row.r_id)
-
-    for row in sorted(rows, key=order):
-        key = ("p", row.r_person) if row.r_person else ("c", row.r_collective)
-        if row.r_source == "entry":
-            entry = Entry(
-                kind=row.r_kind, year=row.r_year, category=row.r_category, sudden=row.r_sudden,
-                revoked=row.r_first is not None, awarded_on=row.r_second,
-            )  # fmt: skip
-            histories[key].append((row.r_nominee, entry))
-        else:
-            restrictions[key].append(
-                Restriction(kind=row.r_kind, opened_on=row.r_first, closed_on=row.r_second)
-            )
-    return histories, restrictions
-
-
-Claims = dict[tuple[str, int], list[Nominee]]
-
-
-def _claims(nominees: Sequence[Nominee]) -> Claims:
-    """The live nominees of the dossiers not gone naming the people and collectives of
-    `nominees` (themselves included), by `_key`."""
+    entries (each with the nominee it was awarded to, if any) and their restrictions, and their
+    claims (`Claimant`). Read with the nominees (`live_nominees`), or else in one query of the
+    holders (a UNION ALL of the people and the collectives, each with its facts and claims):
+    a new dossier's nominees are checked before they are saved."""
     if isinstance(nominees, LiveNominees):  # read with them
-        return nominees.claims
-    q = _holder_q(nominees)
-    found: Claims = defaultdict(list)
-    if q is None:
-        return found
-    rows = (
-        Nominee.objects.filter(q, outcome__in=LIVE_OUTCOMES)
-        .exclude(dossier__state__in=GONE_STATES)
-        .select_related("dossier__award_form")
-    )
-    for row in rows:
-        found[_key(row)].append(row)  # type: ignore[index]
-    return found
+        return nominees.registry, nominees.claims
+    found: Registry = (defaultdict(list), defaultdict(list))
+    claims: Claims = defaultdict(list)
+    people = {n.person_id for n in nominees if n.person_id}
+    collectives = {n.collective_id for n in nominees if n.collective_id and not n.person_id}
+    columns = ("h_person", "h_collective", "r_entries", "r_restrictions", "r_claims")
+    no_id = Value(None, output_field=BigIntegerField())
+    holders = []
+    if people:
+        person = OuterRef("pk")
+        holders.append(
+            Person.objects.filter(pk__in=people)
+            .annotate(h_person=F("pk"), h_collective=no_id, **_facts(person=person))
+            .annotate(r_claims=_claims_of(person=person))
+            .order_by()
+            .values_list(*columns)
+        )
+    if collectives:
+        collective = OuterRef("pk")
+        holders.append(
+            Collective.objects.filter(pk__in=collectives)
+            .annotate(h_person=no_id, h_collective=F("pk"), **_facts(collective=collective))
+            .annotate(r_claims=_claims_of(collective=collective))
+            .order_by()
+            .values_list(*columns)
+        )
+    if not holders:
+        return found, claims
+    for person_id, collective_id, entries, restrictions, rows in holders[0].union(
+        *holders[1:], all=True
+    ):
+        key = ("p", person_id) if person_id else ("c", collective_id)
+        _add_facts(found, key, entries, restrictions)
+        claims[key] = [Claimant(*row) for row in sorted(rows or ())]  # by id, as read
+    return found, claims
 
 
 def _flag_contexts(nominees: Sequence[Nominee]) -> dict[int, FlagContext]:
@@ -376,8 +460,7 @@ def evaluate(
     them. A new dossier's nominees may be checked before they are saved (`dossier_create`)."""
     today = today or calendar.today()
     batch, declined = set(batch), set(declined)
-    histories, restrictions = _registry(nominees)
-    claims = _claims(nominees)
+    (histories, restrictions), claims = _holders(nominees)
     flags = _flag_contexts(nominees)
     names = _names() if nominees else {}
     documents: dict[int, frozenset[str]] = {}  # per dossier: its nominees share one query
@@ -407,11 +490,11 @@ def evaluate(
             restrictions=tuple(restrictions.get(key, []) if key else []),
             claims=tuple(
                 Claim(
-                    form=other.dossier.award_form.code,
-                    year=other.dossier.year,
-                    reference=other.dossier.reference,
+                    form=other.form,
+                    year=other.year,
+                    reference=other.reference,
                     outcome=other.outcome,
-                    board=levels.code_of(other.dossier.holder_id) or "",
+                    board=levels.code_of(other.holder_id) or "",
                     same_decision=other.dossier_id in batch and dossier.pk in batch,
                 )
                 for other in (claims.get(key, []) if key else [])
@@ -511,9 +594,17 @@ def _applied(check: Check, overrides: dict[str, CheckOverride]) -> dict:
 
 
 class LiveNominees(list[Nominee]):
-    """Live nominees of some dossiers with their `claims` (`_claims`), read in one query."""
+    """Live nominees of some dossiers with their `claims` and the `registry` facts of their
+    people and collectives (`_holders`), read in one query."""
 
     claims: Claims
+    registry: Registry
+
+    def but(self, skip: set[int]) -> LiveNominees:
+        """The same less the nominees in `skip`, their claims and facts kept."""
+        rest = LiveNominees(n for n in self if n.pk not in skip)
+        rest.claims, rest.registry = self.claims, self.registry
+        return rest
 
 
 def live_nominees(dossiers: Iterable[Dossier], skip: Iterable[int] = ()) -> LiveNominees:
@@ -528,23 +619,44 @@ def live_nominees(dossiers: Iterable[Dossier], skip: Iterable[int] = ()) -> Live
     same = Q(person_id__in=mine.filter(person__isnull=False).values("person_id")) | Q(
         collective_id__in=mine.filter(collective__isnull=False).values("collective_id")
     )
+    # The registry's facts of the dossiers' own nominees (not of the other dossiers' claims),
+    # by the nominee's person, else its collective (`_key`).
+    by_person, by_collective = (
+        _facts(person=OuterRef("person_id")),
+        _facts(collective=OuterRef("collective_id")),
+    )
+    facts = {
+        name: Case(
+            When(Q(dossier__in=ids, person__isnull=False), then=by_person[name]),
+            When(Q(dossier__in=ids, collective__isnull=False), then=by_collective[name]),
+            default=None,
+            output_field=JSONField(),
+        )
+        for name in by_person
+    }
     rows = (
         Nominee.objects.filter(outcome__in=LIVE_OUTCOMES)
         .filter(Q(dossier__in=ids) | (same & ~Q(dossier__state__in=GONE_STATES)))
         .select_related(
             "dossier__award_form", "dossier__bloc", "dossier__organization", "person", "collective"
         )
+        .annotate(**facts)
         .order_by("dossier_id", "id")
     )
     found = LiveNominees()
     found.claims = defaultdict(list)
+    found.registry = (defaultdict(list), defaultdict(list))
     wanted = set(ids)
     for row in rows:
-        if row.dossier_id in wanted and row.pk not in skip:
-            found.append(row)
         key = _key(row)
+        entries, restrictions = row.__dict__.pop("r_entries"), row.__dict__.pop("r_restrictions")
+        if row.dossier_id in wanted:
+            if row.pk not in skip:
+                found.append(row)
+            if key is not None:
+                _add_facts(found.registry, key, entries, restrictions)
         if key is not None and row.dossier.state not in GONE_STATES:
-            found.claims[key].append(row)
+            found.claims[key].append(Claimant.of(row))
     return found
 
 
@@ -585,11 +697,10 @@ def refresh(
     if nominees is None:
         nominees = live_nominees(dossiers, skip)
     elif skip:
-        claims = nominees.claims if isinstance(nominees, LiveNominees) else None
-        nominees = [n for n in nominees if n.pk not in skip]
-        if claims is not None:
-            nominees = LiveNominees(nominees)
-            nominees.claims = claims
+        if isinstance(nominees, LiveNominees):
+            nominees = nominees.but(skip)
+        else:
+            nominees = [n for n in nominees if n.pk not in skip]
     released = set(duplicates) & skip
     # Kept in the site's language (Vietnamese): the same words whoever's action ran the rules.
     with translation.override(settings.LANGUAGE_CODE):

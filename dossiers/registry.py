@@ -174,24 +174,24 @@ def _register(
     facts: Callable[[Any], dict[str, str]],
 ) -> None:
     """Insert new registry rows at once, with their history rows and one ledger event each
-    (as `ledger.recording` of each would write them, in one lock of the ledger's head)."""
+    (as `ledger.recording` of each would write them), the events in one INSERT, with those of
+    the `ledger.together` block the caller may have opened."""
     if not rows:
         return
-    bulk = ledger.Bulk()
-    seqs = [bulk.reserve() for _ in rows]
-    history.bulk_create(rows, actor=actor, reason=action, seqs=seqs)
-    for row, seq in zip(rows, seqs, strict=True):
-        bulk.add(
-            ledger.Entry(
-                seq=seq,
-                actor=actor,
-                action=action,
-                object_type=row._meta.label_lower,
-                object_id=str(row.pk),
-                data=facts(row),
+    with ledger.together() as bulk:
+        seqs = [bulk.reserve() for _ in rows]
+        history.bulk_create(rows, actor=actor, reason=action, seqs=seqs)
+        for row, seq in zip(rows, seqs, strict=True):
+            bulk.add(
+                ledger.Entry(
+                    seq=seq,
+                    actor=actor,
+                    action=action,
+                    object_type=row._meta.label_lower,
+                    object_id=str(row.pk),
+                    data=facts(row),
+                )
             )
-        )
-    bulk.flush()
 
 
 @transaction.atomic(savepoint=False)

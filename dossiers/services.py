@@ -25,7 +25,17 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from audit import history, ledger
-from dossiers import access, calendar, checks, errors, levels, lifecycle, registry, uploads
+from dossiers import (
+    access,
+    calendar,
+    checks,
+    errors,
+    levels,
+    lifecycle,
+    permissions,
+    registry,
+    uploads,
+)
 from dossiers.errors import STATE_CONFLICT, Conflict, DossierError
 from dossiers.models import (
     Attachment,
@@ -89,14 +99,24 @@ class VoteTally(TypedDict):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def lock(dossier: Dossier | int) -> Dossier:
-    """The dossier row, locked for the transaction (the entry points in workflows take it)."""
+def lock(
+    dossier: Dossier | int, actor: User | None = None, reads: Mapping[str, Any] | None = None
+) -> Dossier:
+    """The dossier row, locked for the transaction (the entry points in workflows take it).
+    `actor`: the user about to be asked about, whose roles are read in the same query when not
+    read yet on that user object (`permissions.roles_read_with`); `reads`: annotations the
+    caller's guards read with the row (`workflows.guards.reads`)."""
     pk = dossier if isinstance(dossier, int) else dossier.pk
-    return (
+    roles = permissions.roles_read_with(actor) if actor is not None else {}
+    locked = (
         Dossier.objects.select_for_update(of=("self",))
         .select_related("award_form__reviewing_body", "organization", "assignee")
+        .annotate(**roles, **(reads or {}))
         .get(pk=pk)
     )
+    if actor is not None:
+        permissions.roles_seeded(actor, locked)
+    return locked
 
 
 @contextmanager
@@ -369,6 +389,7 @@ def _next_reference(organization: Organization, year: int) -> str:
 
 
 @transaction.atomic(savepoint=False)
+@ledger.together()  # the registry's new rows' events and the dossier's, in one INSERT at the end
 def dossier_create(
     *,
     actor: User,
@@ -507,6 +528,7 @@ def _add_nominees(
 
 
 @transaction.atomic(savepoint=False)
+@ledger.together()  # the registry's new rows' events and the dossier's, in one INSERT at the end
 def dossier_update(
     *,
     actor: User,

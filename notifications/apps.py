@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,10 +8,9 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from audit.models import LedgerEvent
+        from audit import hooks
         from notifications import consumer
 
-        # The ledger's events, heard after their transaction commits (consumer.py).
-        post_save.connect(
-            consumer.on_ledger_event, sender=LedgerEvent, dispatch_uid="notifications.ledger"
-        )
+        # The ledger's events: an outbox row written with each that someone must be told of,
+        # delivered after their transaction commits (consumer.py).
+        hooks.register(companion=consumer.outbox)

@@ -1,12 +1,13 @@
 """The ledger's events, through an outbox: who should know of each, and what to tell them.
 
-Every domain action appends one ledger event in its own transaction (audit/ledger.py). A
-`post_save` receiver on `LedgerEvent` (connected in apps.py) writes an outbox row for it in that
-same transaction (`OutboxMessage`): work rolled back, or a savepoint rolled back inside it, leaves
-no row and so no notification. Once the transaction commits, a task is sent to deliver it
-(tasks.py; in place without a broker); the beat's scan delivers whatever the broker lost. The
-delivery reads the committed event and writes the notifications (services.notification_send),
-in the site's language, keyed so that delivering twice writes them once.
+Every domain action appends one ledger event in its own transaction (audit/ledger.py). The
+ledger writes the outbox row of an event someone must be told of (`OutboxMessage`) in that
+event's own INSERT (`outbox`, a `hooks.Companion` registered in apps.py): work rolled back, or
+a savepoint rolled back inside it, leaves no row and so no notification. Once the transaction
+commits, a task is sent to deliver it (tasks.py; in place without a broker); the beat's scan
+delivers whatever the broker lost. The delivery reads the committed event and writes the
+notifications (services.notification_send), in the site's language, keyed so that delivering
+twice writes them once.
 
 The audit layer knows nothing of this app; this app reads the event's plain facts (action,
 object, dossier, data) and the domain's roles (dossiers, workflows, approvals) to find the
@@ -46,6 +47,7 @@ from django.utils.translation import gettext as _
 
 from accounts.names import full_name
 from approvals.models import BallotBody, BallotItem, BallotSession, Decision, DecisionEntry
+from audit import hooks
 from audit.models import LedgerEvent
 from dossiers import levels, lifecycle
 from dossiers.models import Decider, Dossier, NomineeOutcome, Role
@@ -86,18 +88,18 @@ def handles(*actions: str) -> Callable[[Handler], Handler]:
 # --- after commit -------------------------------------------------------------------------------
 
 
-def on_ledger_event(
-    sender: type[LedgerEvent],
-    instance: LedgerEvent,
-    created: bool,
-    raw: bool = False,
-    **kwargs: Any,
-) -> None:
-    """`post_save` of a ledger event: an outbox row in the event's transaction, and once that
-    has committed, a task to deliver it."""
-    if created and not raw and instance.action in HANDLERS:
-        OutboxMessage.objects.create(event_id=instance.seq)
-        transaction.on_commit(partial(enqueue, instance.seq), robust=True)
+def outbox_rows(events: list[LedgerEvent]) -> list[OutboxMessage]:
+    """The outbox rows of the events being inserted that someone must be told of."""
+    return [OutboxMessage(event_id=event.seq) for event in events if event.action in HANDLERS]
+
+
+def outbox_written(rows: list[OutboxMessage]) -> None:
+    """Once the events' transaction has committed, a task to deliver each."""
+    for row in rows:
+        transaction.on_commit(partial(enqueue, row.event_id), robust=True)
+
+
+outbox = hooks.Companion(rows=outbox_rows, event_field="event_id", written=outbox_written)
 
 
 def enqueue(seq: int) -> None:

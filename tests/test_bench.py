@@ -137,12 +137,13 @@ def test_the_year_driver_takes_every_path_through_the_services():
 
 def test_each_step_of_the_lifecycle_keeps_its_queries():
     """The queries of each step of bench_workflow's lifecycle (`make bench` prints them with
-    tasks sent to the broker): on PostgreSQL create 16, submit 12, accept 9, forward 11, batch
-    11, signature 14, each history row written in its row's statement (audit.history: the
-    dossier's, the new collective's, nominee's, decision's, decision entry's, the nominee's
-    outcome's and its registry entry's); on SQLite, which writes them in their own INSERT,
-    create 19, submit 13, accept 10, forward 12, batch 13, signature 18. Here one fewer each:
-    the test is one transaction, whose ledger head is read once (each BEGIN and COMMIT a
+    tasks sent to the broker), on PostgreSQL: create 14, submit 10, accept 7, forward 8, batch
+    8, signature 10: each history row written in its row's statement (audit.history), the
+    creation's two events one INSERT, and so the batch's and the signature's, each with its
+    outbox row in it (a CTE); the actor's roles read with the row the step locks, the registry's
+    facts with the nominees. On SQLite, which writes history rows and outbox rows in their own
+    INSERT: create 17, submit 11, accept 8, forward 9, batch 11, signature 15. Here one fewer
+    each: the test is one transaction, whose ledger head is read once (each BEGIN and COMMIT a
     SAVEPOINT and its RELEASE), and no transaction commits, so no task is sent. A step that
     grows fails here; one that falls lowers its bound."""
     from functools import partial
@@ -155,12 +156,76 @@ def test_each_step_of_the_lifecycle_keeps_its_queries():
         measure(partial(lifecycle, steps=steps), world, form, 2, 0)
     last = {name: counts[-1] for name, counts in steps.items()}  # caches warm
     if connection.vendor == "postgresql":
-        bounds = {"create": 15, "submit": 11, "accept": 8, "forward": 10, "batch": 10}
-        bounds["signature"] = 13
+        bounds = {"create": 13, "submit": 9, "accept": 6, "forward": 7, "batch": 7}
+        bounds["signature"] = 9
     else:
-        bounds = {"create": 18, "submit": 12, "accept": 9, "forward": 11, "batch": 12}
-        bounds["signature"] = 17
+        bounds = {"create": 16, "submit": 10, "accept": 7, "forward": 8, "batch": 10}
+        bounds["signature"] = 14
     assert last == bounds, sorted(last.items())
+
+
+def _statements(world, form) -> dict[str, list[str]]:
+    """The SQL of each step of the benchmark's lifecycle (the second dossier's: caches warm)."""
+    from contextlib import contextmanager
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from demo.management.commands import bench_workflow
+
+    found: dict[str, list[str]] = {}
+
+    @contextmanager
+    def step(steps, name):
+        with CaptureQueriesContext(connection) as context:
+            yield
+        found[name] = [query["sql"] for query in context.captured_queries]
+
+    original = bench_workflow._step
+    bench_workflow._step = step
+    try:
+        with documents_left_out():
+            measure(lifecycle, world, form, 2, 0)
+    finally:
+        bench_workflow._step = original
+    return found
+
+
+def test_the_lifecycle_reads_its_security_and_registry_facts_with_other_rows():
+    """Each cut, statement by statement: the actor's roles are read with the row the action
+    locks (submit, accept, forward: the dossier; the signature: the batch), with the groups
+    where the list of visible dossiers needs them (the batch); the registry's facts with the
+    nominees (and, for a new dossier's nominees, with their claims: one query of the people and
+    collectives); the forward reads the dossier's consultations only when it has some (an
+    EXISTS with the lock). Only the creation, which locks no row, reads the roles alone."""
+    found = _statements(World(), bench_form())
+
+    def alone(sql: str, table: str) -> bool:
+        return sql.lstrip("( ").startswith(f'SELECT "{table}".')
+
+    for name, statements in found.items():
+        roles_alone = [
+            s for s in statements if alone(s, "dossiers_rolegrant") and "auth_user_groups" not in s
+        ]
+        assert len(roles_alone) == (1 if name == "create" else 0), name
+        assert not [s for s in statements if alone(s, "auth_user_groups")], name
+        assert not [s for s in statements if alone(s, "consultations_consultation")], name
+        reads = [s for s in statements if s.lstrip("( ").startswith("SELECT")]
+        for sql in (s for s in reads if '"dossiers_historyentry"' in s):
+            # as columns of the nominees' rows, or of the people's and collectives' rows
+            holders = r'AS "r_claims" FROM "dossiers_(person|collective)"'
+            assert alone(sql, "dossiers_nominee") or re.search(holders, sql), sql
+    for name in ("submit", "accept", "forward"):
+        (lock,) = [s for s in found[name] if alone(s, "dossiers_dossier")]
+        assert '"dossiers_rolegrant"' in lock, name
+    assert any('"dossiers_rolegrant"' in s and '"auth_user_groups"' in s for s in found["batch"])
+    (lock,) = [s for s in found["signature"] if alone(s, "approvals_decisionentry")]
+    assert '"dossiers_rolegrant"' in lock
+    (lock,) = [s for s in found["forward"] if alone(s, "dossiers_dossier")]
+    assert '"consultations_consultation"' in lock
+    # A new dossier's nominees: their facts and claims in one statement, before their INSERT.
+    reads = [s for s in found["create"] if alone(s, "dossiers_nominee")]
+    assert not reads, reads
 
 
 def test_a_decision_batch_of_three_dossiers_costs_what_one_costs():

@@ -148,7 +148,7 @@ def _attachment_of(dossier: Dossier, attachment: int) -> Attachment:
 
 def _editable(actor: User, dossier: Dossier | int) -> Dossier:
     """The dossier locked, once the policy lets the actor edit it now (403, 409 otherwise)."""
-    locked = ds.lock(dossier)
+    locked = ds.lock(dossier, actor)
     policy.require_edit(actor, locked)
     return locked
 
@@ -186,7 +186,7 @@ def _dossier_act(
         raise DossierError(f"Unknown action: {action}.", code="unknown_action")
     if not remember(actor, request_key, action, Dossier(pk=pk)):
         return Dossier.objects.get(pk=pk)
-    locked = ds.lock(pk)
+    locked = ds.lock(pk, actor, guards.reads(action))
     policy.require(actor, action, locked)
     lifecycle.ensure(action, locked)
     guards.check(action, locked)
@@ -226,7 +226,7 @@ def nominee_act(
     target = f"nominee:{nominee}"
     if not remember(actor, request_key, f"nominee_{action}", Dossier(pk=pk), target=target):
         return Dossier.objects.get(pk=pk)
-    locked = ds.lock(pk)
+    locked = ds.lock(pk, actor)
     policy.require(actor, action, locked)
     NOMINEE_ACTIONS[action](
         actor=actor,
@@ -256,7 +256,7 @@ def check_override(
     target = f"nominee:{nominee}:{rule}"
     if not remember(actor, request_key, f"check_{action}", Dossier(pk=pk), target=target):
         return None
-    locked = ds.lock(pk)
+    locked = ds.lock(pk, actor)
     if not policy.override_rules(actor, locked).get(action):
         raise PermissionDenied
     service = ds.check_override_request if action == "override" else ds.check_override_confirm
@@ -280,7 +280,7 @@ def dossier_assignment(
     target = f"dossier:{pk}:{officer}"
     if not remember(actor, request_key, action, Dossier(pk=pk), target=target):
         return Dossier.objects.get(pk=pk)
-    locked = ds.lock(pk)
+    locked = ds.lock(pk, actor)
     if not policy.assignment_rules(actor, locked)[action]:
         raise PermissionDenied
     if not policy.assignment_now(action, locked):
