@@ -12,6 +12,4 @@ class ConsultationsConfig(AppConfig):
         from workflows import guards
 
         # The board forwards a dossier only once its consultations are complete and agreed.
-        guards.register(
-            "forward", "consultation", services.forward_guard, reads=services.forward_reads
-        )
+        guards.register("forward", "consultation", services.forward_guard)

@@ -19,7 +19,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -323,12 +323,8 @@ def outcome(row: Consultation, today: datetime.date | None = None) -> str:
     return "pending"
 
 
-def status(
-    dossier: Dossier, today: datetime.date | None = None, *, consulted: bool = True
-) -> Status:
-    """Where the dossier's consultations stand. `consulted=False`: it is known to have none
-    (`forward_reads`), so none is read."""
-    rows = latest(dossier) if consulted else []
+def status(dossier: Dossier, today: datetime.date | None = None) -> Status:
+    rows = latest(dossier)
     outcomes = [(row, outcome(row, today)) for row in rows]
     named = rules.for_form(dossier.award_form.code).bodies
     asked = {row.body.code for row in rows}
@@ -355,23 +351,14 @@ def _named(codes: list[str]) -> str:
     return ", ".join(f"{names[c]} ({c})" if c in names else c for c in codes)
 
 
-CONSULTED = "_kt_consulted"  # whether the dossier has any consultation, read with its lock
-
-
-def forward_reads() -> dict[str, Exists]:
-    """What `forward_guard` reads with the dossier's lock: whether it has any consultation (an
-    EXISTS), so that a dossier with none costs no further query."""
-    return {CONSULTED: Exists(Consultation.objects.filter(dossier_id=OuterRef("pk")))}
-
-
 def forward_guard(dossier: Dossier) -> None:
     """No forward while a body disagreed, while a body the form's data names (Decree 98/2023
     Art. 31: the Government's flag, orders, the PM's certificate…) was never asked, or while a
     request waits for its answer. A consultation made at a lower level counts: it is the
     dossier's, whichever board asked."""
-    # Taken off the dossier: it holds only for this lock (a request may follow in the same
-    # transaction).
-    state = status(dossier, consulted=dossier.__dict__.pop(CONSULTED, True))
+    # Read after the dossier's lock, never with it: a statement waiting for the lock sees the
+    # database as it was when it started, so a request committed meanwhile would be missed.
+    state = status(dossier)
     if state.refused:
         raise Conflict(errors.REFUSED, code="consultation_refused", bodies=", ".join(state.refused))
     if state.missing:

@@ -99,19 +99,19 @@ class VoteTally(TypedDict):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def lock(
-    dossier: Dossier | int, actor: User | None = None, reads: Mapping[str, Any] | None = None
-) -> Dossier:
+def lock(dossier: Dossier | int, actor: User | None = None) -> Dossier:
     """The dossier row, locked for the transaction (the entry points in workflows take it).
     `actor`: the user about to be asked about, whose roles are read in the same query when not
-    read yet on that user object (`permissions.roles_read_with`); `reads`: annotations the
-    caller's guards read with the row (`workflows.guards.reads`)."""
+    read yet on that user object (`permissions.roles_read_with`): as they stood when the lock
+    was asked for, as a request's roles are read when it starts. Facts the lock is to order (a
+    consultation asked meanwhile…) are read after it, in statements of their own: a statement
+    waiting for a lock sees the database as it was when it started."""
     pk = dossier if isinstance(dossier, int) else dossier.pk
     roles = permissions.roles_read_with(actor) if actor is not None else {}
     locked = (
         Dossier.objects.select_for_update(of=("self",))
         .select_related("award_form__reviewing_body", "organization", "assignee")
-        .annotate(**roles, **(reads or {}))
+        .annotate(**roles)
         .get(pk=pk)
     )
     if actor is not None:

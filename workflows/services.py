@@ -186,7 +186,7 @@ def _dossier_act(
         raise DossierError(f"Unknown action: {action}.", code="unknown_action")
     if not remember(actor, request_key, action, Dossier(pk=pk)):
         return Dossier.objects.get(pk=pk)
-    locked = ds.lock(pk, actor, guards.reads(action))
+    locked = ds.lock(pk, actor)
     policy.require(actor, action, locked)
     lifecycle.ensure(action, locked)
     guards.check(action, locked)
