@@ -607,6 +607,13 @@ class LiveNominees(list[Nominee]):
         return rest
 
 
+@functools.cache
+def _nominees_facts() -> tuple[dict[str, Subquery], dict[str, Subquery]]:
+    """`_facts` of a nominee's person and of its collective, built once per process: Django
+    copies an expression when a query takes it, so one built expression serves every query."""
+    return _facts(person=OuterRef("person_id")), _facts(collective=OuterRef("collective_id"))
+
+
 def live_nominees(dossiers: Iterable[Dossier], skip: Iterable[int] = ()) -> LiveNominees:
     """The live nominees of `dossiers` (pending, awarded or held) with what the rules read of
     them, and in the same query their claims: the live nominees of the dossiers not gone that
@@ -621,10 +628,7 @@ def live_nominees(dossiers: Iterable[Dossier], skip: Iterable[int] = ()) -> Live
     )
     # The registry's facts of the dossiers' own nominees (not of the other dossiers' claims),
     # by the nominee's person, else its collective (`_key`).
-    by_person, by_collective = (
-        _facts(person=OuterRef("person_id")),
-        _facts(collective=OuterRef("collective_id")),
-    )
+    by_person, by_collective = _nominees_facts()
     facts = {
         name: Case(
             When(Q(dossier__in=ids, person__isnull=False), then=by_person[name]),
