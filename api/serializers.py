@@ -328,7 +328,9 @@ class BallotVoteSerializer(serializers.Serializer):
 
 class BallotAttendanceSerializer(serializers.Serializer):
     present = serializers.ListField(
-        child=serializers.CharField(max_length=150),
+        # A blank name is no member's: the service refuses it with the other unknown names
+        # (after the permission check), not the parser before it.
+        child=serializers.CharField(max_length=150, allow_blank=True),
         allow_empty=True,
         help_text=_(
             "The usernames of the council's members present at the meeting; every other member "

@@ -374,3 +374,15 @@ def test_the_ballot_page_offers_the_written_vote_only_where_the_form_takes_it(ap
     html = writer.get(page).content.decode()
     assert 'id="absent-no-written-vote"' in html and 'id="ballot-form"' not in html
     assert 'id="in-writing"' not in html and 'id="written-vote"' not in html
+
+
+def test_a_blank_name_in_the_roll_call_is_an_unknown_member_after_the_permission_check(api):
+    """A name that is blank once trimmed (a control character, schemathesis's find) is parsed
+    as any name: the inspector is refused for who they are (403), the secretary is told it is
+    no member of the council (400 `not_a_member`), nothing recorded."""
+    url = _open(api, _at_council(api, "Tổ công đoàn điểm danh"))
+    _roll_call(api, url, ["\x1f"], user="inspector", expect=403)
+    refused = _roll_call(api, url, [MEMBERS[0], "\x1f"], expect=400)
+    assert refused["code"] == "not_a_member"
+    seen = api("t-council-secretary").get(f"{url}/").json()
+    assert not [v for v in seen["turnout"]["not_voted"] if v["attendance"] == "present"]
