@@ -235,23 +235,9 @@ def test_a_decision_batch_of_three_dossiers_costs_what_one_costs():
     from django.test.utils import CaptureQueriesContext
 
     from approvals import services as approval_services
-    from workflows import services as wf
+    from demo.management.commands.bench_workflow import awaiting_decision
 
     world, form = World(), bench_form()
-
-    def awaiting_decision(i: int) -> int:
-        dossier = wf.dossier_start(
-            actor=world.user("proposer-HCCB"), organization=world.org("HCCB"), award_form=form,
-            year=2021, title=f"Lô {i}",
-            nominees=[{"kind": "collective", "name": f"Tập thể lô {i}", "organization": "HCCB"}],
-        )  # fmt: skip
-        for action, who in (
-            ("submit", "head-HCCB"),
-            ("accept", "board-officer"),
-            ("forward", "board-head"),
-        ):
-            wf.dossier_act(actor=world.user(who), dossier=dossier, action=action, payload={})
-        return dossier.pk
 
     def batch(ids: list[int]) -> int:
         with CaptureQueriesContext(connection) as context:
@@ -260,6 +246,6 @@ def test_a_decision_batch_of_three_dossiers_costs_what_one_costs():
             )
         return len(context.captured_queries)
 
-    ids = [awaiting_decision(i) for i in range(5)]
+    ids = [awaiting_decision(world, form, i).pk for i in range(5)]
     batch(ids[:1])  # caches warm
     assert batch(ids[2:]) == batch(ids[1:2])

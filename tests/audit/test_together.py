@@ -14,7 +14,7 @@ from approvals import services as approval_services
 from audit import hooks, ledger
 from audit.models import GENESIS, LedgerEvent, LedgerHead
 from audit.verify import verify
-from demo.management.commands.bench_workflow import bench_form
+from demo.management.commands.bench_workflow import awaiting_decision, bench_form
 from demo.world import World
 from dossiers.models import Dossier
 from notifications.models import OutboxMessage
@@ -253,31 +253,16 @@ def test_a_companion_is_registered_once_and_told_what_it_wrote():
     assert OutboxMessage.objects.filter(event_id=start + 1).count() == 1
 
 
-def _awaiting_decision(world: World, form, title: str) -> Dossier:
-    dossier = wf.dossier_start(
-        actor=world.user("proposer-HCCB"), organization=world.org("HCCB"), award_form=form,
-        year=2021, title=title,
-        nominees=[{"kind": "collective", "name": f"Tập thể {title}", "organization": "HCCB"}],
-    )  # fmt: skip
-    for action, who in (
-        ("submit", "head-HCCB"),
-        ("accept", "board-officer"),
-        ("forward", "board-head"),
-    ):
-        wf.dossier_act(actor=world.user(who), dossier=dossier, action=action, payload={})
-    return dossier
-
-
 def test_the_creation_batch_and_signature_insert_their_events_together():
     world, form = World(), bench_form()
     start = _last()
     with CaptureQueriesContext(connection) as created:
-        first = _awaiting_decision(world, form, "Cùng lúc 1")
+        first = awaiting_decision(world, form, 9001)
     created_events = LedgerEvent.objects.filter(seq__gt=start).order_by("seq")
     assert [e.action for e in created_events[:2]] == ["collective.created", "create"]
     event_inserts = [q for q in _inserts(created) if "audit_ledgerevent" in q]
     assert len(event_inserts) == 4  # the creation's two events in one, then one per move
-    second = _awaiting_decision(world, form, "Cùng lúc 2")
+    second = awaiting_decision(world, form, 9002)
 
     before = _last()
     with CaptureQueriesContext(connection) as batch:

@@ -48,6 +48,23 @@ def lifecycle(world: World, form: AwardForm, i: int, steps: Steps | None = None)
     The proposer belongs to no bloc in 2021, so the PM's certificate skips the bloc vote: the
     benchmark measures the workflow engine, not nine members casting ballots. `steps`: each
     step's queries are added to it."""
+    dossier = awaiting_decision(world, form, i, steps)
+    with _step(steps, "batch"):
+        decision = approval_services.decision_create(
+            actor=world.user("board-head"), decider="TTG", dossier_ids=[dossier.pk]
+        )
+    with _step(steps, "signature"):
+        approval_services.decision_sign(
+            actor=world.user("pm"),
+            decision=decision,
+            number=f"{i}/QĐ-TTg-bench",
+            signed_on=timezone.localdate(),
+        )
+
+
+def awaiting_decision(world: World, form: AwardForm, i: int, steps: Steps | None = None):
+    """The lifecycle's first four steps: a dossier created, submitted, accepted and forwarded,
+    waiting for the decider's batch (`i` names it and its collective)."""
     with _step(steps, "create"):
         dossier = wf.dossier_start(
             actor=world.user("proposer-HCCB"),
@@ -64,17 +81,7 @@ def lifecycle(world: World, form: AwardForm, i: int, steps: Steps | None = None)
     ):
         with _step(steps, action):
             wf.dossier_act(actor=world.user(who), dossier=dossier, action=action, payload={})
-    with _step(steps, "batch"):
-        decision = approval_services.decision_create(
-            actor=world.user("board-head"), decider="TTG", dossier_ids=[dossier.pk]
-        )
-    with _step(steps, "signature"):
-        approval_services.decision_sign(
-            actor=world.user("pm"),
-            decision=decision,
-            number=f"{i}/QĐ-TTg-bench",
-            signed_on=timezone.localdate(),
-        )
+    return dossier
 
 
 def baseline(world: World, form: AwardForm, i: int) -> None:
