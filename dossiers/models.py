@@ -617,7 +617,11 @@ class Nominee(models.Model):
         verbose_name = _("nominee")
         verbose_name_plural = _("nominees")
         ordering = ["id"]
-        indexes = [models.Index(fields=["person", "outcome"])]
+        # A person's or a collective's live nominees (the claims `checks.live_nominees` reads).
+        indexes = [
+            models.Index(fields=["person", "outcome"]),
+            models.Index(fields=["collective", "outcome"]),
+        ]
 
     def __str__(self) -> str:
         return self.name

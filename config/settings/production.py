@@ -12,15 +12,6 @@ DEBUG = False
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": database_config(env_str("DATABASE_URL"))}
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    # Per connection: no JIT compilation (PostgreSQL compiles a query whose estimated cost passes
-    # jit_above_cost, a count over a few hundred thousand rows: tens of ms of compiling, paid
-    # again by every request, for queries that run in less) and no parallel workers (starting
-    # worker processes for a query of a few ms costs more than it saves, and under load every
-    # core is already busy with requests: the lists' counts ran on 3 processes at 100,000).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        "-c jit=off -c max_parallel_workers_per_gather=0"
-    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
