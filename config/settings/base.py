@@ -103,8 +103,14 @@ SQLITE_OPTIONS = {
 # never analyzed: tens of ms of compiling, paid again by every request, for queries that run in
 # less) and no parallel workers (starting worker processes for a query of a few ms costs more than
 # it saves, and under load every core is already busy with requests: the lists' counts ran on 3
-# processes at 100,000).
-POSTGRESQL_OPTIONS = {"options": "-c jit=off -c max_parallel_workers_per_gather=0"}
+# processes at 100,000). Parameters bound by the server and a statement run five times on a
+# connection prepared there (psycopg's `prepare_threshold`; Django's default turns it off): the
+# year's planning time 16 → 1.6 s at scale 0.02, and no client-side quoting of every value.
+POSTGRESQL_OPTIONS = {
+    "options": "-c jit=off -c max_parallel_workers_per_gather=0",
+    "server_side_binding": True,
+    "prepare_threshold": 5,
+}
 
 
 def database_config(url: str | None) -> dict:
