@@ -167,3 +167,51 @@ def test_the_rules_read_the_registry_in_the_nominees_query(world):
     sql = [q["sql"] for q in context.captured_queries]
     registry = [s for s in sql if '"dossiers_historyentry"' in s or '"dossiers_restriction"' in s]
     assert len(registry) == 1 and registry[0].startswith('SELECT "dossiers_nominee".'), sql
+
+
+def _nominee_rows_touched(plan: dict) -> int:
+    """The most rows any scan of the nominees' table in `plan` (EXPLAIN ANALYZE, JSON) returned
+    or filtered away."""
+    most = 0
+    if plan.get("Relation Name") == "dossiers_nominee":
+        returned = plan.get("Actual Rows", 0) * plan.get("Actual Loops", 1)
+        removed = plan.get("Rows Removed by Filter", 0) + plan.get(
+            "Rows Removed by Index Recheck", 0
+        )
+        most = returned + removed
+    for child in plan.get("Plans", []):
+        most = max(most, _nominee_rows_touched(child))
+    return most
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_the_rules_read_touches_the_dossiers_nominees_not_the_table(world):
+    """The nominees and their claims are read through indexes (the dossier's, then the people's
+    and the collectives'): an unrelated dossier's 300 live nominees are never read, however large
+    the table grows (an OR of the three conditions read every live nominee of the table)."""
+    import json
+
+    from dossiers.models import Nominee
+
+    draft, _row, _group = _registry_world(world)
+    other = _dossier(world, 1)
+    Nominee.objects.bulk_create(
+        Nominee(dossier=other, kind="collective", name=f"Tổ {i}", organization=world.org("HCCB"))
+        for i in range(300)
+    )
+    statements = []
+
+    def keep(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        found = checks.live_nominees([draft])
+    assert len(found) == 2 and found.claims  # the draft's two, claimed by the dossier at intake
+    [(sql, params)] = statements
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a table this small is read whole
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        [[explained]] = cursor.fetchall()
+    plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+    assert _nominee_rows_touched(plan) < 20, json.dumps(plan, indent=1)
