@@ -146,14 +146,12 @@ def test_each_step_of_the_lifecycle_keeps_its_queries():
     each: the test is one transaction, whose ledger head is read once (each BEGIN and COMMIT a
     SAVEPOINT and its RELEASE), and no transaction commits, so no task is sent. A step that
     grows fails here; one that falls lowers its bound."""
-    from functools import partial
-
     from django.db import connection
 
     world, form = World(), bench_form()
     steps: dict[str, list[int]] = {}
     with documents_left_out():  # as the benchmark measures it
-        measure(partial(lifecycle, steps=steps), world, form, 2, 0)
+        measure(lifecycle, world, form, 2, 0, steps=steps)
     last = {name: counts[-1] for name, counts in steps.items()}  # caches warm
     if connection.vendor == "postgresql":
         bounds = {"create": 13, "submit": 9, "accept": 6, "forward": 8, "batch": 7}

@@ -146,8 +146,8 @@ class Command(BaseCommand):
         """bench_workflow's lifecycle, measured here by its own code: ms per transition."""
         cast, form = year.LifecycleCast(), bench_form()
         offset = 100_000 + (Dossier.objects.aggregate(m=Max("pk"))["m"] or 0)
-        measure(lifecycle, cast, form, 3, offset)  # warm-up
-        ms, queries = measure(lifecycle, cast, form, dossiers, offset + 3)
+        measure(lifecycle, cast, form, 3, offset)  # warm-up (numbers offset … offset + 5)
+        ms, queries = measure(lifecycle, cast, form, dossiers, offset + 6)
         transitions = transitions_per_lifecycle()
         self.stdout.write(
             f"lifecycle (bench_workflow's, {dossiers} dossiers): {ms:.1f} ms, "
