@@ -277,8 +277,7 @@ def decision_sign(
         duplicates=[pk for pk, why in declined_map.items() if checks.is_duplicate_reason(why)],
         block=True,
         nominees=nominees,
-        write=False,  # with each nominee's decision, below
-    )
+    )  # the changed checks written here, before the first event locks the ledger's head
     # Each dossier decided, then the decision signed: their events in one INSERT at the end of
     # this block, with the signature's outbox row.
     with ledger.together():
@@ -292,7 +291,6 @@ def decision_sign(
                 signed_on=signed_on,
                 nominees=[n for n in nominees if n.dossier_id == dossier.pk],
             )
-        checks.save_unsaved(nominees)  # the checks of nominees not decided now (held)
         decision.state, decision.number, decision.year = DecisionState.SIGNED, number, year
         decision.signed_on, decision.signed_by = signed_on, actor
         history.author(decision, actor, f"decision.signed {number}")

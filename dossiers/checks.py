@@ -703,9 +703,8 @@ def refresh(
 
     `nominees`: the dossiers' `live_nominees`, when the caller has read them already. Results
     equal to the ones kept are not written again: `checked_at` says when they last changed.
-    `write=False`: the caller saves the changed ones with its own UPDATE of the nominee
-    (`take_unsaved`), the rest with `save_unsaved`; or, nominees not saved yet (a new
-    dossier's), inserts them with their checks."""
+    `write=False`: the nominees are not saved yet (a new dossier's): the caller inserts them
+    with their checks."""
     skip = set(skip)
     if nominees is None:
         nominees = live_nominees(dossiers, skip)
@@ -726,9 +725,6 @@ def refresh(
             changed.append(nominee)
     if changed and write:
         write_checks(changed)
-    elif changed:
-        for nominee in changed:
-            nominee._checks_unsaved = True  # type: ignore[attr-defined]
     if block:
         failures = [
             (n, c) for n in nominees for c in n.checks if c["outcome"] == "fail" and c["blocking"]
@@ -739,21 +735,6 @@ def refresh(
 
 
 CHECK_FIELDS = ["checks", "checked_at"]
-
-
-def take_unsaved(nominee: Nominee) -> list[str]:
-    """The check fields to save with the nominee's next save, if `refresh(write=False)` changed
-    them (then they count as saved)."""
-    if nominee.__dict__.pop("_checks_unsaved", False):
-        return CHECK_FIELDS
-    return []
-
-
-def save_unsaved(nominees: Iterable[Nominee]) -> None:
-    """Write the checks `refresh(write=False)` changed and no save has taken (one query)."""
-    rows = [n for n in nominees if n.__dict__.pop("_checks_unsaved", False)]
-    if rows:
-        write_checks(rows)
 
 
 WRITE_BATCH = 500  # nominees per UPDATE (a dossier has at most a few hundred)

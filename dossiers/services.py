@@ -1105,19 +1105,17 @@ def dossier_decide(
             else:
                 nominee.outcome, nominee.outcome_reason = NomineeOutcome.AWARDED, number
                 awarded.append(nominee)
-        # The awarded share one outcome and reason: one UPDATE; the declined, and any nominee
-        # whose checks the signature changed (saved in the same UPDATE), each their own; each
-        # UPDATE with its rows' history rows.
-        rechecked = {n.pk for n in pending if checks.take_unsaved(n)}
-        fields = ["outcome", "outcome_reason", *(checks.CHECK_FIELDS if rechecked else [])]
-        for outcome, changed in (
-            (NomineeOutcome.DECLINED, refused),
-            (NomineeOutcome.AWARDED, awarded),
-        ):
-            own = [n for n in changed if n.pk in rechecked or n.pk in declined]
-            history.bulk_update(own, fields, actor=actor, reason=f"nominee.{outcome}")
+        # The awarded share one outcome and reason: one UPDATE; the declined each their own;
+        # each UPDATE with its rows' history rows. (Their checks, not in the history, were
+        # written by the signature's rules before the first event locked the ledger's head.)
+        history.bulk_update(
+            refused,
+            ["outcome", "outcome_reason"],
+            actor=actor,
+            reason=f"nominee.{NomineeOutcome.DECLINED}",
+        )
         history.update(
-            [n for n in awarded if n.pk not in rechecked],
+            awarded,
             actor=actor,
             reason=f"nominee.{NomineeOutcome.AWARDED}",
             outcome=NomineeOutcome.AWARDED,
