@@ -9,7 +9,8 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit ledger")
 
     def ready(self) -> None:
-        from audit import history, triggers
+        from audit import history, pgarrays, triggers
 
         history.connect()
+        pgarrays.register()
         post_migrate.connect(triggers.install, dispatch_uid="audit.triggers")
