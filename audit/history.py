@@ -451,6 +451,22 @@ def bulk_create(rows: list[Any], *, actor: Any, reason: str, seqs: list[int] | N
         queryset.bulk_create(rows)
 
 
+def bulk_create_unrecorded(rows: list[Any]) -> None:
+    """Insert `rows` (bulk_create) without their history rows, which `inserted` writes later in
+    the same transaction, before anything else changes them, under their events: for rows
+    inserted before the transaction's first event (dossiers.registry.Unrecorded)."""
+    if rows:
+        model = type(rows[0])
+        model._default_manager.bulk_create(rows)
+
+
+def inserted(rows: list[Any], *, actor: Any, reason: str, seqs: list[int]) -> None:
+    """The history rows of `rows` (`bulk_create_unrecorded`), each under its event's seq, in one
+    insert."""
+    if rows:
+        _saved(rows, actor=actor, reason=reason, seqs=seqs, created=True)
+
+
 def bulk_update(rows: list[Any], fields: list[str], *, actor: Any, reason: str) -> None:
     """Update `fields` of `rows` (bulk_update) with their history rows."""
     if not rows:

@@ -425,6 +425,8 @@ post_migrate.connect(forget_names, dispatch_uid="checks.names.migrate")
 
 
 def _documents(dossier: Dossier) -> frozenset[str]:
+    if dossier.pk is None:  # a new dossier, checked before it is saved, has none yet
+        return frozenset()
     cached = getattr(dossier, "_document_codes", None)
     if cached is None:
         cached = frozenset(dossier.attachments.values_list("kind__code", flat=True))

@@ -98,14 +98,19 @@ class Wanted(TypedDict):
 
 
 def people_for(
-    *, actor: User | None, wanted: list[Wanted], on_match: OnMatch | None = None
+    *,
+    actor: User | None,
+    wanted: list[Wanted],
+    on_match: OnMatch | None = None,
+    later: Unrecorded | None = None,
 ) -> list[Person]:
     """The registry's person with each CCCD, those it does not hold created (in their
     organisation) at once, each under its own `person.created` event. An existing entry keeps
     its own data: a proposer names a person, it does not rewrite them (a birth date or sex that
     contradicts it is the `identity` check's failure, dossiers.checks); finding one is a look-up
     by CCCD, which `on_match` answers for, in order (it may refuse: 429), once the new ones are
-    made (a CCCD named twice is found the second time)."""
+    made (a CCCD named twice is found the second time). `later`: the new ones' history rows and
+    events are left to its `record()`."""
     for want in wanted:
         problem = identity_problem(want["identity"], birth_date=want["birth_date"], sex=want["sex"])
         if problem:
@@ -131,6 +136,7 @@ def people_for(
         list(new.values()),
         "person.created",
         lambda person: {"organization": person.organization.code},
+        later,
     )
     if on_match is not None:
         for person in matched:
@@ -139,10 +145,14 @@ def people_for(
 
 
 def collectives_for(
-    *, actor: User | None, wanted: list[tuple[Organization, str]]
+    *,
+    actor: User | None,
+    wanted: list[tuple[Organization, str]],
+    later: Unrecorded | None = None,
 ) -> list[Collective]:
     """The registry's collective for each (organisation, name), those it does not hold
-    created at once, each under its own `collective.created` event."""
+    created at once, each under its own `collective.created` event (`later`: as in
+    `people_for`)."""
     found = {
         (c.organization_id, c.name): c
         for c in Collective.objects.filter(
@@ -163,8 +173,28 @@ def collectives_for(
         list(new.values()),
         "collective.created",
         lambda c: {"organization": c.organization.code, "name": c.name},
+        later,
     )
     return collectives
+
+
+class Unrecorded:
+    """New registry rows inserted without their history rows and ledger events, which `record()`
+    writes, in the same transaction, before anything else is written: a dossier's creation
+    inserts the people and collectives it names first, reads and checks, and only then records
+    them, so that its first event, which holds the ledger's head until the commit, comes after
+    its reads (`dossiers.services.dossier_create`)."""
+
+    def __init__(self) -> None:
+        self.batches: list[tuple[User | None, list[Any], str, Callable[[Any], dict[str, str]]]] = []
+
+    def record(self) -> None:
+        batches, self.batches = self.batches, []
+        for actor, rows, action, facts in batches:
+            with ledger.together() as bulk:
+                seqs = [bulk.reserve() for _ in rows]
+                history.inserted(rows, actor=actor, reason=action, seqs=seqs)
+                _events(bulk, actor, rows, seqs, action, facts)
 
 
 def _register(
@@ -172,26 +202,43 @@ def _register(
     rows: list[Person] | list[Collective],
     action: str,
     facts: Callable[[Any], dict[str, str]],
+    later: Unrecorded | None = None,
 ) -> None:
     """Insert new registry rows at once, with their history rows and one ledger event each
     (as `ledger.recording` of each would write them), the events in one INSERT, with those of
-    the `ledger.together` block the caller may have opened."""
+    the `ledger.together` block the caller may have opened; or (`later`) the rows alone, the
+    rest left to `later.record()`."""
     if not rows:
+        return
+    if later is not None:
+        history.bulk_create_unrecorded(rows)
+        later.batches.append((actor, rows, action, facts))
         return
     with ledger.together() as bulk:
         seqs = [bulk.reserve() for _ in rows]
         history.bulk_create(rows, actor=actor, reason=action, seqs=seqs)
-        for row, seq in zip(rows, seqs, strict=True):
-            bulk.add(
-                ledger.Entry(
-                    seq=seq,
-                    actor=actor,
-                    action=action,
-                    object_type=row._meta.label_lower,
-                    object_id=str(row.pk),
-                    data=facts(row),
-                )
+        _events(bulk, actor, rows, seqs, action, facts)
+
+
+def _events(
+    bulk: ledger.Bulk,
+    actor: User | None,
+    rows: list[Any],
+    seqs: list[int],
+    action: str,
+    facts: Callable[[Any], dict[str, str]],
+) -> None:
+    for row, seq in zip(rows, seqs, strict=True):
+        bulk.add(
+            ledger.Entry(
+                seq=seq,
+                actor=actor,
+                action=action,
+                object_type=row._meta.label_lower,
+                object_id=str(row.pk),
+                data=facts(row),
             )
+        )
 
 
 @transaction.atomic(savepoint=False)
@@ -237,10 +284,12 @@ def holders_for(
     organization: Organization,
     items: list[dict],
     on_match: OnMatch | None = None,
+    later: Unrecorded | None = None,
 ) -> list[tuple[Person | None, Collective | None]]:
     """The registry entry each nominee refers to: a person by CCCD (none when not given: the
     submit then names the missing identity; an existing one told to `on_match`), a collective
-    by organisation and name (`people_for`, `collectives_for`: new ones made at once)."""
+    by organisation and name (`people_for`, `collectives_for`: new ones made at once, recorded
+    at once or by `later`)."""
     people: list[tuple[int, Wanted]] = []
     collectives: list[tuple[int, tuple[Organization, str]]] = []
     for index, item in enumerate(items):
@@ -258,10 +307,10 @@ def holders_for(
         elif item["kind"] == NomineeKind.COLLECTIVE:
             collectives.append((index, (org, item["name"])))
     holders: list[tuple[Person | None, Collective | None]] = [(None, None)] * len(items)
-    found = people_for(actor=actor, wanted=[w for _i, w in people], on_match=on_match)
+    found = people_for(actor=actor, wanted=[w for _i, w in people], on_match=on_match, later=later)
     for (index, _want), person in zip(people, found, strict=True):
         holders[index] = (person, None)
-    made = collectives_for(actor=actor, wanted=[w for _i, w in collectives])
+    made = collectives_for(actor=actor, wanted=[w for _i, w in collectives], later=later)
     for (index, _key), collective in zip(collectives, made, strict=True):
         holders[index] = (None, collective)
     return holders

@@ -276,11 +276,13 @@ def _validate_nominees(
     actor: User | None = None,
     on_match: registry.OnMatch | None = None,
     known: Iterable[int] = (),
+    later: registry.Unrecorded | None = None,
 ) -> list[NomineeFields]:
     """Each nominee checked against the form, the limits and the proposing organisation: a unit
     names nominees of its own or of units under it (else Forbidden, 403). A CCCD naming a person
     the registry holds is a look-up (`on_match`), unless the person is one of `known` (already
-    a nominee of the dossier being edited)."""
+    a nominee of the dossier being edited). The registry's new people and collectives are
+    recorded at once, or by `later` (`registry.Unrecorded`)."""
     known = set(known)
 
     def matched(person: Person) -> None:
@@ -348,7 +350,7 @@ def _validate_nominees(
             }
         )
     found = registry.holders_for(
-        actor=actor, organization=organization, items=holders, on_match=matched
+        actor=actor, organization=organization, items=holders, on_match=matched, later=later
     )
     for fields, item, (person, collective) in zip(cleaned, holders, found, strict=True):
         fields["person"], fields["collective"] = person, collective
@@ -419,7 +421,10 @@ def dossier_create(
             form=award_form.name,
             org=organization.code,
         )
-    cleaned = _validate_nominees(award_form, organization, nominees, actor, on_match)
+    # Everything read before the first event, which holds the ledger's head until the commit:
+    # the registry's new people and collectives are inserted now and recorded after the checks.
+    later = registry.Unrecorded()
+    cleaned = _validate_nominees(award_form, organization, nominees, actor, on_match, later=later)
     # Serialise reference numbering per organisation.
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
     dossier = Dossier(
@@ -433,11 +438,14 @@ def dossier_create(
     # The fields a person typed; the foreign keys are rows just read and the reference is
     # numbered under the organisation's lock (unique in the database too).
     dossier.clean_fields(exclude=["organization", "award_form", "created_by", "reference"])
+    # With their checks: advice for the proposer, never blocking; run before anything is saved.
+    rows = [Nominee(dossier=dossier, **item) for item in cleaned]
+    checks.refresh([dossier], stage="save", nominees=rows, write=False)
+    later.record()  # the new people's and collectives' events, before the dossier's
     with _recording(dossier, actor=actor, action="create"):
         history.author(dossier, actor, "dossier.created")
         dossier.save()
-        # With their checks: advice for the proposer, never blocking.
-        _add_nominees(dossier, cleaned, actor, stage="save")
+        history.bulk_create(rows, actor=actor, reason="nominee.added")
         access.on_created(dossier)
     return dossier
 
@@ -514,17 +522,12 @@ def _set_nominees(dossier: Dossier, cleaned: list[NomineeFields], actor: User | 
     _add_nominees(dossier, added, actor)
 
 
-def _add_nominees(
-    dossier: Dossier, cleaned: list[NomineeFields], actor: User | None, stage: str = ""
-) -> list[Nominee]:
+def _add_nominees(dossier: Dossier, cleaned: list[NomineeFields], actor: User | None) -> None:
     """The new nominees of `dossier` and their history rows (`nominee.added`), in one insert
-    each, under the event being recorded; with `stage`, their eligibility checks at that stage,
-    run before the insert, which writes them."""
-    rows = [Nominee(dossier=dossier, **item) for item in cleaned]
-    if stage:
-        checks.refresh([dossier], stage=stage, nominees=rows, write=False)
-    history.bulk_create(rows, actor=actor, reason="nominee.added")
-    return rows
+    each, under the event being recorded."""
+    history.bulk_create(
+        [Nominee(dossier=dossier, **item) for item in cleaned], actor=actor, reason="nominee.added"
+    )
 
 
 @transaction.atomic(savepoint=False)

@@ -284,6 +284,9 @@ def test_project_code_never_bypasses_history():
         ("dossiers/services.py", "history.bulk_update"),
         ("dossiers/services.py", "history.update"),
         ("dossiers/registry.py", "history.bulk_create"),
+        # a new dossier's new people and collectives: their history rows follow under their
+        # events (`history.inserted`), after the creation's checks (registry.Unrecorded)
+        ("dossiers/registry.py", "history.bulk_create_unrecorded"),
         ("approvals/ballots.py", "history.bulk_create"),
         ("approvals/ballots.py", "history.update"),
         ("approvals/services.py", "history.bulk_create"),
