@@ -239,12 +239,13 @@ class AttachmentCreate(APIView):
     )  # fmt: skip
     def post(self, request, pk: int):
         dossier = selectors.dossier_get_for_user(request.user, pk)
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise ValidationError({"file": ["Attach a file in the field “file”."]})
-        kind = request.data.get("kind") or ""
+        data = inputs.AttachmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         attachment = wf.attachment_add(
-            actor=request.user, dossier=dossier, kind_code=kind, upload=upload
+            actor=request.user,
+            dossier=dossier,
+            kind_code=data.validated_data["kind"],
+            upload=data.validated_data["file"],
         )
         return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from workflows.inputs import ActionSerializer
+from workflows.inputs import DOCUMENT_KIND_MAX, ActionSerializer
 
 # Database keys: positive and within a signed 64-bit integer.
 ID_MAX = 2**63 - 1
@@ -25,6 +25,14 @@ BALLOT_YEAR_REQUIRED = _("Enter the year of the council's ballot.")
 NOMINEES_INVALID = _("Choose the nominees from the list on this page.")
 NOMINEES_REQUIRED = _("Choose at least one nominee.")
 ACTION_INPUT_INVALID = _("The form was not sent correctly: %(field)s: %(error)s")
+CHOOSE_FILE = _("Choose a file to upload.")
+
+
+class UploadForm(forms.Form):
+    """A document for a dossier: its kind's code (NUL refused by the field) and the file."""
+
+    kind = forms.CharField(max_length=DOCUMENT_KIND_MAX)
+    file = forms.FileField(error_messages={"required": CHOOSE_FILE})
 
 
 class DossierActionForm(forms.Form):

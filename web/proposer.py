@@ -45,7 +45,7 @@ from dossiers.models import (
     Role,
     Sex,
 )
-from web.forms import DossierActionForm
+from web.forms import CHOOSE_FILE, DossierActionForm, UploadForm
 from workflows import policy, selectors
 from workflows import services as wf
 from workflows.idempotency import form_request_key, max_length
@@ -87,7 +87,6 @@ ANSWER_LINE = gettext_lazy("%(number)s. %(point)s\n→ %(answer)s")
 SUBMITTED = gettext_lazy("The dossier is signed and submitted.")
 RESUBMITTED = gettext_lazy("The dossier is sent again with your answers (version %(version)s).")
 WITHDRAWN = gettext_lazy("The dossier is withdrawn.")
-CHOOSE_FILE = gettext_lazy("Choose a file to upload.")
 INPUT_INVALID = gettext_lazy("The form was not sent correctly: %(field)s: %(error)s")
 MAX_POINTS = 20  # a return's reason split into more points than this is answered as a whole
 
@@ -380,11 +379,6 @@ class KeyForm(forms.Form):
     """A form whose one field is the page's `request_key` (idempotency: one act per page)."""
 
     request_key = forms.CharField(required=False, max_length=max_length())
-
-
-class UploadForm(forms.Form):
-    kind = forms.CharField(max_length=40)
-    file = forms.FileField(error_messages={"required": CHOOSE_FILE})
 
 
 class ReplaceForm(KeyForm):

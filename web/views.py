@@ -31,7 +31,7 @@ from notices import services as notice_services
 from web import decisions as batches
 from web.consultations import request_form
 from web.eligibility import dossier_checks
-from web.forms import DossierActionForm, FlowChartForm
+from web.forms import DossierActionForm, FlowChartForm, UploadForm
 from workflows import policy, selectors, wording
 from workflows import services as wf
 from workflows.chart import lifecycle_svg, path_text, route_states
@@ -231,16 +231,17 @@ def dossier_action(request, pk: int, action: str):
 @require_POST
 def dossier_upload(request, pk: int):
     dossier = selectors.dossier_get_for_user(request.user, pk)
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, _("Choose a file to upload."))
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
         return redirect("workflows:dossier", pk=pk)
     try:
         wf.attachment_add(
             actor=request.user,
             dossier=dossier,
-            kind_code=request.POST.get("kind", ""),
-            upload=upload,
+            kind_code=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
         )
     except DossierError as exc:
         messages.error(request, str(exc))

@@ -8,10 +8,19 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from dossiers import errors, permissions, registry
-from dossiers.models import AwardForm, Dossier, Nominee, NomineeKind, Organization, Sex
+from dossiers.models import (
+    AwardForm,
+    DocumentKind,
+    Dossier,
+    Nominee,
+    NomineeKind,
+    Organization,
+    Sex,
+)
 
 TITLE_MAX = Dossier._meta.get_field("title").max_length
 NAME_MAX = Nominee._meta.get_field("name").max_length
+DOCUMENT_KIND_MAX = DocumentKind._meta.get_field("code").max_length
 OWN_UNIT_NEEDED = _("Name the proposing organisation's code.")
 
 
@@ -114,6 +123,20 @@ class ActionSerializer(serializers.Serializer):
         default="",
         max_length=150,
         help_text=_("For `assign`: the username of an officer of the board holding the dossier."),
+    )
+
+
+ATTACH_FILE = _("Attach a file in the field “file”.")
+
+
+class AttachmentInputSerializer(serializers.Serializer):
+    """A document uploaded to a dossier, for the API and the page alike: its kind's code and the
+    file. NUL characters and over-long codes are refused here; the size and the real type by
+    `dossiers.services.attachment_add`, which also names an unknown kind."""
+
+    kind = serializers.CharField(max_length=DOCUMENT_KIND_MAX)
+    file = serializers.FileField(
+        allow_empty_file=True, error_messages={"required": ATTACH_FILE, "invalid": ATTACH_FILE}
     )
 
 

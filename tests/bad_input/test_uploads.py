@@ -467,3 +467,41 @@ def test_ui_refuses_with_a_message_and_stores_nothing(client, api, draft, nothin
     assert Attachment.objects.filter(
         dossier_id=draft["id"], original_name="ệ" * 65 + ".pdf"
     ).exists()
+
+
+BAD_KINDS = {
+    "nul": "\x00\U000d046eü",  # found by schemathesis: reached PostgreSQL, a 500
+    "nul_inside": "to_\x00trinh",
+    "too_long": "k" * 41,
+    "blank": "",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_KINDS))
+def test_a_bad_kind_is_a_400_on_the_kind_and_writes_nothing(api, draft, nothing_written, case):
+    with nothing_written():
+        response = _post(api, draft, "a.pdf", GOOD_PDF, kind=BAD_KINDS[case])
+    assert response.status_code == 400, response.content
+    assert "kind" in response.json()["errors"], response.json()
+
+
+def test_a_missing_file_is_a_400_naming_the_field(api, draft, nothing_written):
+    with nothing_written():
+        response = api("proposer-HLHPN").post(
+            f"/api/v1/dossiers/{draft['id']}/attachments/", {"kind": "to_trinh"}, format="multipart"
+        )
+    assert response.status_code == 400, response.content
+    assert "file" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("case", sorted(BAD_KINDS))
+def test_ui_refuses_a_bad_kind_with_a_message(client, api, draft, nothing_written, case):
+    assert signin(client, "proposer-HLHPN")
+    with nothing_written():
+        response = client.post(
+            f"/dossiers/{draft['id']}/upload/",
+            {"kind": BAD_KINDS[case], "file": SimpleUploadedFile("a.pdf", GOOD_PDF)},
+        )
+    assert response.status_code == 302
+    shown = [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
+    assert len(shown) == 1 and shown[0][0] == "error", shown
