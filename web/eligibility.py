@@ -29,9 +29,11 @@ from dossiers import calendar, registry
 from dossiers.errors import DossierError
 from dossiers.models import Nominee, NomineeOutcome, Restriction, RestrictionKind
 from dossiers.services import OVERRIDE_STATES
+from web.forms import DossierActionForm
 from workflows import policy, registry_access, selectors
 from workflows import services as wf
 from workflows.idempotency import form_request_key
+from workflows.inputs import ACTION_REASON_MAX_LENGTH
 
 # The outcome of a check as the page names it (the JSON keeps the codes).
 OUTCOME_LABELS = {
@@ -57,8 +59,7 @@ OVERRIDE_DONE = {
     ),
     "confirm": gettext_lazy("The override is confirmed: the check no longer blocks."),
 }
-REASON_MAX = 2000
-REASON_TOO_LONG = gettext_lazy("The reason is too long: at most %(max)s characters.")
+REASON_MAX = ACTION_REASON_MAX_LENGTH
 NO_SUCH_PERSON = gettext_lazy("No person of the registry has this identity number (CCCD).")
 ALREADY_CLOSED = gettext_lazy("This matter is already closed.")
 CLOSES_BEFORE_OPENING = gettext_lazy("A matter cannot close before the day it was opened.")
@@ -145,9 +146,11 @@ def check_override(request, pk: int, nominee: int, rule: str, action: str):
     if not policy.override_rules(request.user, dossier)[action]:
         raise PermissionDenied
     back = reverse("workflows:dossier", args=[pk]) + f"#checks-{nominee}"
-    reason = request.POST.get("reason", "")
-    if len(reason) > REASON_MAX:
-        messages.error(request, REASON_TOO_LONG % {"max": REASON_MAX})
+    # The API's own validation (ActionSerializer): a NUL character or a reason too long is a
+    # message, never a value handed to the database.
+    form = DossierActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.first_error())
         return redirect(back)
     try:
         wf.check_override(
@@ -156,7 +159,7 @@ def check_override(request, pk: int, nominee: int, rule: str, action: str):
             nominee=nominee,
             rule=rule,
             action=action,
-            reason=reason,
+            reason=form.cleaned_data["payload"]["reason"],
             request_key=form_request_key(request),
         )
     except DossierError as exc:

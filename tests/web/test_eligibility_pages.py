@@ -136,7 +136,8 @@ def test_an_override_needs_a_reason_and_another_confirmer(dossier, nominee):
     assert not CheckOverride.objects.filter(nominee=nominee).exists()
 
     response = officer.post(override_url(dossier, nominee, "override"), {"reason": "x" * 2001})
-    assert "Lý do quá dài" in officer.get(response["Location"]).content.decode()
+    too_long = "Biểu mẫu gửi chưa đúng: Lý do: Trường này có tối đa 2000 ký tự."
+    assert too_long in officer.get(response["Location"]).content.decode()
 
     head = client_for("board-head")  # also an officer of the board: may override, not confirm it
     head.post(override_url(dossier, nominee, "override"), {"reason": "Đã xác minh"})
