@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dossiers import calendar, eligibility, levels
 from dossiers.aggregates import JSONRows
+from dossiers.compiled import Compiled, Ids
 from dossiers.eligibility import Check, Claim, Entry, Facts, FlagContext, Restriction
 from dossiers.errors import Conflict
 from dossiers.models import (
@@ -616,15 +617,9 @@ def _nominees_facts() -> tuple[dict[str, Subquery], dict[str, Subquery]]:
     return _facts(person=OuterRef("person_id")), _facts(collective=OuterRef("collective_id"))
 
 
-def live_nominees(dossiers: Iterable[Dossier], skip: Iterable[int] = ()) -> LiveNominees:
-    """The live nominees of `dossiers` (pending, awarded or held) with what the rules read of
-    them, and in the same query their claims: the live nominees of the dossiers not gone that
-    name the same people or collectives. What `refresh` takes; the services reuse the list in
-    the same step. `skip`: nominees left out of the list (declined at the signature), still
-    claims on the others."""
-    ids = [d.pk for d in dossiers]
-    skip = set(skip)
-    mine = Nominee.objects.filter(dossier__in=ids, outcome__in=LIVE_OUTCOMES).order_by()
+def _live_nominees_query(ids: Ids) -> QuerySet[Nominee]:
+    """`live_nominees`' query, for the dossiers `ids` (compiled once: `_LIVE`)."""
+    mine = Nominee.objects.filter(dossier_id__in_ids=ids, outcome__in=LIVE_OUTCOMES).order_by()
     # The dossiers' nominees and those naming the same people or collectives, as a UNION of
     # three index lookups: an OR of the three would scan every live nominee of the table.
     same = Nominee.objects.filter(outcome__in=LIVE_OUTCOMES).order_by().values("id")
@@ -640,24 +635,39 @@ def live_nominees(dossiers: Iterable[Dossier], skip: Iterable[int] = ()) -> Live
     # The registry's facts of the dossiers' own nominees (not of the other dossiers' claims),
     # by the nominee's person, else its collective (`_key`).
     by_person, by_collective = _nominees_facts()
+    own = Q(dossier_id__in_ids=ids)
     facts = {
         name: Case(
-            When(Q(dossier__in=ids, person__isnull=False), then=by_person[name]),
-            When(Q(dossier__in=ids, collective__isnull=False), then=by_collective[name]),
+            When(own & Q(person__isnull=False), then=by_person[name]),
+            When(own & Q(collective__isnull=False), then=by_collective[name]),
             default=None,
             output_field=JSONField(),
         )
         for name in by_person
     }
-    rows = (
+    return (
         Nominee.objects.filter(pk__in=wanted_ids)
-        .filter(Q(dossier__in=ids) | ~Q(dossier__state__in=GONE_STATES))
+        .filter(own | ~Q(dossier__state__in=GONE_STATES))
         .select_related(
             "dossier__award_form", "dossier__bloc", "dossier__organization", "person", "collective"
         )
         .annotate(**facts)
         .order_by("dossier_id", "id")
     )
+
+
+_LIVE = Compiled(_live_nominees_query)
+
+
+def live_nominees(dossiers: Iterable[Dossier], skip: Iterable[int] = ()) -> LiveNominees:
+    """The live nominees of `dossiers` (pending, awarded or held) with what the rules read of
+    them, and in the same query their claims: the live nominees of the dossiers not gone that
+    name the same people or collectives. What `refresh` takes; the services reuse the list in
+    the same step. `skip`: nominees left out of the list (declined at the signature), still
+    claims on the others."""
+    ids = [d.pk for d in dossiers]
+    skip = set(skip)
+    rows = _LIVE(Nominee.objects.db, ids=ids)
     found = LiveNominees()
     found.claims = defaultdict(list)
     found.registry = (defaultdict(list), defaultdict(list))
