@@ -6,7 +6,7 @@ Roles are data (`RoleGrant`); bloc leadership is data per bloc and year (`BlocLe
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
@@ -58,14 +58,23 @@ def user_roles(user: UserLike) -> Roles:
 ROLES_READ = "_kt_roles_read"  # the annotation `roles_read_with` adds to a row
 
 
+def roles_unread(user: UserLike) -> bool:
+    """Whether the user's roles are still to be read on this user object."""
+    return user.is_authenticated and getattr(user, "_kt_roles", None) is None
+
+
 def roles_read_with(user: UserLike) -> dict[str, Subquery]:
     """The annotation that reads the user's roles in the query of the row an action locks (one
     statement instead of two), for `roles_seeded`; none when they are read already on this
     user object (or there is nobody to read them for)."""
-    if not user.is_authenticated or getattr(user, "_kt_roles", None) is not None:
-        return {}
+    return roles_annotation(user=user) if roles_unread(user) else {}
+
+
+def roles_annotation(**grants_of: Any) -> dict[str, Subquery]:
+    """`roles_read_with`'s annotation for the grants `grants_of` names: `user=…`, or
+    `user_id__in_ids=` the stand-in of a compiled query (`dossiers.compiled`)."""
     pairs = (
-        _grants(user)
+        RoleGrant.objects.filter(**grants_of)
         .order_by()
         .values("user_id")
         .annotate(pairs=JSONRows("role", "organization__code"))

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile, File
 from django.db import models, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +36,7 @@ from dossiers import (
     registry,
     uploads,
 )
+from dossiers.compiled import Compiled, Ids
 from dossiers.errors import STATE_CONFLICT, Conflict, DossierError
 from dossiers.models import (
     Attachment,
@@ -99,6 +100,21 @@ class VoteTally(TypedDict):
 # --- helpers ---------------------------------------------------------------------------------
 
 
+def _lock_query(pk: Ids, user: Ids | None = None) -> QuerySet[Dossier]:
+    """`lock`'s query, compiled once (`_LOCK`): the dossier `pk` with the roles of `user`."""
+    query = (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("award_form__reviewing_body", "organization", "assignee")
+        .filter(pk__in_ids=pk)
+    )
+    if user is not None:
+        query = query.annotate(**permissions.roles_annotation(user_id__in_ids=user))
+    return query
+
+
+_LOCK = Compiled(_lock_query)
+
+
 def lock(dossier: Dossier | int, actor: User | None = None) -> Dossier:
     """The dossier row, locked for the transaction (the entry points in workflows take it).
     `actor`: the user about to be asked about, whose roles are read in the same query when not
@@ -107,13 +123,13 @@ def lock(dossier: Dossier | int, actor: User | None = None) -> Dossier:
     consultation asked meanwhile…) are read after it, in statements of their own: a statement
     waiting for a lock sees the database as it was when it started."""
     pk = dossier if isinstance(dossier, int) else dossier.pk
-    roles = permissions.roles_read_with(actor) if actor is not None else {}
-    locked = (
-        Dossier.objects.select_for_update(of=("self",))
-        .select_related("award_form__reviewing_body", "organization", "assignee")
-        .annotate(**roles)
-        .get(pk=pk)
-    )
+    ids = {"pk": [pk]}
+    if actor is not None and permissions.roles_unread(actor):
+        ids["user"] = [actor.pk]
+    found = _LOCK(Dossier.objects.db, **ids)
+    if not found:
+        raise Dossier.DoesNotExist("Dossier matching query does not exist.")
+    locked = found[0]
     if actor is not None:
         permissions.roles_seeded(actor, locked)
     return locked
