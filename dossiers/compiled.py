@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db import connections
 from django.db.models import Field, ForeignObject, Lookup, Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 from django.db.transaction import TransactionManagementError
 
 
@@ -63,11 +63,14 @@ Field.register_lookup(InIds)
 ForeignObject.register_lookup(InIds)  # related fields keep lookups of their own
 
 
-class _Plan:
+M = TypeVar("M", bound=Model)
+
+
+class _Plan(Generic[M]):
     """One queryset compiled on one database: its SQL, its parameters (the stand-in among them)
     and how a row becomes a model instance (what Django's ModelIterable works out at each run)."""
 
-    def __init__(self, queryset: QuerySet, alias: str):
+    def __init__(self, queryset: QuerySet[M], alias: str):
         compiler = queryset.query.get_compiler(using=alias)
         self.sql, params = compiler.as_sql()
         self.params = list(params)
@@ -79,13 +82,13 @@ class _Plan:
         self.compiler = compiler
         select, klass_info = compiler.select, compiler.klass_info
         fields = klass_info["select_fields"]
-        self.model: type[Model] = klass_info["model"]
+        self.model: type[M] = klass_info["model"]
         self.start, self.end = fields[0], fields[-1] + 1
         self.init_list = [f[0].target.attname for f in select[self.start : self.end]]
         self.populators = get_related_populators(klass_info, select, alias)
         self.annotations = list(compiler.annotation_col_map.items())
 
-    def run(self, alias: str, ids: dict[str, list[int]]) -> list[Model]:
+    def run(self, alias: str, ids: dict[str, list[int]]) -> list[M]:
         connection = connections[alias]
         if self.for_update and connection.get_autocommit():  # as Django checks at each run
             raise TransactionManagementError(
@@ -108,17 +111,17 @@ class _Plan:
         return found
 
 
-class Compiled:
+class Compiled(Generic[M]):
     """A queryset made by `build(**ids)` (each an `Ids` stand-in for its `in_ids` lookups),
     compiled on first use on each database and for each arity (one id or several), and run with
     lists of ids: `Compiled(build)(alias, pk=[3, 5], user=[7])`. An empty list: no rows, no
     query (each stand-in is to be a condition every row meets)."""
 
-    def __init__(self, build: Callable[..., QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet[M]]):
         self.build = build
-        self.plans: dict[tuple, _Plan] = {}
+        self.plans: dict[tuple, _Plan[M]] = {}
 
-    def __call__(self, alias: str, **ids: Sequence[int]) -> list[Model]:
+    def __call__(self, alias: str, **ids: Sequence[int]) -> list[M]:
         if not all(ids.values()):
             return []
         arity = tuple(sorted((name, len(values) == 1) for name, values in ids.items()))
