@@ -266,14 +266,17 @@ def ballot_closed(event: LedgerEvent, data: dict[str, Any]) -> Iterator[Draft]:
     session = _session(event)
     if session is None:
         return
-    per_dossier = (
+    rows = list(
         BallotItem.objects.filter(session=session)
         .values("dossier_id", "dossier__reference", "dossier__title", "dossier__organization__code")
         .annotate(total=Count("id"), passed=Count("id", filter=Q(passed=True)))
         .order_by("dossier_id")
     )
     body = ballot_body(session)
-    for row in per_dossier:
+    units = selectors.grants_by_org(
+        selectors.UNIT_ROLES, [row["dossier__organization__code"] for row in rows]
+    )
+    for row in rows:
         facts = {
             "body": body,
             "year": session.year,
@@ -284,7 +287,7 @@ def ballot_closed(event: LedgerEvent, data: dict[str, Any]) -> Iterator[Draft]:
         }
         yield Draft(
             kind=K.BALLOT_CLOSED,
-            recipients=unit_users(row["dossier__organization__code"]),
+            recipients=units.get(row["dossier__organization__code"], []),
             title=_("Ballot closed: %(body)s, %(year)s") % facts,
             message=_(
                 "The secret ballot of %(body)s (%(year)s) has closed. Dossier %(ref)s "
@@ -450,7 +453,7 @@ def decision_signed(event: LedgerEvent, data: dict[str, Any]) -> Iterator[Draft]
     decision = Decision.objects.filter(pk=_object_pk(event)).first()
     if decision is None:
         return
-    dossiers = (
+    dossiers = list(
         Dossier.objects.filter(decision_entries__decision=decision)
         .select_related("organization")
         .annotate(
@@ -459,6 +462,7 @@ def decision_signed(event: LedgerEvent, data: dict[str, Any]) -> Iterator[Draft]
         )
         .order_by("pk")
     )
+    units = selectors.grants_by_org(selectors.UNIT_ROLES, [d.organization.code for d in dossiers])
     for dossier in dossiers:
         facts = {
             "decider": decision.get_decider_display(),
@@ -471,7 +475,7 @@ def decision_signed(event: LedgerEvent, data: dict[str, Any]) -> Iterator[Draft]
         }
         yield Draft(
             kind=K.DECISION_SIGNED,
-            recipients=unit_users(dossier.organization.code),
+            recipients=units.get(dossier.organization.code, []),
             title=_("Decision %(number)s signed: dossier %(ref)s") % facts,
             message=_(
                 "%(decider)s signed decision %(number)s on %(date)s. Dossier %(ref)s "

@@ -43,8 +43,12 @@ def users_with_role(roles: Iterable[str], org_codes: Iterable[str]) -> list[User
     return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
-def grants_by_org(roles: Iterable[str]) -> dict[str, list[User]]:
-    """Every holder of `roles`, by organisation code (for the clock's many dossiers at once)."""
+def grants_by_org(
+    roles: Iterable[str], org_codes: Iterable[str] | None = None
+) -> dict[str, list[User]]:
+    """The active holders of `roles`, by organisation code, each list in id order: of every
+    organisation (the clock's many dossiers at once) or of `org_codes` (an event's dossiers'
+    units), in one query."""
     found: dict[str, list[User]] = {}
     grants = (
         RoleGrant.objects.filter(role__in=list(roles), user__is_active=True)
@@ -52,6 +56,8 @@ def grants_by_org(roles: Iterable[str]) -> dict[str, list[User]]:
         .select_related("user", "organization")
         .order_by("user_id")
     )
+    if org_codes is not None:
+        grants = grants.filter(organization__code__in=sorted({c for c in org_codes if c}))
     for grant in grants:
         if grant.organization is None:  # excluded above
             continue
