@@ -10,20 +10,13 @@ from django.test.utils import CaptureQueriesContext
 
 from dossiers.compiled import Compiled, Ids
 from dossiers.models import Dossier, Nominee
-from workflows import services as wf
+from tests.workflows.helpers import collective_draft
 
 pytestmark = pytest.mark.django_db
 
 
 def _dossier(world, names: list[str]) -> Dossier:
-    return wf.dossier_start(
-        actor=world.user("proposer-HCCB"),
-        organization=world.org("HCCB"),
-        award_form=world.form("BK-TTG"),
-        year=2024,
-        title="Tập thể",
-        nominees=[{"kind": "collective", "name": n, "organization": "HCCB"} for n in names],
-    )
+    return collective_draft(world, names)
 
 
 def _query(ids):

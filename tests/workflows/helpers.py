@@ -1,7 +1,21 @@
 """Helpers for driving dossiers over the HTTP API as the right personas."""
 
 from demo.world import CRITERIA, demo_pdf, person
-from dossiers.models import AwardForm
+from dossiers.models import AwardForm, Dossier
+from workflows import services as wf
+
+
+def collective_draft(world, names=("Chi hội",), title: str = "Tập thể") -> Dossier:
+    """A draft of HCCB's proposer (BK-TTG, 2024) naming new collectives, through the service."""
+    return wf.dossier_start(
+        actor=world.user("proposer-HCCB"),
+        organization=world.org("HCCB"),
+        award_form=world.form("BK-TTG"),
+        year=2024,
+        title=title,
+        nominees=[{"kind": "collective", "name": n, "organization": "HCCB"} for n in names],
+    )
+
 
 NOMINEE = {
     "kind": "individual",

@@ -17,8 +17,8 @@ from dossiers import calendar, permissions
 from dossiers import services as ds
 from dossiers.errors import Conflict
 from dossiers.models import Dossier, Role, RoleGrant
+from tests.workflows.helpers import collective_draft
 from workflows import policy
-from workflows import services as wf
 
 pytestmark = pytest.mark.django_db
 
@@ -33,14 +33,7 @@ def _fresh(username: str) -> User:
 
 
 def _draft(world) -> Dossier:
-    return wf.dossier_start(
-        actor=world.user("proposer-HCCB"),
-        organization=world.org("HCCB"),
-        award_form=world.form("BK-TTG"),
-        year=2024,
-        title="Tập thể",
-        nominees=[{"kind": "collective", "name": "Chi hội", "organization": "HCCB"}],
-    )
+    return collective_draft(world)
 
 
 @pytest.mark.parametrize("username", PEOPLE)
