@@ -374,6 +374,10 @@ class Dossier(models.Model):
             # order: a voter's inbox, the dossiers at the vote, soonest due first.
             models.Index(fields=["state", "id"]),
             models.Index(fields=["state", "due_date", "id"]),
+            # The board's queue of a state's unassigned dossiers (`?state=…&assignee=none`) and
+            # its count, in id order from the index alone (at 100,000 dossiers the count read
+            # every intake row from the table: 29 → 10 ms).
+            models.Index(fields=["state", "assignee", "id"]),
         ]
 
     def __str__(self) -> str:
