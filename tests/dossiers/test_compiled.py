@@ -15,10 +15,6 @@ from tests.workflows.helpers import collective_draft
 pytestmark = pytest.mark.django_db
 
 
-def _dossier(world, names: list[str]) -> Dossier:
-    return collective_draft(world, names)
-
-
 def _query(ids):
     return (
         Nominee.objects.filter(dossier_id__in_ids=ids)
@@ -49,9 +45,9 @@ def _seen(rows) -> list[tuple]:
 
 
 def test_rows_related_objects_and_annotations_as_django_gives_them(world):
-    first = _dossier(world, ["Chi hội Một", "Chi hội Hai"])
-    second = _dossier(world, ["Chi hội Ba"])
-    _dossier(world, ["Chi hội Khác"])  # not asked for
+    first = collective_draft(world, ["Chi hội Một", "Chi hội Hai"])
+    second = collective_draft(world, ["Chi hội Ba"])
+    collective_draft(world, ["Chi hội Khác"])  # not asked for
     compiled = Compiled(_query)
     for ids in ([first.pk], [first.pk, second.pk], [second.pk, first.pk]):
         with CaptureQueriesContext(connection) as context:
@@ -64,7 +60,7 @@ def test_rows_related_objects_and_annotations_as_django_gives_them(world):
 
 
 def test_the_sql_is_one_text_whatever_the_number_of_ids(world):
-    dossiers = [_dossier(world, [f"Chi hội {i}"]) for i in range(4)]
+    dossiers = [collective_draft(world, [f"Chi hội {i}"]) for i in range(4)]
     compiled = Compiled(_query)
     texts = set()
     for n in (2, 3, 4):
@@ -82,7 +78,7 @@ def test_in_ids_takes_only_the_stand_in():
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
 def test_on_postgresql_the_one_id_statement_keeps_a_generic_plan(world):
-    dossiers = [_dossier(world, [f"Chi hội {i}"]) for i in range(3)]
+    dossiers = [collective_draft(world, [f"Chi hội {i}"]) for i in range(3)]
     compiled = Compiled(_query)
     for _ in range(4):
         for d in dossiers:
@@ -108,7 +104,7 @@ def test_a_locking_query_is_refused_outside_a_transaction(world, monkeypatch):
     """As Django refuses select_for_update in autocommit (where the database locks rows)."""
     from django.db.transaction import TransactionManagementError
 
-    dossier = _dossier(world, ["Chi hội Một"])
+    dossier = collective_draft(world, ["Chi hội Một"])
     compiled = Compiled(lambda pk: Dossier.objects.select_for_update().filter(pk__in_ids=pk))
     assert [d.pk for d in compiled("default", pk=[dossier.pk])] == [dossier.pk]
     if not connection.features.has_select_for_update:

@@ -32,13 +32,9 @@ def _fresh(username: str) -> User:
     return User.objects.get(username=username)
 
 
-def _draft(world) -> Dossier:
-    return collective_draft(world)
-
-
 @pytest.mark.parametrize("username", PEOPLE)
 def test_roles_read_with_the_dossiers_lock_are_the_roles_read_alone(world, username):
-    dossier = _draft(world)
+    dossier = collective_draft(world)
     alone = permissions.user_roles(_fresh(username))
     user = _fresh(username)
     with CaptureQueriesContext(connection) as context:
@@ -54,7 +50,7 @@ def test_roles_read_with_the_dossiers_lock_are_the_roles_read_alone(world, usern
 def test_roles_read_with_the_batchs_lock_are_the_roles_read_alone(world, username):
     if username == "outsider-free":  # a user with no role grant and no group
         username = User.objects.create(username=username).username
-    dossier = _draft(world)
+    dossier = collective_draft(world)
     decision = approval_services.Decision.objects.create(
         decider="TTG", created_by=world.user("board-head")
     )
@@ -76,7 +72,7 @@ def test_roles_read_with_the_batchs_lock_are_the_roles_read_alone(world, usernam
 
 
 def test_roles_already_read_on_the_user_object_are_not_read_again_with_the_lock(world):
-    dossier = _draft(world)
+    dossier = collective_draft(world)
     user = _fresh("head-HCCB")
     roles = permissions.user_roles(user)
     with CaptureQueriesContext(connection) as context:
@@ -88,7 +84,7 @@ def test_roles_already_read_on_the_user_object_are_not_read_again_with_the_lock(
 def test_a_role_withdrawn_between_two_requests_is_read_again(world):
     """Each request's user object reads the roles afresh: the head who could submit in one
     request cannot in the next once the role is withdrawn."""
-    dossier = _draft(world)
+    dossier = collective_draft(world)
     first = _fresh("head-HCCB")
     policy.require(first, "submit", ds.lock(dossier.pk, first))
     ds.role_withdraw(actor=None, grant=RoleGrant.objects.get(user=first, role=Role.UNIT_HEAD))
@@ -124,7 +120,7 @@ def test_the_forward_reads_the_consultations_after_the_lock(world):
     """A consultation asked while the forward waited for the dossier's lock is seen: the guard
     reads them in a statement of its own, after the lock (read with it, in the same statement,
     the request committed meanwhile would be missed: a reviewer's race, on PostgreSQL)."""
-    dossier = _draft(world)
+    dossier = collective_draft(world)
     # A form that names no body: only a pending request stops the forward.
     Dossier.objects.filter(pk=dossier.pk).update(award_form=world.form("BK-TINH"))
     with CaptureQueriesContext(connection) as context:
@@ -159,7 +155,7 @@ def test_a_consultation_asked_while_the_forward_waits_stops_the_forward():
     build_organisations()
     build_users()
     world = World()
-    dossier = _draft(world)
+    dossier = collective_draft(world)
     # A form that names no body: only the pending request stops the forward.
     Dossier.objects.filter(pk=dossier.pk).update(award_form=world.form("BK-TINH"))
     locked_by_a, seen = threading.Event(), {}
