@@ -33,8 +33,6 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from workflows.selectors import ListPaginator, page_order
-
 CURSOR_INVALID = _(
     "This cursor is not valid: use the next_cursor of an earlier answer, with the same "
     "filters and sort order, or leave it empty for the first page."
@@ -181,7 +179,6 @@ class DossierPagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     cursor_query_param = "cursor"
-    django_paginator_class = ListPaginator
 
     @property
     def max_page_size(self) -> int:
@@ -211,7 +208,7 @@ class DossierPagination(PageNumberPagination):
             queryset = after(queryset, self.keys, values)
         else:
             self.count = queryset.count()
-        rows = list(page_order(queryset, self.count)[: size + 1])
+        rows = list(queryset[: size + 1])
         if len(rows) > size:
             rows = rows[:size]
             self.next_row = rows[-1]

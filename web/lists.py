@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Exists, Max, Min, OuterRef
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -110,7 +111,7 @@ def dossier_list(request):
     if dropped:
         messages.error(request, FILTER_IGNORED)
     cleaned = chosen.form.cleaned_data
-    page = selectors.ListPaginator(chosen.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(chosen.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     assignees = _assignee_options(request.user)
     known = {"me", "none", *(username for username, _name in assignees)}
     if values.get("assignee") and values["assignee"] not in known:

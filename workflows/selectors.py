@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.db import connections
-from django.db.models import Count, F, Func, OrderBy, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -96,46 +94,6 @@ def dossier_list_summaries(user, *, nominees_shown: int) -> QuerySet[Dossier]:
         .annotate(nominee_count=Coalesce(Subquery(counted), 0))
         .defer(*ROW_DEFERRED)
     )
-
-
-# A list sorted by a column (`?ordering=due`, `-due`, `reference`…): PostgreSQL walks that
-# column's index and tests each dossier against the user's grants until the page is full, which
-# is quick while the user's dossiers are spread along the order. A unit sees a few thousand
-# dossiers, mostly without a due date (drafts, decided), and those sort last: sorted latest due
-# first, the walk read 44,729 of 100,000 dossiers for a page of 25 (52 ms; 1 ms at 1,000). Below
-# SORT_BELOW rows (the list's count, known before its page is read), the page is sorted from the
-# rows the list holds instead, a cost bounded by their number, not by the table's.
-SORT_BELOW = 10_000
-
-
-def page_order(queryset: QuerySet, count: int) -> QuerySet:
-    """`queryset` with its first sort key hidden from the indexes (COALESCE of the column alone:
-    the same values, nulls where they were) when the list holds fewer than SORT_BELOW rows;
-    as it was otherwise, on SQLite (no walk of that kind there) and in id order (the grants'
-    index hands the rows out in that order)."""
-    if count >= SORT_BELOW or connections[queryset.db].vendor != "postgresql":
-        return queryset
-    ordering = list(queryset.query.order_by)
-    first = ordering[0] if ordering else None
-    if isinstance(first, str) and first.lstrip("-") not in ("id", "pk"):
-        key = OrderBy(F(first.lstrip("-")), descending=first.startswith("-"))
-    elif isinstance(first, OrderBy) and isinstance(first.expression, F):
-        key = first
-    else:
-        return queryset
-    hidden = Func(key.expression, function="COALESCE")
-    key = OrderBy(hidden, key.descending, nulls_first=key.nulls_first, nulls_last=key.nulls_last)
-    return queryset.order_by(key, *ordering[1:])
-
-
-class ListPaginator(Paginator):
-    """The lists' pages (the dossier list page, `GET /api/v1/dossiers/`): Django's, the page
-    read in `page_order` once the list is counted."""
-
-    def page(self, number):
-        number = self.validate_number(number)
-        self.object_list = page_order(self.object_list, self.count)
-        return super().page(number)
 
 
 def dossier_get_for_user(user, pk: int, *, detail: bool = False) -> Dossier:

@@ -152,35 +152,3 @@ def test_the_schema_documents_the_cursor():
         assert {"count", "next", "previous", "results", "next_cursor"} <= set(
             component["properties"]
         )
-
-
-def _pages(client, query: str) -> list[int]:
-    ids, page = [], 1
-    while True:
-        answer = client.get(f"{LIST}?{query}&page={page}").json()
-        ids += [row["id"] for row in answer["results"]]
-        if answer["next"] is None:
-            return ids
-        page += 1
-
-
-@pytest.mark.parametrize("ordering", ["ordering=-due", "ordering=due", "ordering=-reference"])
-def test_a_short_list_is_sorted_from_its_rows_in_the_same_order(api, monkeypatch, ordering):
-    """Under SORT_BELOW rows a page is sorted from the list's rows (the first key hidden from
-    the indexes on PostgreSQL), above it read in the index's order: the same rows in the same
-    order either way, by pages and by cursor."""
-    from workflows import selectors
-
-    bulk.generate(40)
-    client = api("board-officer")
-    query = f"page_size=9&{ordering}"
-    with CaptureQueriesContext(connection) as short:
-        sorted_rows = _pages(client, query)
-    walked_cursor = [row["id"] for row in _walk(client, query)[0]]
-    monkeypatch.setattr(selectors, "SORT_BELOW", 0)
-    with CaptureQueriesContext(connection) as long:
-        walked = _pages(client, query)
-    assert sorted_rows == walked == walked_cursor and len(walked) > 18
-    hidden = lambda context: any("ORDER BY COALESCE(" in q["sql"] for q in context.captured_queries)  # noqa: E731
-    assert hidden(short) == (connection.vendor == "postgresql")
-    assert not hidden(long)
