@@ -940,7 +940,12 @@ def nominee_release(
 ) -> Nominee:
     """The matter is concluded: the nominee is pending again, at the dossier's stage."""
     if dossier.state in lifecycle.TERMINAL:
-        raise Conflict(STATE_CONFLICT, code="invalid_state", action="release", state=dossier.state)
+        raise Conflict(
+            STATE_CONFLICT,
+            code="invalid_state",
+            action=lifecycle.ACTION_LABELS["release"],
+            state=dossier.get_state_display(),
+        )
     reason = _require_reason(reason)
     nominee = _nominee(dossier, nominee_id, NomineeOutcome.ON_HOLD)
     data = {"nominee": nominee.pk}

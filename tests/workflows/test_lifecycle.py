@@ -4,7 +4,7 @@ the refusal it gives for a move it does not allow."""
 import pytest
 
 from dossiers import lifecycle as domain
-from dossiers.errors import Conflict
+from dossiers.errors import STATE_CONFLICT, Conflict
 from dossiers.models import Dossier, DossierState
 from tests.lifecycle_table import EXPECTED, ROUTE
 from workflows import lifecycle
@@ -47,6 +47,11 @@ def test_a_move_from_the_wrong_state_is_the_409_invalid_state():
         domain.ensure("accept", dossier)
     assert refused.value.code == "invalid_state"
     assert refused.value.status == 409
+    # Named by their labels, not by their codes.
+    assert str(refused.value) == str(STATE_CONFLICT) % {
+        "action": domain.ACTION_LABELS["accept"],
+        "state": dossier.get_state_display(),
+    }
     domain.ensure("revoke", dossier)  # allowed: no refusal
 
 
@@ -67,6 +72,8 @@ def test_firing_a_transition_sets_its_target():
     with pytest.raises(Conflict) as refused:
         domain.fire("withdraw", decided)
     assert refused.value.code == "invalid_state" and decided.state == S.DECIDED
+    assert "“withdraw”" not in str(refused.value)
+    assert str(domain.ACTION_LABELS["withdraw"]) in str(refused.value)
 
 
 def test_each_action_names_its_one_service():
