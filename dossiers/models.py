@@ -392,7 +392,11 @@ class Dossier(models.Model):
     def is_overdue(self) -> bool:
         from dossiers.calendar import today
 
-        return self.due_date is not None and self.due_date < today()
+        return self.overdue_on(today())
+
+    def overdue_on(self, day: datetime.date) -> bool:
+        """Past its due date on `day` (a list reads today once for all its rows)."""
+        return self.due_date is not None and self.due_date < day
 
 
 class Sex(models.TextChoices):

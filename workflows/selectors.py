@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.names import person_name
 from audit.models import LedgerEvent
 from dossiers import levels, lifecycle
-from dossiers.models import Attachment, Dossier, DossierState, Nominee, Role, RoleGrant
+from dossiers.models import Attachment, AwardForm, Dossier, DossierState, Nominee, Role, RoleGrant
 from dossiers.permissions import orgs_with_role
 from workflows import policy
 
@@ -60,6 +60,11 @@ ROW_DEFERRED = [
 ]
 
 
+# What a list's nominee never shows: its eligibility checks (a JSON document of about 2 KB,
+# decoded for every nominee read; the dossier's own page shows them) and what only they read.
+NOMINEE_ROW_DEFERRED = ["checks", "checked_at", "stated_birth_date", "stated_sex"]
+
+
 def dossier_rows(queryset: QuerySet[Dossier]) -> QuerySet[Dossier]:
     """The dossiers of `queryset` as the pages' tables list them (_dossier_rows.html) and the
     policy offers their next step: with their organisation and award form, no nominee. Every
@@ -77,7 +82,11 @@ def dossier_list_summaries(user, *, nominees_shown: int) -> QuerySet[Dossier]:
     """List items: each dossier's first `nominees_shown` nominees in `listed_nominees` (one
     windowed query per page) and the number of all of them in `nominee_count`, so a dossier
     with hundreds of nominees does not make every list response long."""
-    first = Nominee.objects.select_related("organization").order_by("id")[:nominees_shown]
+    first = (
+        Nominee.objects.select_related("organization")
+        .defer(*NOMINEE_ROW_DEFERRED)
+        .order_by("id")[:nominees_shown]
+    )
     # A subquery, not Count("nominees"): a join and GROUP BY would count the nominees of every
     # dossier of the list before its page is cut (and again in the page's `count`).
     counted = (
@@ -87,12 +96,18 @@ def dossier_list_summaries(user, *, nominees_shown: int) -> QuerySet[Dossier]:
         .annotate(n=Count("id"))
         .values("n")
     )
+    forms = AwardForm.objects.defer(*(name.removeprefix("award_form__") for name in ROW_DEFERRED))
     return (
         dossier_list_visible_to(user)
+        .select_related(None)
+        .select_related("bloc", "assignee")
         .prefetch_related(None)
-        .prefetch_related(Prefetch("nominees", queryset=first, to_attr="listed_nominees"))
+        .prefetch_related(
+            "organization",
+            Prefetch("award_form", queryset=forms),
+            Prefetch("nominees", queryset=first, to_attr="listed_nominees"),
+        )
         .annotate(nominee_count=Coalesce(Subquery(counted), 0))
-        .defer(*ROW_DEFERRED)
     )
 
 

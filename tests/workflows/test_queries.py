@@ -1,11 +1,15 @@
 """Lists and pages cost a constant number of queries, whatever the data size."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from rest_framework import serializers
 
 from demo.world import World
+from dossiers import calendar, lifecycle
 from dossiers.models import Dossier
 from tests.signin import signin
 from workflows import services as wf
@@ -214,3 +218,24 @@ def test_inboxes_and_lists_are_constant_with_the_number_of_the_levels_dossiers(u
     assert after == before
     grows = username.startswith(("t-", "m-", "minister"))
     assert (dossier_inbox(user).count() > waiting) is grows
+
+
+def test_a_list_row_reads_no_eligibility_checks_and_writes_moments_and_overdue_as_before(api):
+    """A list's nominees leave their checks (a JSON document each) unread; the rows' moments are
+    written as DRF writes them in the site's time zone, and `overdue` is read against today."""
+    client = api("inspector")
+    late = Dossier.objects.exclude(state__in=lifecycle.TERMINAL).order_by("id").first()
+    Dossier.objects.filter(pk=late.pk).update(due_date=calendar.today() - datetime.timedelta(1))
+    with CaptureQueriesContext(connection) as context:
+        rows = client.get("/api/v1/dossiers/?page_size=200").json()["results"]
+    nominee_reads = [q["sql"] for q in context.captured_queries if "dossiers_nominee" in q["sql"]]
+    assert nominee_reads and not any('"checks"' in sql for sql in nominee_reads)
+    row = next(row for row in rows if row["id"] == late.pk)
+    dossier = Dossier.objects.get(pk=late.pk)
+    assert row["created_at"] == serializers.DateTimeField().to_representation(dossier.created_at)
+    assert row["created_at"].endswith("+07:00")
+    assert row["overdue"] is True
+    assert all(
+        r["overdue"] is (r["due_date"] is not None and r["due_date"] < str(calendar.today()))
+        for r in rows
+    )
