@@ -1,9 +1,10 @@
 """The shared cache in production: Django's own RedisCache, made to survive a Redis that is
-down. The cache only holds counters of the rate limits (notices' comments, registry look-ups);
-sessions, lockouts and tokens are in the database. While Redis cannot be reached, a read misses,
-a write is dropped and `incr` says the key is gone (ValueError, as for an expired key): the
-callers then count from 1, i.e. the rate limits fail open for the outage, and every action still
-succeeds. Each failure is logged (at most once a minute per process)."""
+down. The cache only holds counters of the rate limits (notices' comments, registry look-ups)
+and the home page's large counts (web/home.py); sessions, lockouts and tokens are in the
+database. While Redis cannot be reached, a read misses, a write is dropped and `incr` says the
+key is gone (ValueError, as for an expired key): the callers then count from 1, i.e. the rate
+limits fail open for the outage, the home page counts afresh, and every action still succeeds.
+Each failure is logged (at most once a minute per process)."""
 
 from __future__ import annotations
 

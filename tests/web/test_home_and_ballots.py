@@ -6,6 +6,7 @@ import re
 from urllib.parse import parse_qs, unquote
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -63,6 +64,34 @@ def test_inspector_home_lists_nothing_as_waiting():
     in_progress = Dossier.objects.exclude(state__in=lifecycle.TERMINAL).count()
     assert f"{in_progress} dossiers in progress" in overview
     assert "New dossier" not in html and "Open a ballot" not in html
+
+
+def test_a_large_count_on_the_home_page_is_kept_a_while_and_says_when_it_was_counted(settings, api):
+    """Counts of at least HOME_LARGE_COUNT dossiers come from the cache for HOME_COUNT_SECONDS,
+    with the time they were counted; smaller ones are counted for every page."""
+    settings.HOME_LARGE_COUNT = 1  # the demo world's counts are all large, for this test
+    cache.clear()
+    try:
+        inspector = _client("inspector")
+        in_progress = Dossier.objects.exclude(state__in=lifecycle.TERMINAL).count()
+        first = _section(_html(inspector.get("/en/")), "overview")
+        assert f"{in_progress} dossiers in progress" in first
+        assert re.search(r"counted at \d\d:\d\d:\d\d", first)
+        assert re.search(r"đếm lúc \d\d:\d\d:\d\d", _html(inspector.get("/")))
+        create(api, "MTTQ", "BK-TTG")  # one more dossier in progress
+        kept = _section(_html(inspector.get("/en/")), "overview")
+        assert f"{in_progress} dossiers in progress" in kept
+        cache.clear()  # as when HOME_COUNT_SECONDS have passed
+        again = _section(_html(inspector.get("/en/")), "overview")
+        assert f"{in_progress + 1} dossiers in progress" in again
+        settings.HOME_LARGE_COUNT = 1_000_000
+        cache.clear()
+        create(api, "MTTQ", "BK-TTG")
+        fresh = _section(_html(inspector.get("/en/")), "overview")
+        assert f"{in_progress + 2} dossiers in progress" in fresh and "counted at" not in fresh
+        assert "đếm lúc" not in _html(inspector.get("/"))
+    finally:
+        cache.clear()
 
 
 def test_president_home_does_not_list_a_batch_the_pm_has_not_proposed():
