@@ -16,7 +16,8 @@
 # created, withdrawn, claimed), checked with `manage.py verify_audit` before and after.
 #
 # Environment (all optional):
-#   LOAD_USERS [20]  LOAD_SECONDS [60] per run, after every user has signed in
+#   LOAD_USERS [20]  LOAD_SECONDS [60] per run, after every user has signed in and
+#   LOAD_WARMUP [15] seconds of the mix unmeasured (the stack and the database copy warm up)
 #   LOAD_WAIT_MIN/MAX [0.5/1.5] seconds between a user's tasks (think time; every run alike)
 #   LOAD_SIZES ["1000 100000"]  LOAD_PG [postgres://postgres@127.0.0.1:5432]
 #   LOAD_PORT_A/B [8101/8102] (apart from `make prod`'s)  LOAD_OUT [var/load]  LOAD_REBUILD [0]
@@ -29,7 +30,7 @@ SIZES=${LOAD_SIZES:-"1000 100000"}
 PORT_A=${LOAD_PORT_A:-8101}
 PORT_B=${LOAD_PORT_B:-8102}
 OUT=${LOAD_OUT:-var/load}
-export LOAD_SECONDS=${LOAD_SECONDS:-60}
+export LOAD_SECONDS=${LOAD_SECONDS:-60} LOAD_WARMUP=${LOAD_WARMUP:-15}
 export LOAD_WAIT_MIN=${LOAD_WAIT_MIN:-0.5} LOAD_WAIT_MAX=${LOAD_WAIT_MAX:-1.5}
 export LOAD_HOSTS="http://127.0.0.1:$PORT_A,http://127.0.0.1:$PORT_B"
 mkdir -p "$OUT" var
@@ -105,7 +106,7 @@ run() {  # locust: label, user classes...
   shift
   rm -f "$OUT/$label.json"
   LOAD_SUMMARY="$OUT/$label.json" .venv/bin/locust -f ops/locustfile.py --headless \
-    -u "$USERS" -r "$USERS" -t "$((LOAD_SECONDS + 600))s" --host "http://127.0.0.1:$PORT_A" \
+    -u "$USERS" -r "$USERS" -t "$((LOAD_SECONDS + LOAD_WARMUP + 600))s" --host "http://127.0.0.1:$PORT_A" \
     --only-summary --loglevel WARNING "$@" >"$OUT/$label.log" 2>&1 || true
   [ -f "$OUT/$label.json" ] || { echo "!! locust wrote no summary"; tail -20 "$OUT/$label.log"; exit 1; }
 }

@@ -11,8 +11,11 @@ and the API alike, against the production stack's two app processes.
     HealthUser     the bare `/healthz`, the yardstick
 
 Sign-ins are done before the measured work starts and are not counted (a persona signs in once
-a working day): once every user has signed in, the statistics start from zero and the run
-lasts LOAD_SECONDS more; then locust stops and writes the summary (LOAD_SUMMARY, JSON). Every
+a working day): once every user has signed in, the mix runs LOAD_WARMUP seconds unmeasured (the
+app processes, started for the run, make their first-use objects and freeze them, and
+PostgreSQL reads the run's fresh copy of the database into its buffers: a served app is warm),
+then the statistics start from zero and the run lasts LOAD_SECONDS more; then locust stops and
+writes the summary (LOAD_SUMMARY, JSON). Every
 user waits LOAD_WAIT_MIN..LOAD_WAIT_MAX seconds between tasks (think time; the same for every
 run, HealthUser included). The app's addresses are LOAD_HOSTS
 (comma-separated; users are spread over them in turn). Actions never collide: each user takes
@@ -84,13 +87,20 @@ def api_token(base: str, username: str) -> str:
 
 
 def started(user: HttpUser, *, failed: bool = False) -> None:
-    """Counted when a user has signed in (or failed to): the last one starts the clock."""
+    """Counted when a user has signed in (or failed to): the last one starts the warm-up, and
+    the clock when it is over."""
     _started["users"] += 1
     _started["failed"] += int(failed)
     runner = user.environment.runner
     if runner is not None and _started["users"] == runner.target_user_count:
-        user.environment.stats.reset_all()
-        gevent.spawn_later(float(os.environ.get("LOAD_SECONDS", "60")), runner.quit)
+        stats = user.environment.stats
+
+        def measure() -> None:
+            stats.reset_all()
+            gevent.spawn_later(float(os.environ.get("LOAD_SECONDS", "60")), runner.quit)
+
+        stats.reset_all()
+        gevent.spawn_later(float(os.environ.get("LOAD_WARMUP", "15")), measure)
 
 
 @events.quitting.add_listener
