@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from dossiers import levels
+from dossiers.errors import STATE_CONFLICT, Conflict
 from dossiers.models import Decider, Dossier, DossierState, Level, Stage
 
 S = DossierState
@@ -84,6 +85,19 @@ def register(
     fire: Callable[..., str],
 ) -> None:
     _declared.ensure, _declared.allows, _declared.fire = ensure, allows, fire
+
+
+def refusal(action: str | Promise, dossier: Dossier, *, label: bool = True) -> Conflict:
+    """The 409 `invalid_state` of a move the dossier's state does not allow: the action (a code
+    of ACTION_LABELS, or a label) and the state by their labels, as people read them; with
+    `label=False` by their codes (an internal move that has no label)."""
+    named = ACTION_LABELS.get(action, action) if label and isinstance(action, str) else action
+    return Conflict(
+        STATE_CONFLICT,
+        code="invalid_state",
+        action=named,
+        state=dossier.get_state_display() if label else dossier.state,
+    )
 
 
 def ensure(action: str, dossier: Dossier, *, label: bool = True) -> None:

@@ -37,7 +37,7 @@ from dossiers import (
     uploads,
 )
 from dossiers.compiled import Compiled, Ids
-from dossiers.errors import STATE_CONFLICT, Conflict, DossierError
+from dossiers.errors import Conflict, DossierError
 from dossiers.models import (
     Attachment,
     AwardForm,
@@ -940,12 +940,7 @@ def nominee_release(
 ) -> Nominee:
     """The matter is concluded: the nominee is pending again, at the dossier's stage."""
     if dossier.state in lifecycle.TERMINAL:
-        raise Conflict(
-            STATE_CONFLICT,
-            code="invalid_state",
-            action=lifecycle.ACTION_LABELS["release"],
-            state=dossier.get_state_display(),
-        )
+        raise lifecycle.refusal("release", dossier)
     reason = _require_reason(reason)
     nominee = _nominee(dossier, nominee_id, NomineeOutcome.ON_HOLD)
     data = {"nominee": nominee.pk}
@@ -975,12 +970,7 @@ def check_override_request(
     """An appraiser overrides one failed, overridable check of a nominee, with a reason; it
     counts once the board's head confirms it (`check_override_confirm`)."""
     if dossier.state not in OVERRIDE_STATES:
-        raise Conflict(
-            STATE_CONFLICT,
-            code="invalid_state",
-            action=_("override a check"),
-            state=dossier.get_state_display(),
-        )
+        raise lifecycle.refusal(_("override a check"), dossier)
     reason = _require_reason(reason)
     nominee = _nominee(dossier, nominee_id, NomineeOutcome.PENDING)
     _failed_check(nominee, rule)

@@ -30,10 +30,9 @@ from django.views.decorators.http import require_POST
 from rest_framework import serializers
 
 from audit.models import LedgerEvent
-from dossiers import calendar, permissions
+from dossiers import calendar, lifecycle, permissions
 from dossiers import services as dossier_services
-from dossiers.errors import STATE_CONFLICT, Conflict, DossierError
-from dossiers.lifecycle import ACTION_LABELS
+from dossiers.errors import Conflict, DossierError
 from dossiers.models import (
     Attachment,
     AwardForm,
@@ -603,12 +602,7 @@ def _may_now(request: HttpRequest, dossier: Dossier, action: str) -> Conflict | 
     if request.method == "POST":
         return None
     if action not in policy.actions(request.user, dossier):
-        return Conflict(
-            STATE_CONFLICT,
-            code="invalid_state",
-            action=ACTION_LABELS[action],
-            state=dossier.get_state_display(),
-        )
+        return lifecycle.refusal(action, dossier)
     return None
 
 

@@ -28,7 +28,6 @@ from viewflow.fsm import State, TransitionNotAllowed
 
 from dossiers import lifecycle as domain
 from dossiers import services as ds
-from dossiers.errors import STATE_CONFLICT, Conflict
 from dossiers.models import Dossier, DossierState
 from workflows import policy
 
@@ -314,18 +313,7 @@ def ensure(action: str, dossier: Dossier, *, label: bool = True) -> None:
     refusal `fire` turns `TransitionNotAllowed` into, asked up front."""
     bound = getattr(DossierLifecycle(dossier), METHOD.get(action, action), None)
     if bound is None or not bound.can_proceed():
-        raise refusal(action, dossier, label=label)
-
-
-def refusal(action: str, dossier: Dossier, *, label: bool = True) -> Conflict:
-    """The 409 `invalid_state` of a move the declaration does not allow: the action and the
-    state by their labels, as people read them (or by their slugs)."""
-    return Conflict(
-        STATE_CONFLICT,
-        code="invalid_state",
-        action=domain.ACTION_LABELS.get(action, action) if label else action,
-        state=dossier.get_state_display() if label else dossier.state,
-    )
+        raise domain.refusal(action, dossier, label=label)
 
 
 def service_for(action: str) -> tuple[Callable[..., Dossier], tuple[str, ...]]:
@@ -341,7 +329,7 @@ def fire(action: str, dossier: Dossier, **kwargs: Any) -> str:
     try:
         bound(**kwargs)
     except TransitionNotAllowed:
-        raise refusal(action, dossier) from None
+        raise domain.refusal(action, dossier) from None
     return dossier.state
 
 
